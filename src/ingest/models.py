@@ -1,0 +1,202 @@
+"""SQLModel tables: the database schema. Alembic revisions in migrations/ create exactly these.
+
+Identity keys: `paper.arxiv_id` (base id, no version); `paper_version(paper_id, version)`;
+`extraction(paper_id, prompt_hash, model, input_hash)` is the LLM cache key;
+`report(week, lang, version)`. Datetimes are timezone-aware UTC (SQLModel's UTCDateTime).
+JSON columns are reassigned, never mutated in place (in-place changes are not tracked).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Paper(SQLModel, table=True):
+    """One arXiv paper (all versions, all cross-lists): the newest text wins."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    arxiv_id: str = Field(index=True, unique=True, max_length=32)
+    version: int = 1
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    abstract: str = Field(sa_column=Column(Text, nullable=False))
+    authors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    affiliations: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    primary_category: str | None = Field(default=None, max_length=32)
+    published: datetime | None = None  # v1 submission time (UTC)
+    updated: datetime | None = None  # newest version's time (UTC)
+    listing_date: date | None = None  # arXiv announcement date of v1
+    comment: str | None = Field(default=None, sa_column=Column(Text))
+    journal_ref: str | None = Field(default=None, sa_column=Column(Text))
+    doi: str | None = Field(default=None, max_length=255)
+    week: str = Field(index=True, max_length=8)  # ISO week of the v1 announcement, "2026-W16"
+    source: str = Field(default="arxiv", max_length=255)  # "arxiv" or "snapshot:<file name>"
+    content_hash: str = Field(max_length=64)  # sha256 of title+abstract+comment+fulltext
+    fulltext: str | None = Field(default=None, sa_column=Column(Text))  # fetched HTML snippets
+    enriched_at: datetime | None = None
+    relevance: float = 0.0  # crawl-time pre-score (rules, no LLM)
+    relevance_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    duplicate_of: str | None = Field(default=None, index=True, max_length=32)  # canonical arxiv_id
+    first_seen_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class PaperVersion(SQLModel, table=True):
+    """Every version of a paper we have seen, with the hash of its text."""
+
+    __tablename__ = "paper_version"
+    __table_args__ = (UniqueConstraint("paper_id", "version", name="uq_paper_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    paper_id: int = Field(foreign_key="paper.id", index=True, ondelete="CASCADE")
+    version: int
+    updated: datetime | None = None
+    content_hash: str = Field(max_length=64)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
+class Run(SQLModel, table=True):
+    """One invocation of a stage or of the whole pipeline, with its counts and outcome."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True, max_length=32)  # crawl | extract | report | run
+    week: str | None = Field(default=None, index=True, max_length=8)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    status: str = Field(default="running", max_length=16)  # running | ok | partial | failed
+    counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    stages: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    pid: int | None = None
+    host: str | None = Field(default=None, max_length=255)
+
+
+class Extraction(SQLModel, table=True):
+    """One LLM extraction of one paper (full JSON + queryable columns). Failed attempts are rows too."""
+
+    __table_args__ = (
+        UniqueConstraint("paper_id", "prompt_hash", "model", "input_hash", name="uq_extraction_cache"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    paper_id: int = Field(foreign_key="paper.id", index=True, ondelete="CASCADE")
+    run_id: int | None = Field(default=None, foreign_key="run.id")
+    prompt_name: str = Field(max_length=64)
+    prompt_version: str = Field(max_length=16)
+    prompt_hash: str = Field(max_length=64)
+    backend: str = Field(max_length=32)
+    model: str = Field(max_length=128)
+    input_hash: str = Field(max_length=64)  # = paper.content_hash when extracted
+    status: str = Field(default="ok", index=True, max_length=16)  # ok | failed
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    attempts: int = 0
+    data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # PaperExtraction JSON
+    scope: str | None = Field(default=None, index=True, max_length=16)
+    short_name: str | None = Field(default=None, max_length=255)
+    industrial: bool | None = None
+    deployed_online: bool | None = None
+    institutions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    techniques: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    one_line: str | None = Field(default=None, sa_column=Column(Text))
+    method: str | None = Field(default=None, sa_column=Column(Text))
+    grounded_count: int = 0
+    ungrounded_count: int = 0
+    ungrounded: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Metric(SQLModel, table=True):
+    """One grounded metric claim of an extraction (online A/B or offline), for queries like --metric CTR."""
+
+    __table_args__ = (Index("ix_metric_name", "metric"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    extraction_id: int = Field(foreign_key="extraction.id", index=True, ondelete="CASCADE")
+    paper_id: int = Field(foreign_key="paper.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)  # online | offline | efficiency
+    metric: str = Field(max_length=255)
+    value: str = Field(max_length=255)
+    dataset: str | None = Field(default=None, max_length=255)
+    context: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class LLMCall(SQLModel, table=True):
+    """Every LLM call (also offline ones): provenance, cost and raw output."""
+
+    __tablename__ = "llm_call"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
+    paper_id: int | None = Field(default=None, foreign_key="paper.id", index=True, ondelete="SET NULL")
+    stage: str = Field(max_length=32)  # extract | plan | section | overview
+    prompt_name: str = Field(max_length=64)
+    prompt_version: str = Field(max_length=16)
+    prompt_hash: str = Field(max_length=64)
+    backend: str = Field(max_length=32)
+    model: str = Field(max_length=128)
+    input_hash: str | None = Field(default=None, max_length=64)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: float = 0.0
+    attempts: int = 1
+    status: str = Field(default="ok", max_length=16)  # ok | failed
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    raw_output: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Report(SQLModel, table=True):
+    """One generated version of a week's report in one language."""
+
+    __table_args__ = (UniqueConstraint("week", "lang", "version", name="uq_report_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: str = Field(index=True, max_length=8)
+    lang: str = Field(default="en", max_length=8)
+    version: int = 1
+    status: str = Field(default="Draft", max_length=16)  # Published | Draft
+    backend: str = Field(max_length=32)
+    model: str = Field(max_length=128)
+    prompts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    run_id: int | None = Field(default=None, foreign_key="run.id")
+    markdown: str = Field(sa_column=Column(Text, nullable=False))
+    problems: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    path: str | None = Field(default=None, max_length=1024)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportPaper(SQLModel, table=True):
+    """Which papers a report selected, where they went, and whether they got a deep dive."""
+
+    __tablename__ = "report_paper"
+    __table_args__ = (UniqueConstraint("report_id", "paper_id", name="uq_report_paper"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    paper_id: int = Field(foreign_key="paper.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=16)  # deep_dive | digest
+    section: str | None = Field(default=None, max_length=255)
+
+
+class Lock(SQLModel, table=True):
+    """A named advisory lock held by one process (pipeline runs), with a heartbeat for staleness."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    owner: str = Field(max_length=255)  # host:pid:token
+    pid: int
+    host: str = Field(max_length=255)
+    acquired_at: datetime = Field(default_factory=utcnow)
+    heartbeat_at: datetime = Field(default_factory=utcnow)

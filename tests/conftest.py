@@ -1,0 +1,65 @@
+"""Shared fixtures: settings on a real SQLite file in tmp_path, the bundled arXiv weeks, a CLI runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ingest import db
+from ingest.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "arxiv"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's keys, endpoints or ingest.toml."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "INGEST_OPENAI_API_KEY", "INGEST_OPENAI_BASE_URL",
+                 "INGEST_DB_URL", "INGEST_BACKEND", "INGEST_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INGEST_CONFIG", str(tmp_path / "absent-ingest.toml"))
+    yield
+    db.forget_engines()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'ingest.sqlite3'}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    return Settings(db_url=db_url, reports_dir=tmp_path / "reports", cache_dir=tmp_path / "cache",
+                    backend="offline", arxiv_delay_seconds=0.0)
+
+
+@pytest.fixture
+def engine(settings: Settings):
+    return db.open_engine(settings)
+
+
+def week_file(week: str) -> Path:
+    return DATA / f"{week}.jsonl"
+
+
+def week_records(week: str) -> list[dict]:
+    return [json.loads(line) for line in week_file(week).read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Run `ingest --db <tmp db> ARGS...` in-process; returns click's Result (exit_code, stdout, stderr)."""
+    from ingest.cli import main
+
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, db: bool = True) -> Result:
+        argv = (["--db", db_url] if db else []) + list(args)
+        return CliRunner().invoke(lambda: main(argv), [], catch_exceptions=False)
+
+    return run
