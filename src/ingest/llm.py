@@ -9,11 +9,14 @@ attempts and token usage.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
+from sqlmodel import Session
 
 from .config import Settings
+from .errors import LLMError
+from .models import LLMCall
 from .prompts import RenderedPrompt
 
 T = TypeVar("T", bound=BaseModel)
@@ -49,3 +52,40 @@ def make_llm(settings: Settings) -> LLM:
 
         return RuleBasedLLM()
     return OpenAICompatibleLLM(settings)
+
+
+def log_call(
+    session: Session,
+    *,
+    stage: str,
+    prompt: RenderedPrompt,
+    backend: str,
+    model: str,
+    result: LLMResult[Any] | None = None,
+    error: LLMError | None = None,
+    paper_id: int | None = None,
+    run_id: int | None = None,
+    input_hash: str | None = None,
+    latency_ms: float | None = None,
+) -> LLMCall:
+    """Add one llm_call row for a finished call (success: `result`; failure: `error`) to `session`.
+
+    The caller commits (together with what the call produced, so a crash never leaves one without
+    the other). Raw output is stored as returned; error text must already be free of secrets.
+    """
+    row = LLMCall(
+        run_id=run_id, paper_id=paper_id, stage=stage, prompt_name=prompt.name,
+        prompt_version=prompt.version, prompt_hash=prompt.hash, backend=backend, model=model,
+        input_hash=input_hash,
+    )
+    if result is not None:
+        row.prompt_tokens, row.completion_tokens = result.prompt_tokens, result.completion_tokens
+        row.attempts, row.latency_ms, row.raw_output = result.attempts, result.latency_ms, result.raw
+        row.status = "ok"
+    elif error is not None:
+        row.prompt_tokens, row.completion_tokens = error.prompt_tokens, error.completion_tokens
+        row.attempts, row.raw_output = error.attempts, error.raw
+        row.status, row.error = "failed", f"{type(error).__name__}: {error}"
+        row.latency_ms = latency_ms or 0.0
+    session.add(row)
+    return row
