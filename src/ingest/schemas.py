@@ -81,3 +81,58 @@ class PaperExtraction(Contract):
     one_line: str = Field(description="one digest line, 20-35 words, with the headline numbers")
     deep_dive_draft: str = Field(description="90-220 words: problem, mechanism, results with numbers")
     undisclosed: list[str] = Field(description="what the source does not state, e.g. 'institution', 'online numbers'")
+
+
+# ---- weekly report contracts (plan_report, write_section, write_overview) ----
+
+
+class PlanSection(Contract):
+    title: str = Field(description="themed section title, e.g. 'Semantic ID and Generative Recommendation'")
+    topic: str = Field(description="the taxonomy topic slug this section is about, or 'other'")
+    shared_problem: str = Field(description="one sentence: the problem the section's papers share")
+    paper_ids: list[str] = Field(description="arXiv ids of the deep-dive papers, strongest first")
+
+
+class DigestGroup(Contract):
+    title: str = Field(description="digest group title, ending '(supplementary)' or 'Other'")
+    paper_ids: list[str] = Field(description="arXiv ids of papers that get only a digest line")
+
+
+class ReportPlan(Contract):
+    """Which paper goes where: 3-6 themed sections, supplementary digest groups, angles."""
+
+    sections: list[PlanSection]
+    digest_groups: list[DigestGroup]
+    storylines: list[str] = Field(description="exactly three storyline angles, one sentence each")
+    directions: list[str] = Field(description="exactly three direction titles")
+
+
+class DeepDive(Contract):
+    arxiv_id: str
+    body: str = Field(description="90-220 words after the opening: problem, mechanism, why it matters, "
+                                  "results with numbers from the facts only, one comparison")
+
+
+class SectionText(Contract):
+    """The prose of one themed section (the renderer adds each deep dive's opening)."""
+
+    intro: str = Field(description="how many papers the section covers and the problem they share")
+    deep_dives: list[DeepDive]
+    synthesis: str = Field(description="closing paragraph starting 'Taken together, '")
+
+
+class Storyline(Contract):
+    title: str = Field(description="the storyline as a short claim, no trailing period")
+    text: str = Field(description="2-5 sentences naming institutions, papers and headline numbers")
+
+
+class Direction(Contract):
+    title: str = Field(description="the direction as a short phrase, no trailing period")
+    text: str = Field(description="2-5 sentences tied to this week's papers and the theme's trend")
+
+
+class OverviewText(Contract):
+    """Three storylines and three directions; the lead's counts are computed, not written."""
+
+    storylines: list[Storyline]
+    directions: list[Direction]
