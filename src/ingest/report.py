@@ -318,3 +318,32 @@ def build_report(
             problems,
         )
     return result
+
+
+def report_version(settings: Settings, week: str, lang: str = "en", version: int | None = None,
+                   engine: Any = None) -> Report:
+    """One stored report version (default: the newest) or NotFoundError."""
+    parse_week(week)
+    engine = engine or db.open_engine(settings)
+    with Session(engine) as session:
+        query = select(Report).where(Report.week == week, Report.lang == lang)
+        if version is not None:
+            query = query.where(Report.version == version)
+        row = session.exec(query.order_by(Report.version.desc())).first()  # type: ignore[attr-defined]
+    if row is None:
+        which = f" version {version}" if version is not None else ""
+        raise NotFoundError(f"no report{which} for {week} ({lang}); build one with `ingest report --week {week}`")
+    return row
+
+
+def report_diff(settings: Settings, week: str, lang: str = "en", engine: Any = None) -> str:
+    """Unified diff of the Markdown of the last two versions of (week, lang)."""
+    import difflib
+
+    newest = report_version(settings, week, lang, engine=engine)
+    if newest.version < 2:
+        raise NotFoundError(f"only one version of the {week} ({lang}) report exists; nothing to diff")
+    older = report_version(settings, week, lang, newest.version - 1, engine=engine)
+    lines = difflib.unified_diff(older.markdown.splitlines(keepends=True), newest.markdown.splitlines(keepends=True),
+                                 fromfile=f"{week}-{lang}-v{older.version}", tofile=f"{week}-{lang}-v{newest.version}")
+    return "".join(lines)
