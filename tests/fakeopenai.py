@@ -1,0 +1,298 @@
+"""A fake OpenAI-compatible server for tests and benches: POST /v1/chat/completions -> a chat completion.
+
+Stdlib `ThreadingHTTPServer` in a daemon thread on 127.0.0.1 (free port); use as a context manager:
+
+    with FakeOpenAI() as fake:
+        settings = Settings(backend="openai", openai_base_url=fake.base_url, ...)
+        fake.inject("rate_limit", retry_after=0.2)   # the next request gets a 429
+
+Default answer: the offline `RuleBasedLLM` run on the request (the prompt name comes from the schema
+name: `response_format.json_schema.name`, or in json_object mode the schema title in the system
+message; the variables from the user message's <input> fence). Faults (`inject`, FIFO, one per
+request): rate_limit (429 + retry-after / retry-after-ms), error (status), hang (sleep past the
+client timeout), malformed (truncated JSON), fenced (```json fence), length (finish_reason=length),
+refusal. `latency` delays every request; `responder(request)` may answer instead of the default
+(return a content string, a `Fault`, or None for the default). `requests` logs every request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+PROMPT_OF_SCHEMA = {
+    "PaperExtraction": "extract_paper",
+    "ReportPlan": "plan_report",
+    "SectionText": "write_section",
+    "OverviewText": "write_overview",
+}
+TITLE = re.compile(r'"title":\s*"(\w+)"')
+
+
+@dataclass
+class Fault:
+    """One injected misbehaviour: kind in rate_limit|error|hang|malformed|fenced|length|refusal."""
+
+    kind: str
+    status: int = 500
+    retry_after: float | None = None
+    retry_after_ms: int | None = None
+    seconds: float = 5.0
+    text: str = "I can't help with that."
+
+
+@dataclass
+class FakeRequest:
+    """What the server received (kept in `FakeOpenAI.requests`)."""
+
+    body: dict[str, Any]
+    authorization: str
+    received_at: float
+    schema_name: str | None = None
+    status: int = 200
+    fault: str | None = None
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return list(self.body.get("messages") or [])
+
+    @property
+    def user(self) -> str:
+        return next((m["content"] for m in reversed(self.messages) if m.get("role") == "user"), "")
+
+    @property
+    def first_user(self) -> str:
+        return next((m["content"] for m in self.messages if m.get("role") == "user"), "")
+
+    @property
+    def system(self) -> str:
+        return next((m["content"] for m in self.messages if m.get("role") == "system"), "")
+
+
+@dataclass
+class _State:
+    faults: deque[Fault] = field(default_factory=deque)
+    requests: list[FakeRequest] = field(default_factory=list)
+    in_flight: int = 0
+    max_in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class FakeOpenAI:
+    """The server; `base_url` ends in /v1. `api_key` (optional) is the only accepted bearer token."""
+
+    def __init__(self, *, api_key: str | None = None, latency: float = 0.0,
+                 responder: Callable[[FakeRequest], str | Fault | None] | None = None) -> None:
+        self.api_key = api_key
+        self.latency = latency
+        self.responder = responder
+        self.state = _State()
+        self.stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---- lifecycle ----
+    def __enter__(self) -> FakeOpenAI:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = _Server(("127.0.0.1", 0), handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stopping.set()
+        assert self._server is not None and self._thread is not None
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "use FakeOpenAI as a context manager"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    # ---- control and inspection ----
+    def inject(self, kind: str, *, times: int = 1, **params: Any) -> None:
+        with self.state.lock:
+            self.state.faults.extend(Fault(kind, **params) for _ in range(times))
+
+    @property
+    def requests(self) -> list[FakeRequest]:
+        with self.state.lock:
+            return list(self.state.requests)
+
+    @property
+    def count(self) -> int:
+        with self.state.lock:
+            return len(self.state.requests)
+
+    @property
+    def max_in_flight(self) -> int:
+        return self.state.max_in_flight
+
+    def _next_fault(self) -> Fault | None:
+        with self.state.lock:
+            return self.state.faults.popleft() if self.state.faults else None
+
+    def _enter(self, request: FakeRequest) -> None:
+        with self.state.lock:
+            self.state.requests.append(request)
+            self.state.in_flight += 1
+            self.state.max_in_flight = max(self.state.max_in_flight, self.state.in_flight)
+
+    def _leave(self) -> None:
+        with self.state.lock:
+            self.state.in_flight -= 1
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that gave up (timeouts) close their sockets; that is expected, not an error."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeOpenAI
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        length = int(self.headers.get("content-length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}")
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            self._send(404, _error("not found", "invalid_request_error"))
+            return
+        request = FakeRequest(body, self.headers.get("authorization", ""), time.monotonic())
+        request.schema_name = _schema_name(body)
+        self.fake._enter(request)
+        try:
+            status, payload, headers = self._answer(request)
+        finally:
+            self.fake._leave()
+        request.status = status
+        self._send(status, payload, headers)
+
+    def _answer(self, request: FakeRequest) -> tuple[int, dict[str, Any], dict[str, str]]:
+        fake = self.fake
+        if fake.api_key is not None and request.authorization != f"Bearer {fake.api_key}":
+            given = request.authorization.removeprefix("Bearer ")
+            return 401, _error(f"Incorrect API key provided: {given}", "invalid_request_error"), {}
+        if fake.latency:
+            fake.stopping.wait(fake.latency)
+        fault = fake._next_fault()
+        if fault is None and fake.responder is not None:
+            answer = fake.responder(request)
+            fault = answer if isinstance(answer, Fault) else None
+            if isinstance(answer, str):
+                return 200, _completion(request, answer), {}
+        if fault is not None:
+            request.fault = fault.kind
+            return self._fault(request, fault)
+        try:
+            content = default_answer(request)
+        except (LookupError, ValueError) as exc:
+            return 400, _error(f"fake server cannot answer: {exc}", "invalid_request_error"), {}
+        return 200, _completion(request, content), {}
+
+    def _content(self, request: FakeRequest) -> str:
+        """The good answer a content fault distorts: the responder's string, else the default."""
+        answer = self.fake.responder(request) if self.fake.responder is not None else None
+        return answer if isinstance(answer, str) else default_answer(request)
+
+    def _fault(self, request: FakeRequest, fault: Fault) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if fault.kind == "rate_limit":
+            headers = {}
+            if fault.retry_after is not None:
+                headers["retry-after"] = f"{fault.retry_after:g}"
+            if fault.retry_after_ms is not None:
+                headers["retry-after-ms"] = str(fault.retry_after_ms)
+            return 429, _error("Rate limit reached", "rate_limit_error"), headers
+        if fault.kind == "error":
+            return fault.status, _error(f"injected {fault.status}", "server_error"), {}
+        if fault.kind == "hang":
+            self.fake.stopping.wait(fault.seconds)
+            return 200, _completion(request, "{}"), {}
+        if fault.kind == "refusal":
+            return 200, _completion(request, None, refusal=fault.text), {}
+        content = self._content(request)
+        if fault.kind == "malformed":
+            return 200, _completion(request, content[: len(content) // 2]), {}
+        if fault.kind == "fenced":
+            return 200, _completion(request, f"```json\n{content}\n```"), {}
+        if fault.kind == "length":
+            return 200, _completion(request, content[: len(content) // 3], finish_reason="length"), {}
+        raise ValueError(f"unknown fault {fault.kind}")
+
+    def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+def _schema_name(body: dict[str, Any]) -> str | None:
+    response_format = body.get("response_format") or {}
+    if response_format.get("type") == "json_schema":
+        return (response_format.get("json_schema") or {}).get("name")
+    system = next((m.get("content", "") for m in body.get("messages") or [] if m.get("role") == "system"), "")
+    titles = TITLE.findall(system or "")
+    known = [t for t in titles if t in PROMPT_OF_SCHEMA]
+    return known[-1] if known else (titles[-1] if titles else None)
+
+
+def default_answer(request: FakeRequest) -> str:
+    """RuleBasedLLM's answer for the request's prompt (found from the schema name), as JSON text."""
+    from ingest.offline import RuleBasedLLM
+
+    from ingest import schemas
+    from ingest.prompts import RenderedPrompt, parse_input_json
+
+    name = request.schema_name or ""
+    if name not in PROMPT_OF_SCHEMA:
+        raise LookupError(f"no offline answer for schema {name!r}")
+    schema = getattr(schemas, name)
+    variables = parse_input_json(request.first_user)
+    prompt = RenderedPrompt(PROMPT_OF_SCHEMA[name], "v1", "x", request.system, request.first_user, variables)
+    result = asyncio.run(RuleBasedLLM().complete(prompt, schema))
+    return result.parsed.model_dump_json()
+
+
+def _completion(request: FakeRequest, content: str | None, *, refusal: str | None = None,
+                finish_reason: str = "stop") -> dict[str, Any]:
+    prompt_chars = sum(len(str(m.get("content") or "")) for m in request.messages)
+    completion_chars = len(content or refusal or "")
+    return {
+        "id": f"chatcmpl-fake-{len(request.body)}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": request.body.get("model", "fake"),
+        "choices": [{
+            "index": 0, "finish_reason": finish_reason,
+            "message": {"role": "assistant", "content": content, "refusal": refusal},
+        }],
+        "usage": {"prompt_tokens": prompt_chars // 4, "completion_tokens": completion_chars // 4,
+                  "total_tokens": (prompt_chars + completion_chars) // 4},
+    }
+
+
+def _error(message: str, kind: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind}}
