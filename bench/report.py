@@ -33,8 +33,13 @@ def _prepare(tmp: Path, week: str, n: int) -> tuple[Settings, float]:
     lines = (ROOT / "data" / "arxiv" / f"{week}.jsonl").read_text().splitlines()[:n]
     src = tmp / f"{week}.jsonl"
     src.write_text("\n".join(lines) + "\n")
-    settings = Settings(db_url=f"sqlite:///{tmp / 'bench.sqlite3'}", reports_dir=tmp / "reports",
-                        cache_dir=tmp / "cache", backend="offline", arxiv_delay_seconds=0.0)
+    settings = Settings(
+        db_url=f"sqlite:///{tmp / 'bench.sqlite3'}",
+        reports_dir=tmp / "reports",
+        cache_dir=tmp / "cache",
+        backend="offline",
+        arxiv_delay_seconds=0.0,
+    )
     crawl.crawl_week(settings, week, source=src)
     start = time.perf_counter()
     extract.extract_week(settings, week)
@@ -57,9 +62,11 @@ def _line(label: str, res: report.ReportResult | None, secs: float, status: str,
         return
     sections = len(parse(res.path.read_text())) - 3
     budget = sections + 3
-    print(f"  {label:8s} papers={res.papers} deep={res.deep_dives} sections={sections} calls={res.calls} "
-          f"budget={budget} within_budget={res.calls <= budget} status={status} wall={secs:.3f}s "
-          f"report/extract={secs / max(extract_secs, 1e-9):.2f}")
+    print(
+        f"  {label:8s} papers={res.papers} deep={res.deep_dives} sections={sections} calls={res.calls} "
+        f"budget={budget} within_budget={res.calls <= budget} status={status} wall={secs:.3f}s "
+        f"report/extract={secs / max(extract_secs, 1e-9):.2f}"
+    )
 
 
 def bench(week: str, n: int) -> None:
@@ -69,8 +76,13 @@ def bench(week: str, n: int) -> None:
         res, secs, status = _build(settings, week)
         _line("offline", res, secs, status, extract_secs)
         with FakeOpenAI(api_key="sk-bench") as fake:
-            remote = settings.model_copy(update={"backend": "openai", "openai_base_url": fake.base_url,
-                                                 "openai_api_key": SecretStr("sk-bench")})
+            remote = settings.model_copy(
+                update={
+                    "backend": "openai",
+                    "openai_base_url": fake.base_url,
+                    "openai_api_key": SecretStr("sk-bench"),
+                }
+            )
             res, secs, status = _build(remote, week)
             _line("fake-api", res, secs, status, extract_secs)
             print(f"  fake server requests={fake.count}")

@@ -37,8 +37,14 @@ def lying(request: FakeRequest) -> str:
 
 
 def remote(settings, fake):
-    return settings.model_copy(update={"backend": "openai", "openai_base_url": fake.base_url,
-                                       "openai_api_key": SecretStr("sk-test"), "llm_max_retries": 0})
+    return settings.model_copy(
+        update={
+            "backend": "openai",
+            "openai_base_url": fake.base_url,
+            "openai_api_key": SecretStr("sk-test"),
+            "llm_max_retries": 0,
+        }
+    )
 
 
 def test_report_through_fake_server(settings, engine):

@@ -320,8 +320,9 @@ def build_report(
     return result
 
 
-def report_version(settings: Settings, week: str, lang: str = "en", version: int | None = None,
-                   engine: Any = None) -> Report:
+def report_version(
+    settings: Settings, week: str, lang: str = "en", version: int | None = None, engine: Any = None
+) -> Report:
     """One stored report version (default: the newest) or NotFoundError."""
     parse_week(week)
     engine = engine or db.open_engine(settings)
@@ -332,7 +333,9 @@ def report_version(settings: Settings, week: str, lang: str = "en", version: int
         row = session.exec(query.order_by(Report.version.desc())).first()  # type: ignore[attr-defined]
     if row is None:
         which = f" version {version}" if version is not None else ""
-        raise NotFoundError(f"no report{which} for {week} ({lang}); build one with `ingest report --week {week}`")
+        raise NotFoundError(
+            f"no report{which} for {week} ({lang}); build one with `ingest report --week {week}`"
+        )
     return row
 
 
@@ -344,6 +347,10 @@ def report_diff(settings: Settings, week: str, lang: str = "en", engine: Any = N
     if newest.version < 2:
         raise NotFoundError(f"only one version of the {week} ({lang}) report exists; nothing to diff")
     older = report_version(settings, week, lang, newest.version - 1, engine=engine)
-    lines = difflib.unified_diff(older.markdown.splitlines(keepends=True), newest.markdown.splitlines(keepends=True),
-                                 fromfile=f"{week}-{lang}-v{older.version}", tofile=f"{week}-{lang}-v{newest.version}")
+    lines = difflib.unified_diff(
+        older.markdown.splitlines(keepends=True),
+        newest.markdown.splitlines(keepends=True),
+        fromfile=f"{week}-{lang}-v{older.version}",
+        tofile=f"{week}-{lang}-v{newest.version}",
+    )
     return "".join(lines)

@@ -18,8 +18,12 @@ LANGS = click.Choice(["en", "zh"])
 @app.group("report", invoke_without_command=True)
 @click.option("--week", default=None, help="ISO week to (re)build, e.g. 2026-W16.")
 @click.option("--lang", type=LANGS, default="en", show_default=True, help="Report language.")
-@click.option("--backend", type=click.Choice(["offline", "openai"]), default=None,
-              help="LLM backend for planning and writing (default: the configured one).")
+@click.option(
+    "--backend",
+    type=click.Choice(["offline", "openai"]),
+    default=None,
+    help="LLM backend for planning and writing (default: the configured one).",
+)
 @click.pass_context
 def report_group(ctx: click.Context, week: str | None, lang: str, backend: str | None) -> None:
     """Rebuild the weekly report of --week from stored extractions as a new version."""
@@ -30,8 +34,13 @@ def report_group(ctx: click.Context, week: str | None, lang: str, backend: str |
     settings = state(ctx).settings(backend=backend)
     result = report_stage.build_report(settings, week, lang=lang)
     out.print(f"{result.path}", markup=False, highlight=False, soft_wrap=True)
-    out.print(f"status: {result.status}  version: {result.version}  papers: {result.papers}  "
-              f"deep dives: {result.deep_dives}  LLM calls: {result.calls}", markup=False, highlight=False, soft_wrap=True)
+    out.print(
+        f"status: {result.status}  version: {result.version}  papers: {result.papers}  "
+        f"deep dives: {result.deep_dives}  LLM calls: {result.calls}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @report_group.command("show")
