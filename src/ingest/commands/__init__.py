@@ -4,6 +4,6 @@ Each stage owns one module here (crawl, papers, extract, report, run, ...); add 
 import line below.
 """
 
-from . import db
+from . import crawl, db, papers
 
-COMMAND_MODULES = (db,)
+COMMAND_MODULES = (db, crawl, papers)
