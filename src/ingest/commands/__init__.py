@@ -4,6 +4,6 @@ Each stage owns one module here (crawl, papers, extract, report, run, ...); add 
 import line below.
 """
 
-from . import crawl, db, papers
+from . import config, crawl, db, papers, report, run, schedule, status
 
-COMMAND_MODULES = (db, crawl, papers)
+COMMAND_MODULES = (db, crawl, papers, report, run, schedule, status, config)

@@ -1,0 +1,245 @@
+"""Whole weekly job: (settings, week) -> crawl -> (enrich) -> extract -> report -> file, under the lock.
+
+One Run row (kind "run") per invocation records per-stage timings and status as they happen (so a
+killed run shows how far it got), counts (crawled, new, in scope, extracted, cached, failed), the
+LLM tokens and estimated cost of its llm_call rows, the final status (ok | partial | failed) and the
+scrubbed error text.
+
+Idempotency: every stage skips finished work (papers upsert on arxiv id, extractions are cached on
+(paper, prompt hash, model, input hash)), and the report is rebuilt only when the newest Published
+report of (week, lang) is not current (new or changed extractions, other prompts or backend), so a
+re-run of a finished week makes no LLM call and an interrupted run resumes per paper.
+
+Failure: a stage that raises (arXiv unreachable, bad snapshot file, rejected API key) ends the run
+`failed` and raises StageFailures naming the stage (exit code of the underlying error). Per-paper
+extraction failures and a report failing verification (stored as Draft) end it `partial`: the
+report of what succeeded is written, and `RunSummary.raise_for_failures()` raises StageFailures
+naming the failed papers. A held lock raises LockError before anything is written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from . import lock, runlog
+from .config import Settings
+from .db import open_engine
+from .errors import IngestError, StageFailures, VerificationError
+from .models import Extraction, Paper, Report, ReportPaper
+from .progress import StageProgress
+from .weeks import last_complete_week, normalize_week
+
+REPORT_PROMPTS = ("extract_paper", "plan_report", "write_section", "write_overview")
+
+
+@dataclass
+class RunSummary:
+    """What one pipeline run did; `raise_for_failures()` turns a partial run into StageFailures."""
+
+    run_id: int
+    week: str
+    lang: str
+    status: str = "running"  # ok | partial | failed
+    counts: dict[str, Any] = field(default_factory=dict)
+    stages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    report_path: Path | None = None
+    report_status: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def failure_message(self) -> str:
+        shown = "; ".join(self.failures[:8]) + (f"; ... {len(self.failures) - 8} more"
+                                                if len(self.failures) > 8 else "")
+        where = f"; report ({self.report_status}) at {self.report_path}" if self.report_path else ""
+        return f"run {self.run_id} for {self.week} ended {self.status}: {shown}{where}"
+
+    def raise_for_failures(self) -> None:
+        if self.status != "ok":
+            raise StageFailures(self.failure_message(), self.failures)
+
+
+class _Stages:
+    """Runs the stages of one run, recording each in the run log."""
+
+    def __init__(self, settings: Settings, engine: Engine, summary: RunSummary, display: StageProgress):
+        self.settings, self.engine, self.summary, self.display = settings, engine, summary, display
+
+    def run(self, name: str, fn: Callable[[], dict[str, Any]]) -> None:
+        """Call fn (returns counts); record start, seconds, status. A raised error fails the run."""
+        runlog.stage_started(self.engine, self.summary.run_id, name)
+        self.display.started(name, week=self.summary.week)
+        t0 = time.perf_counter()
+        try:
+            counts = fn()
+        except IngestError as exc:
+            seconds = round(time.perf_counter() - t0, 3)
+            text = self.settings.scrub(f"{type(exc).__name__}: {exc}")
+            self._record(name, seconds, "failed", error=text)
+            self.display.failed(name, text)
+            raise _StageError(name, exc, text) from exc
+        seconds = round(time.perf_counter() - t0, 3)
+        self.summary.counts.update(counts)
+        self._record(name, seconds, "ok")
+        self.display.finished(name, seconds, **{k: v for k, v in counts.items() if isinstance(v, int)})
+
+    def _record(self, name: str, seconds: float, status: str, **extra: Any) -> None:
+        info = {"seconds": seconds, "status": status, **extra}
+        self.summary.stages[name] = {**self.summary.stages.get(name, {}), **info}
+        runlog.mark_stage(self.engine, self.summary.run_id, name, **info)
+
+
+class _StageError(Exception):
+    def __init__(self, stage: str, cause: IngestError, text: str) -> None:
+        super().__init__(text)
+        self.stage, self.cause, self.text = stage, cause, text
+
+
+def _crawl(settings: Settings, week: str, source: Path | None, engine: Engine, summary: RunSummary):
+    from .crawl import crawl_week
+
+    def stage() -> dict[str, Any]:
+        res = crawl_week(settings, week, source=source, engine=engine, run_id=summary.run_id)
+        summary.failures += [f"crawl: {e}" for e in res.errors]
+        return {"crawled": res.fetched, "new": res.new, "updated": res.updated, "unchanged": res.unchanged,
+                "duplicates": res.duplicates, "crawl_errors": len(res.errors)}
+
+    return stage
+
+
+def _enrich(settings: Settings, week: str, engine: Engine):
+    from .enrich import enrich_papers
+
+    def stage() -> dict[str, Any]:
+        res = enrich_papers(settings, week, engine=engine)
+        return {"enriched": getattr(res, "enriched", 0)} if not isinstance(res, int) else {"enriched": res}
+
+    return stage
+
+
+def _extract(settings: Settings, week: str, engine: Engine, summary: RunSummary, display: StageProgress):
+    from .extract import extract_week
+
+    def stage() -> dict[str, Any]:
+        res = extract_week(settings, week, engine=engine, run_id=summary.run_id,
+                           progress=display.bar("extract"))
+        summary.failures += [f"extract {f}" for f in res.failures]
+        return {"in_scope": res.selected, "extracted": res.extracted, "cached": res.cached,
+                "failed": res.failed, "skipped": res.skipped}
+
+    return stage
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def current_report(session: Session, settings: Settings, week: str, lang: str) -> Report | None:
+    """The newest Published report of (week, lang) if nothing it depends on changed since, else None."""
+    from .report_select import select_week
+
+    latest = session.exec(select(Report).where(Report.week == week, Report.lang == lang)
+                          .order_by(Report.version.desc())).first()  # type: ignore[attr-defined]
+    if latest is None or latest.status != "Published" or not latest.path or not Path(latest.path).is_file():
+        return None
+    wanted = {k: settings.prompt_versions.get(k, "v1") for k in REPORT_PROMPTS}
+    if any(latest.prompts.get(k) != v for k, v in wanted.items() if k in latest.prompts):
+        return None
+    if latest.backend != settings.active_backend:
+        return None
+    created = _aware(latest.created_at)
+    newest = session.exec(select(func.max(Extraction.created_at)).join(Paper, Paper.id == Extraction.paper_id)
+                          .where(Paper.week == week)).one()
+    if newest is not None and _aware(newest) > created:
+        return None
+    used = set(session.exec(select(ReportPaper.paper_id).where(ReportPaper.report_id == latest.id)).all())
+    cands, _ = select_week(session, week, settings.deep_dive_cap)
+    return latest if used == {c.paper_id for c in cands} else None
+
+
+def _report(settings: Settings, week: str, lang: str, engine: Engine, summary: RunSummary):
+    from .report import build_report
+
+    def stage() -> dict[str, Any]:
+        with Session(engine) as session:
+            existing = current_report(session, settings, week, lang)
+        if existing is not None:
+            summary.report_path, summary.report_status = Path(existing.path or ""), existing.status
+            return {"report_version": existing.version, "report_reused": 1}
+        try:
+            res = build_report(settings, week, lang=lang, engine=engine, run_id=summary.run_id)
+        except VerificationError as exc:
+            _latest_report_into(engine, week, lang, summary)
+            summary.failures.append(f"report: {exc}")
+            return {"report_version": 0, "report_problems": len(exc.problems)}
+        summary.report_path, summary.report_status = Path(res.path), res.status
+        return {"report_version": res.version, "report_papers": res.papers, "deep_dives": res.deep_dives}
+
+    return stage
+
+
+def _latest_report_into(engine: Engine, week: str, lang: str, summary: RunSummary) -> None:
+    with Session(engine) as session:
+        row = session.exec(select(Report).where(Report.week == week, Report.lang == lang)
+                           .order_by(Report.version.desc())).first()  # type: ignore[attr-defined]
+    if row is not None and row.path:
+        summary.report_path, summary.report_status = Path(row.path), row.status
+
+
+def _execute(settings: Settings, engine: Engine, summary: RunSummary, source: Path | None,
+             display: StageProgress) -> None:
+    stages = _Stages(settings, engine, summary, display)
+    week = summary.week
+    stages.run("crawl", _crawl(settings, week, source, engine, summary))
+    if settings.enrich_html:
+        stages.run("enrich", _enrich(settings, week, engine))
+    stages.run("extract", _extract(settings, week, engine, summary, display))
+    stages.run("report", _report(settings, week, summary.lang, engine, summary))
+
+
+def _close(settings: Settings, engine: Engine, summary: RunSummary, error: str | None) -> None:
+    row = runlog.finish_run(engine, settings, summary.run_id, status=summary.status,
+                            counts=summary.counts, error=error)
+    summary.prompt_tokens, summary.completion_tokens = row.prompt_tokens, row.completion_tokens
+    summary.cost_usd = row.cost_usd
+    summary.counts = dict(row.counts)
+
+
+def run_week(settings: Settings, week: str | None = None, *, source: Path | None = None, lang: str = "en",
+             progress: StageProgress | None = None) -> RunSummary:
+    """Run every stage for `week` (default: the last complete announcement week) holding the lock.
+
+    Returns the summary of an ok or partial run (call `raise_for_failures()` to turn partial into
+    StageFailures); raises StageFailures when a stage itself failed, LockError when another run holds
+    the database.
+    """
+    week = normalize_week(week) if week else last_complete_week(datetime.now(UTC))
+    engine = open_engine(settings)
+    display = progress or StageProgress(enabled=False)
+    with lock.hold(engine, settings):
+        runlog.close_interrupted(engine, settings)
+        summary = RunSummary(run_id=runlog.start_run(engine, "run", week), week=week, lang=lang)
+        try:
+            with display:
+                _execute(settings, engine, summary, source, display)
+        except _StageError as exc:
+            summary.status = "failed"
+            summary.failures.insert(0, f"{exc.stage} failed: {exc.text}")
+            _close(settings, engine, summary, error="; ".join(summary.failures))
+            failure = StageFailures(summary.failure_message(), summary.failures)
+            failure.exit_code = exc.cause.exit_code
+            failure.summary = summary  # type: ignore[attr-defined]
+            raise failure from None
+        summary.status = "partial" if summary.failures else "ok"
+        _close(settings, engine, summary, error="; ".join(summary.failures) or None)
+    return summary

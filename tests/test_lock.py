@@ -1,0 +1,131 @@
+"""Database lock: exclusive, waits a bounded time, names its holder, takes over stale locks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from ingest import lock
+from ingest.errors import LockError
+from ingest.models import Lock
+from test_config import run_cli
+
+HOLDER = """
+import sys, time
+from ingest.config import Settings
+from ingest.db import open_engine
+from ingest import lock
+s = Settings(db_url=sys.argv[1], lock_stale_seconds=3600)
+held = lock.acquire(open_engine(s), s)
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def _spawn_holder(db_url: str) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, db_url], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_second_acquire_fails_naming_the_holder(engine, settings):
+    held = lock.acquire(engine, settings)
+    try:
+        with pytest.raises(LockError) as exc:
+            lock.acquire(engine, settings)
+        assert f"pid {os.getpid()} on {socket.gethostname()}" in str(exc.value)
+        assert "another run holds the database lock 'pipeline'" in str(exc.value)
+    finally:
+        held.release()
+    assert lock.current_holder(engine) is None
+    again = lock.acquire(engine, settings)
+    again.release()
+
+
+def test_second_run_waits_until_the_first_releases(engine, settings):
+    first = lock.acquire(engine, settings)
+    timer = threading.Timer(0.4, first.release)
+    timer.start()
+    t0 = time.monotonic()
+    second = lock.acquire(engine, settings.model_copy(update={"lock_wait_seconds": 5.0}))
+    waited = time.monotonic() - t0
+    timer.join()
+    assert 0.3 < waited < 4.0
+    assert lock.current_holder(engine).owner == second.owner
+    second.release()
+
+
+def test_wait_is_bounded(engine, settings):
+    held = lock.acquire(engine, settings)
+    t0 = time.monotonic()
+    with pytest.raises(LockError, match="waited 1s"):
+        lock.acquire(engine, settings.model_copy(update={"lock_wait_seconds": 1.0}))
+    assert 0.9 < time.monotonic() - t0 < 3.0
+    held.release()
+
+
+def test_lock_of_a_live_process_blocks_and_of_a_killed_one_is_taken_over(engine, settings, db_url):
+    proc = _spawn_holder(db_url)
+    try:
+        holder = lock.current_holder(engine)
+        assert holder.pid == proc.pid
+        with pytest.raises(LockError, match=f"pid {proc.pid}"):
+            lock.acquire(engine, settings)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+    held = lock.acquire(engine, settings)
+    assert held.took_over is not None and held.took_over.pid == proc.pid
+    assert lock.current_holder(engine).pid == os.getpid()
+    held.release()
+
+
+def _foreign_lock(engine, heartbeat_age: timedelta) -> None:
+    old = datetime.now(UTC) - heartbeat_age
+    with Session(engine) as session:
+        session.add(Lock(name="pipeline", owner="elsewhere:4242:abc", pid=4242, host="elsewhere",
+                         acquired_at=old, heartbeat_at=old))
+        session.commit()
+
+
+def test_other_host_lock_is_stale_only_after_its_heartbeat_ages(engine, settings):
+    _foreign_lock(engine, timedelta(seconds=30))
+    with pytest.raises(LockError, match="pid 4242 on elsewhere"):
+        lock.acquire(engine, settings.model_copy(update={"lock_stale_seconds": 60}))
+    held = lock.acquire(engine, settings.model_copy(update={"lock_stale_seconds": 10}))
+    assert held.took_over.owner == "elsewhere:4242:abc"
+    held.release()
+
+
+def test_heartbeat_is_refreshed_while_held(engine, settings):
+    held = lock.acquire(engine, settings.model_copy(update={"lock_stale_seconds": 0.4}))
+    first = lock.current_holder(engine).heartbeat_at
+    time.sleep(0.5)
+    later = lock.current_holder(engine).heartbeat_at
+    assert held.interval == pytest.approx(0.1)
+    assert later > first
+    assert not lock.Holder(held.owner, os.getpid(), socket.gethostname(), first, later).is_stale(0.4)
+    held.release()
+
+
+def test_cli_run_while_locked_exits_3_naming_the_holder(db_url):
+    proc = _spawn_holder(db_url)
+    try:
+        res = run_cli("--db", db_url, "run", "--week", "2026-W16")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+    assert res.exit_code == 3
+    assert f"pid {proc.pid}" in res.stderr and "another run holds the database lock" in res.stderr
+    assert res.stderr.count("\n") == 1
