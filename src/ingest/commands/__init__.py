@@ -4,6 +4,6 @@ Each stage owns one module here (crawl, papers, extract, report, run, ...); add 
 import line below.
 """
 
-from . import config, crawl, db, papers, report, run, schedule, status
+from . import browse, config, crawl, db, papers, report, run, schedule, search, stats, status
 
-COMMAND_MODULES = (db, crawl, papers, report, run, schedule, status, config)
+COMMAND_MODULES = (db, crawl, papers, report, run, schedule, status, config, search, stats, browse)
