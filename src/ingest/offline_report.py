@@ -170,7 +170,7 @@ def _trend_sentence(t: dict | None, zh: bool, weeks: int) -> str:
             f"The database holds {t['window_total']} papers on this theme over the last {len(hist)} weeks; "
             f"this week's {t['this_week']} is {word} the earlier weekly average."
         )
-    return f"This is the first week with this theme in the database ({t['this_week']} papers)."
+    return f"This is the first week with this theme in the database ({t['this_week']} papers this week)."
 
 
 def _direction(title: str, sec: dict | None, trend: dict | None, zh: bool, weeks: int) -> Direction:
@@ -182,7 +182,7 @@ def _direction(title: str, sec: dict | None, trend: dict | None, zh: bool, weeks
     else:
         lead = f"This week's evidence comes from {names}" if names else "No featured paper this week"
         focus = (
-            f"; {len(live)} of them ran online, so teams can judge it on production numbers, not benchmarks."
+            f"; {len(live)} of {len(papers)} ran online, so teams can judge it on production numbers, not benchmarks."
             if live
             else "; all of it is offline, so watch for the first deployment."
         )

@@ -16,7 +16,7 @@ EN = {
     "recommendation.",
     "problem": "The problem: {text}",
     "method": "The approach: {text}",
-    "tech": "The named pieces are {items}.",
+    "tech": "The named {pieces}: {items}.",
     "online": "Online A/B{ctx}: {items}.",
     "offline": "Offline: {items}.",
     "eff": "On cost: {items}.",
@@ -30,7 +30,7 @@ EN = {
     "related": "Against earlier work in our database, compare {items}.",
     "related_item": "{name} ({id}), which shares the focus on {terms}",
     "intro": "This section covers {n} {papers} on {topic}. {problem} {ind}",
-    "intro_ind": "{k} of them come from industry ({insts}), and {m} report online A/B results.",
+    "intro_ind": "{k} of the {n} come from industry ({insts}); {m} report online A/B results.",
     "intro_acad": "All of them are evaluated offline; none reports a live deployment.",
     "synth": "Taken together, {lead} {thread}",
     "synth_lead_online": "the papers with live results ({names}) set the bar for this theme, while the "
@@ -42,7 +42,7 @@ ZH = {
     "search": "先说明：{flag}；收录它是因为其检索设计可迁移到推荐场景。",
     "problem": "问题：{text}",
     "method": "方法：{text}",
-    "tech": "关键技术：{items}。",
+    "tech": "关键技术{pieces}：{items}。",
     "online": "线上 A/B{ctx}：{items}。",
     "offline": "离线结果：{items}。",
     "eff": "成本方面：{items}。",
@@ -53,7 +53,7 @@ ZH = {
     "related": "与数据库中更早的工作相比，可对照 {items}。",
     "related_item": "{name}（{id}），同样关注 {terms}",
     "intro": "本节涵盖 {n} 篇关于{topic}的论文。{problem} {ind}",
-    "intro_ind": "其中 {k} 篇来自工业界（{insts}），{m} 篇报告了线上 A/B 结果。",
+    "intro_ind": "{n} 篇中 {k} 篇来自工业界（{insts}），{m} 篇报告了线上 A/B 结果。",
     "intro_acad": "它们都只做了离线评估，没有线上部署。",
     "synth": "Taken together（综合来看），{lead} {thread}",
     "synth_lead_online": "有线上结果的论文（{names}）为这一主题立下标杆，其余论文（{rest}）提供离线证据。",
@@ -136,7 +136,8 @@ def deep_dive(p: dict, papers: list[dict], lang: str, flags: dict[str, str]) -> 
     parts.append(w["problem"].format(text=_sentence(p["problem"])) if p.get("problem") else "")
     parts.append(w["method"].format(text=_sentence(p["method"])) if p.get("method") else "")
     if p.get("techniques"):
-        parts.append(w["tech"].format(items=", ".join(p["techniques"][:5])))
+        pieces = "piece is" if len(p["techniques"]) == 1 else "pieces are"
+        parts.append(w["tech"].format(pieces=pieces, items=", ".join(p["techniques"][:5])))
     parts += _results(p, w, flags["no_numbers"])
     parts += [_why(p, w), _peer(p, papers, w), _related(p, w)]
     text = " ".join(x for x in parts if x)
@@ -149,7 +150,9 @@ def _intro(v: dict, w: dict) -> str:
     insts = sorted({p["institution"] for p in ind if p.get("institution")})
     online = [p for p in papers if p["online"] or p.get("deployed_online")]
     tail = (
-        w["intro_ind"].format(k=len(ind), insts=", ".join(insts) or "undisclosed", m=len(online))
+        w["intro_ind"].format(
+            k=len(ind), n=len(papers), insts=", ".join(insts) or "undisclosed", m=len(online)
+        )
         if ind
         else w["intro_acad"]
     )
@@ -160,7 +163,7 @@ def _intro(v: dict, w: dict) -> str:
         .format(
             n=n,
             papers=noun,
-            topic=v["title"].lower() if v["lang"] != "zh" else v["title"],
+            topic=v["title"],
             problem=_sentence(v.get("shared_problem", "")),
             ind=tail,
         )
