@@ -182,7 +182,7 @@ def _direction(title: str, sec: dict | None, trend: dict | None, zh: bool, weeks
     else:
         lead = f"This week's evidence comes from {names}" if names else "No featured paper this week"
         focus = (
-            f"; {len(live)} of {len(papers)} ran online, so teams can judge it on production numbers, not benchmarks."
+            f"; {len(live)} of {len(papers)} ran online, so teams can judge it on production numbers."
             if live
             else "; all of it is offline, so watch for the first deployment."
         )
