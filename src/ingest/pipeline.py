@@ -117,12 +117,13 @@ def _crawl(settings: Settings, week: str, source: Path | None, engine: Engine, s
     return stage
 
 
-def _enrich(settings: Settings, week: str, engine: Engine):
+def _enrich(settings: Settings, week: str, engine: Engine, summary: RunSummary):
     from .enrich import enrich_papers
 
     def stage() -> dict[str, Any]:
         res = enrich_papers(settings, week, engine=engine)
-        return {"enriched": getattr(res, "enriched", 0)} if not isinstance(res, int) else {"enriched": res}
+        summary.failures += [f"enrich {arxiv_id}: {why}" for arxiv_id, why in res.failed.items()]
+        return {"enriched": len(res.updated), "enrich_failed": len(res.failed)}
 
     return stage
 
@@ -202,7 +203,7 @@ def _execute(settings: Settings, engine: Engine, summary: RunSummary, source: Pa
     week = summary.week
     stages.run("crawl", _crawl(settings, week, source, engine, summary))
     if settings.enrich_html:
-        stages.run("enrich", _enrich(settings, week, engine))
+        stages.run("enrich", _enrich(settings, week, engine, summary))
     stages.run("extract", _extract(settings, week, engine, summary, display))
     stages.run("report", _report(settings, week, summary.lang, engine, summary))
 
@@ -240,6 +241,10 @@ def run_week(settings: Settings, week: str | None = None, *, source: Path | None
             failure.exit_code = exc.cause.exit_code
             failure.summary = summary  # type: ignore[attr-defined]
             raise failure from None
+        except BaseException as exc:  # a bug or Ctrl-C: still close the run row, then propagate
+            summary.status = "failed"
+            _close(settings, engine, summary, error=f"{type(exc).__name__}: {exc}")
+            raise
         summary.status = "partial" if summary.failures else "ok"
         _close(settings, engine, summary, error="; ".join(summary.failures) or None)
     return summary
