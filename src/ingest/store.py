@@ -199,7 +199,7 @@ def _record_versions(session: Session, batch: dict[str, PaperRecord], now: datet
         seen.update(
             conn.execute(
                 select(VERSION.c.paper_id, VERSION.c.version).where(VERSION.c.paper_id.in_(part))
-            ).tuples()
+            ).all()
         )
     rows = []
     for arxiv_id, rec in batch.items():
@@ -223,7 +223,7 @@ def _record_versions(session: Session, batch: dict[str, PaperRecord], now: datet
 def title_rows(session: Session) -> list[tuple[str, str, str, str | None]]:
     """(arxiv_id, title, authors as raw JSON text, duplicate_of) of every paper, for the near-dup pass."""
     cols = (PAPER.c.arxiv_id, PAPER.c.title, type_coerce(PAPER.c.authors, Text), PAPER.c.duplicate_of)
-    return list(session.connection().execute(select(*cols)).tuples())
+    return list(session.connection().execute(select(*cols)).all())
 
 
 def set_duplicate_of(session: Session, links: dict[str, str | None]) -> None:
@@ -284,7 +284,7 @@ def reports_featuring(session: Session, paper: Paper) -> list[tuple[Report, Repo
         .where(ReportPaper.paper_id == paper.id)
         .order_by(Report.week, Report.lang, Report.version)
     )
-    return [(r, rp) for r, rp in session.execute(query).tuples()]
+    return [(r, rp) for r, rp in session.execute(query).all()]
 
 
 def start_run(session: Session, kind: str, week: str | None) -> Run:
