@@ -16,9 +16,8 @@ from datetime import date
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from ingest.models import Extraction, Metric, Paper
-
 from conftest import DATA
+from ingest.models import Extraction, Metric, Paper
 
 WEEKS = ("2026-W10", "2026-W12", "2026-W16", "2026-W22", "2026-W26")
 

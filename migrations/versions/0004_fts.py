@@ -75,7 +75,7 @@ EXTRACTION_TRIGGERS = {
 
 
 def _sqlite() -> bool:
-    return op.get_bind().dialect.name == "sqlite"
+    return op.get_context().dialect.name == "sqlite"
 
 
 def upgrade() -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, func, inspect, literal_column, or_, select, table, text
+from sqlalchemy import String, cast, exists, func, inspect, literal_column, or_, select, table, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 

@@ -1,4 +1,4 @@
-"""Trends over the last N weeks: papers per topic per week, top institutions, industrial and online-A/B shares.
+"""Trends over the last N weeks: papers per topic per week, top institutions, industrial/online-A/B shares.
 
 Input: a Settings (or Engine) and a number of weeks; the window ends at the newest week in the
 database (or at `until_week`) because the database, not the calendar, says what has been crawled.
@@ -63,11 +63,12 @@ class Stats:
     def as_dict(self) -> dict[str, Any]:
         def week(w: WeekStats) -> dict[str, Any]:
             industrial, online = w.shares()
-            return {"week": w.week, "papers": w.papers, "extracted": w.extracted, "unextracted": w.unextracted,
-                    "in_scope": w.in_scope, "industrial": w.industrial, "deployed_online": w.deployed,
-                    "industrial_share": industrial, "online_ab_share": online}
-        return {"weeks": self.weeks, "per_week": [week(w) for w in self.per_week], "total": week(self.total),
-                "topics": self.topics, "top_institutions": [{"name": n, "papers": c} for n, c in self.institutions]}
+            return {"week": w.week, "papers": w.papers, "extracted": w.extracted,
+                    "unextracted": w.unextracted, "in_scope": w.in_scope, "industrial": w.industrial,
+                    "deployed_online": w.deployed, "industrial_share": industrial, "online_ab_share": online}
+        return {"weeks": self.weeks, "per_week": [week(w) for w in self.per_week],
+                "total": week(self.total), "topics": self.topics,
+                "top_institutions": [{"name": n, "papers": c} for n, c in self.institutions]}
 
 
 def _window(engine: Engine, weeks: int, until_week: str | None) -> list[str]:
@@ -122,7 +123,7 @@ def compute(target: Settings | Engine, weeks: int = 8, until_week: str | None = 
             continue
         for slug in dict.fromkeys(row.topics or []):
             topics.setdefault(slug, dict.fromkeys(window, 0))[row.week] += 1
-        institutions.update(dict.fromkeys(row.institutions or []))
+        institutions.update(list(dict.fromkeys(row.institutions or [])))
     order = {slug: i for i, slug in enumerate(topic_titles())}
     topics = dict(sorted(topics.items(), key=lambda kv: (-sum(kv[1].values()), order.get(kv[0], 99))))
     top_institutions = sorted(institutions.items(), key=lambda kv: (-kv[1], kv[0]))[:top]

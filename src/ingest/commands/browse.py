@@ -14,5 +14,8 @@ from ..cli import app, state
               help="Interface to bind; keep 127.0.0.1 unless others should reach it.")
 @click.pass_context
 def browse(ctx: click.Context, port: int, host: str) -> int:
-    """Open the SQLite database in Datasette with full-text search and facets (pip install 'ingest[browse]')."""
+    """Open the SQLite database in Datasette with full-text search and facets.
+
+    Needs the optional extra: pip install 'ingest[browse]'.
+    """
     return library.serve(state(ctx).settings(), host=host, port=port)

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import click
+from rich import box
 from rich.table import Table
 
 from .. import stats as library
 from ..cli import app, out, state
-from ..search_query import topics
 
 
 def _pct(value: float | None) -> str:
@@ -29,15 +29,14 @@ def _weeks_table(stats: library.Stats) -> Table:
 
 
 def _topics_table(stats: library.Stats) -> Table:
-    table = Table(title="In-scope papers per topic per week")
-    table.add_column("topic")
+    table = Table(title="In-scope papers per topic per week", box=box.SIMPLE_HEAD)
+    table.add_column("topic", no_wrap=True)
     for week in stats.weeks:
         table.add_column(week.split("-")[1], justify="right")
     table.add_column("total", justify="right")
-    titles = topics()
     for slug, counts in stats.topics.items():
         values = [counts[w] for w in stats.weeks]
-        table.add_row(titles.get(slug, slug), *map(str, values), str(sum(values)))
+        table.add_row(slug, *map(str, values), str(sum(values)))
     return table
 
 

@@ -1,0 +1,230 @@
+"""Search over the five real bundled weeks (565 papers, loaded by the real crawl) + curated extractions:
+ranking, filters, hostile queries (library and CLI), output formats, the ILIKE fallback."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import text
+
+from conftest import week_file
+from ingest import crawl, db
+from ingest.cli import main
+from ingest.config import Settings
+from ingest.errors import InputError, WeekError
+from ingest.search import SearchFilters, like_search, search
+from ingest.search_query import parse
+from search_data import WEEKS, add_extractions
+
+HOSTILE = [
+    "GPT-4", "cs.IR", '"semantic ID', 'semantic ID"', "((semantic", "semantic))", "NEAR(semantic ID)",
+    "semantic AND ID", "semantic NOT ID", "title:generative", "abstract : retrieval", "*", "gener*", "^start",
+    "'; DROP TABLE paper; --", "1=1 OR 'a'='a'", "\"\"\"\"", "a\x00b", "-", "OR", "ID:", "+semantic -id",
+    "semantic ID \u2014 \u201ctokenizer\u201d", "{col1 col2}: x", "x" * 10_000, "semantic " * 1_300,
+    " ".join(f"w{i}" for i in range(40)),
+]
+
+
+@pytest.fixture(scope="module")
+def search_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('search') / 'ingest.sqlite3'}"
+    settings = Settings(db_url=url, backend="offline", arxiv_delay_seconds=0.0)
+    for week in WEEKS:
+        crawl.crawl_week(settings, week, source=week_file(week))
+    add_extractions(db.open_engine(url))
+    db.forget_engines()
+    return url
+
+
+@pytest.fixture
+def db_url(search_db: str) -> str:  # overrides conftest's: `settings`, `engine` and `cli` use the shared DB
+    return search_db
+
+
+def run_cli(db_url: str, *args: str) -> Result:
+    """`ingest --db DB ARGS...` in-process through cli.main (conftest's `cli` passes a lambda, which
+    click 8.5's CliRunner rejects, so the call is wrapped in a click.Command here)."""
+    command = click.Command("ingest", callback=lambda: main(["--db", db_url, *args]))
+    return CliRunner().invoke(command, [], catch_exceptions=False)
+
+
+@pytest.fixture
+def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    return lambda *args: run_cli(db_url, *args)
+
+
+def ids(result) -> list[str]:
+    return [h.arxiv_id for h in result.hits]
+
+
+def test_parse_quotes_every_term_and_keeps_phrases_prefixes_and_or() -> None:
+    assert parse('GPT-4 "semantic ID" gener* OR tokenizer AND cs.IR').fts() == \
+        '"GPT-4" AND "semantic ID" AND ("gener"* OR "tokenizer") AND "cs.IR"'
+    assert parse('say "hi ( -- ;').fts() == '"say" AND "hi"'
+    assert parse("' ; -- ( ) *").empty
+
+
+def test_semantic_id_in_w16_ranked_by_bm25_with_snippets(settings: Settings) -> None:
+    result = search(settings, "semantic ID", SearchFilters(week="2026-W16"))
+    found = ids(result)
+    assert result.mode == "fts" and result.match == '"semantic" AND "ID"'
+    assert {"2604.12234", "2604.11440", "2604.10471"} <= set(found)
+    assert {h.week for h in result.hits} == {"2026-W16"}
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores) and all(s < 0 for s in scores)
+    assert all("**" in h.snippet for h in result.hits)
+    sid = result.hits[found.index("2604.10471")]
+    assert sid.institutions == ["Kuaishou"] and sid.deployed_online is True
+    assert "long-play rate +0.664% (online)" in sid.metrics
+
+
+def test_title_matches_outrank_abstract_only_matches(settings: Settings) -> None:
+    found = ids(search(settings, "semantic IDs", limit=5))
+    assert found[0] in {"2604.10471", "2603.00632", "2603.17540", "2604.13273"}  # 'Semantic ID' in the title
+
+
+def test_institution_filter_is_canonical_and_case_insensitive(settings: Settings) -> None:
+    assert set(ids(search(settings, "", SearchFilters(institution="kuaishou")))) == \
+        {"2604.10471", "2603.00632", "2606.27058"}
+    assert ids(search(settings, "", SearchFilters(institution="Kuaishou", week="2026-W16"))) == ["2604.10471"]
+    since = SearchFilters(institution="KUAISHOU", since=date(2026, 4, 1))
+    assert ids(search(settings, "semantic", since)) == ["2604.10471", "2606.27058"]  # title match first
+    until = SearchFilters(institution="KUAISHOU", until=date(2026, 3, 31))
+    assert ids(search(settings, "semantic", until)) == ["2603.00632"]
+    assert ids(search(settings, "", SearchFilters(institution="Kuai"))) == []  # canonical names match whole
+
+
+def test_filter_only_search_is_newest_first(settings: Settings) -> None:
+    result = search(settings, "", SearchFilters(deployed=True))
+    assert result.mode == "filter"
+    assert len(result.hits) == 11  # curated deployed papers; VerifAI is not deployed
+    dates = [h.listing_date for h in result.hits]
+    assert dates == sorted(dates, reverse=True) and dates[0] == "2026-06-26"
+
+
+def test_metric_filter_matches_metric_names(settings: Settings) -> None:
+    assert ids(search(settings, "", SearchFilters(metric="CTR"))) == ["2604.12298"]
+    assert ids(search(settings, "", SearchFilters(metric="hr@50"))) == ["2604.12234"]
+    assert set(ids(search(settings, "", SearchFilters(metric="NDCG")))) == {"2604.11440"}
+    assert ids(search(settings, "generative", SearchFilters(metric="CTR"))) == []
+
+
+def test_topic_industrial_and_date_range_filters(settings: Settings) -> None:
+    by_slug = search(settings, "", SearchFilters(topic="generative_semantic_ids", industrial=True))
+    by_title = search(settings, "", SearchFilters(topic="generative recommendation and semantic ids",
+                                                  industrial=True))
+    assert ids(by_slug) == ids(by_title)
+    assert set(ids(by_slug)) == {"2604.14878", "2604.11440", "2604.10471", "2603.00632", "2603.17540"}
+    window = SearchFilters(industrial=True, since=date(2026, 4, 13), until=date(2026, 4, 15))
+    spring = search(settings, "", window)
+    assert set(ids(spring)) == {"2604.11440", "2604.10471", "2604.12110", "2604.12298"}
+
+
+def test_failed_and_superseded_extractions_do_not_leak(settings: Settings) -> None:
+    assert ids(search(settings, "zebrafish")) == []
+    assert ids(search(settings, "", SearchFilters(institution="Tsinghua University"))) == []
+    unirec = search(settings, "Chain-of-Attribute").hits[0]
+    assert unirec.arxiv_id == "2604.12234" and unirec.metrics == ["HR@50 22.6% (offline)"]
+
+
+def test_or_and_prefix_queries(settings: Settings) -> None:
+    assert {"2604.14878", "2604.12110"} <= set(ids(search(settings, "GenRec OR SOLARIS")))
+    assert "2604.12110" in ids(search(settings, "specul*", SearchFilters(week="2026-W16")))
+
+
+@pytest.mark.parametrize("query", HOSTILE, ids=lambda q: repr(q[:24]))
+def test_hostile_queries_return_results_or_one_input_error(settings: Settings, query: str) -> None:
+    try:
+        result = search(settings, query)
+    except InputError as exc:
+        assert "\n" not in str(exc) and len(str(exc)) < 200
+        return
+    assert result.mode == "fts"
+    with db.open_engine(settings).connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM paper")).scalar() == 565
+
+
+def test_hostile_query_facts(settings: Settings) -> None:
+    assert ids(search(settings, "GPT-4"))[0] == "2604.08549"  # 'outperforming GPT-4' in VerifAI
+    assert ids(search(settings, '"semantic ID')) == ids(search(settings, "semantic ID"))
+    assert ids(search(settings, "'; DROP TABLE paper; --")) == []
+    with pytest.raises(InputError, match="query too long: 10000 characters"):
+        search(settings, "x" * 10_000)
+    with pytest.raises(InputError, match="nothing to search for"):
+        search(settings, "'; -- ((")
+
+
+@pytest.mark.parametrize(("filters", "limit", "error", "message"), [
+    (SearchFilters(week="2026-W60"), 20, WeekError, "2026 has no ISO week 60"),
+    (SearchFilters(week="2026-W16", since=date(2026, 4, 1)), 20, InputError, "either --week or --since"),
+    (SearchFilters(since=date(2026, 5, 1), until=date(2026, 4, 1)), 20, InputError, "is after --until"),
+    (SearchFilters(topic="quantum"), 20, InputError, "unknown topic 'quantum'; known topics: generative"),
+    (SearchFilters(institution="  "), 20, InputError, "--institution must not be empty"),
+    (SearchFilters(), 0, InputError, "--limit must be between 1 and 1000"),
+])
+def test_bad_filters_are_one_clear_error(settings, filters, limit, error, message) -> None:
+    with pytest.raises(error, match=message):
+        search(settings, "semantic", filters, limit=limit)
+
+
+def test_like_fallback_matches_every_term_newest_first(engine) -> None:
+    result = like_search(engine, "semantic ID", SearchFilters(week="2026-W16"), limit=50)
+    found = ids(result)
+    assert result.mode == "like" and {"2604.12234", "2604.11440", "2604.10471"} <= set(found)
+    dates = [h.listing_date for h in result.hits]
+    assert dates == sorted(dates, reverse=True)
+    assert all("**" in h.snippet.lower() for h in result.hits)
+    assert ids(like_search(engine, "100%_off", SearchFilters())) == []  # LIKE wildcards are escaped
+    assert set(ids(like_search(engine, "", SearchFilters(institution="kuaishou")))) == \
+        {"2604.10471", "2603.00632", "2606.27058"}
+
+
+def test_cli_json_output_parses(cli) -> None:
+    res = cli("search", "semantic", "ID", "--week", "2026-W16", "--format", "json", "--limit", "5")
+    assert res.exit_code == 0, res.stderr
+    rows = json.loads(res.stdout)
+    assert len(rows) == 5 and {"arxiv_id", "score", "snippet", "metrics"} <= set(rows[0])
+
+
+def test_cli_csv_output_parses(cli) -> None:
+    res = cli("search", "--institution", "Kuaishou", "--format", "csv")
+    assert res.exit_code == 0, res.stderr
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert [r["arxiv_id"] for r in rows] == ["2606.27058", "2604.10471", "2603.00632"]
+    assert rows[1]["institutions"] == "Kuaishou" and "long-play rate +0.664% (online)" in rows[1]["metrics"]
+
+
+def test_cli_table_output(cli) -> None:
+    res = cli("search", "--metric", "CTR", "--deployed")
+    assert res.exit_code == 0, res.stderr
+    assert "2604.12298" in res.stdout and "Meituan" in res.stdout and "1 papers (filter)" in res.stdout
+    assert "no papers match" in cli("search", "zebrafish").stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["'; DROP TABLE paper; --"], ['"unbalanced'], ["NEAR(a b) AND title:x *"], ["x" * 10_000], ["((("],
+    ["semantic", "--week", "2026-W60"], ["semantic", "--since", "yesterday"], ["semantic", "--topic", "nope"],
+    ["semantic", "--limit", "0"], ["cs.IR", "--format", "json"],
+], ids=lambda a: repr(a[0][:16]) + str(len(a)))
+def test_cli_hostile_input_exit_zero_or_one_error_line(cli, args: list[str]) -> None:
+    res = cli("search", *args)
+    assert "Traceback" not in res.stdout + res.stderr
+    if res.exit_code == 0:
+        assert res.stderr == ""
+    else:
+        assert res.exit_code == 2
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ")
+
+
+def test_cli_search_on_empty_database_says_no_match(tmp_path: Path) -> None:
+    res = run_cli(str(tmp_path / "empty.sqlite3"), "search", "x")
+    assert res.exit_code == 0 and "no papers match" in res.stdout
