@@ -234,6 +234,9 @@ class OpenAICompatibleLLM:
                 delay = self._delay(exc, retry)
                 log.warning("%s; retrying in %.2fs", reason, delay)
                 await asyncio.sleep(delay)
+            except openai.OpenAIError as exc:  # e.g. a response the SDK cannot read
+                message = self.settings.scrub(f"{type(exc).__name__} from {self.base_url}: {exc}")[:400]
+                raise tally.error(LLMTransportError, message) from None
         raise AssertionError("unreachable")
 
     def _describe(self, exc: Exception) -> str:
@@ -260,7 +263,12 @@ class OpenAICompatibleLLM:
             raw = await completions.create(model=self.model, messages=messages,
                                            response_format={"type": "json_object"},
                                            max_tokens=self.settings.llm_max_tokens)
-        reply = _read_body(raw.http_response.json(), tally)
+        try:
+            body = raw.http_response.json()
+        except ValueError:
+            return _Reply(content=raw.http_response.text[:2000], finish_reason=None, refusal=None,
+                          invalid="response body is not JSON")
+        reply = _read_body(body, tally)
         if reply.finish_reason not in ("length", "content_filter") and not reply.refusal:
             self._validate(raw, reply, schema)
         return reply
