@@ -142,3 +142,15 @@ def add_extractions(engine: Engine) -> dict[str, int]:
         session.add(_extraction(papers["2604.12234"], stale, status="failed", model="gpt-x"))
         session.commit()
         return {a: p.id for a, p in papers.items()}
+
+
+def build_db(url: str) -> None:
+    """The five weeks through the real crawl (snapshot import) + the curated extractions."""
+    from ingest import crawl, db
+    from ingest.config import Settings
+
+    settings = Settings(db_url=url, backend="offline", arxiv_delay_seconds=0.0)
+    for week in WEEKS:
+        crawl.crawl_week(settings, week, source=DATA / f"{week}.jsonl")
+    add_extractions(db.open_engine(url))
+    db.forget_engines()

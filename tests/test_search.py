@@ -14,14 +14,13 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import text
 
-from conftest import week_file
-from ingest import crawl, db
+from ingest import db
 from ingest.cli import main
 from ingest.config import Settings
 from ingest.errors import InputError, WeekError
 from ingest.search import SearchFilters, like_search, search
 from ingest.search_query import parse
-from search_data import WEEKS, add_extractions
+from search_data import build_db
 
 HOSTILE = [
     "GPT-4", "cs.IR", '"semantic ID', 'semantic ID"', "((semantic", "semantic))", "NEAR(semantic ID)",
@@ -35,11 +34,7 @@ HOSTILE = [
 @pytest.fixture(scope="module")
 def search_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('search') / 'ingest.sqlite3'}"
-    settings = Settings(db_url=url, backend="offline", arxiv_delay_seconds=0.0)
-    for week in WEEKS:
-        crawl.crawl_week(settings, week, source=week_file(week))
-    add_extractions(db.open_engine(url))
-    db.forget_engines()
+    build_db(url)
     return url
 
 
