@@ -14,6 +14,7 @@ from importlib import resources
 
 from sqlmodel import Session, select
 
+from . import grounding
 from .models import Extraction, Paper, Report, ReportPaper
 from .schemas import PaperExtraction
 
@@ -57,9 +58,9 @@ class Candidate:
 
 
 def source_text(paper: Paper) -> str:
-    """The text every number about `paper` must occur in."""
-    parts = [paper.title, paper.abstract, paper.comment or "", paper.fulltext or ""]
-    return "\n".join(p for p in parts if p)
+    """The text every number about `paper` must occur in (grounding's definition: title, abstract,
+    comments, fetched full text, affiliations)."""
+    return grounding.source_text(paper)
 
 
 def load_topics() -> dict[str, dict]:
