@@ -19,6 +19,18 @@ from .models import Extraction, Paper, Report, ReportPaper
 from .schemas import PaperExtraction
 
 IN_SCOPE = ("recsys", "adjacent")
+# An adjacent (search/ads/IR) paper earns a place when it ran in industry or shares a recsys building block.
+ADJACENT_TOPICS = frozenset(
+    {
+        "generative_semantic_ids",
+        "retrieval_indexing",
+        "ranking_ctr",
+        "ads_auctions",
+        "efficiency_serving",
+        "sequential_user_modeling",
+        "multimodal",
+    }
+)
 
 
 @dataclass
@@ -111,6 +123,15 @@ def topic_of(ex: PaperExtraction, text: str, topics: dict[str, dict]) -> str:
     return max(sorted(scores), key=lambda s: scores[s])
 
 
+def worth_reading(ex: PaperExtraction) -> bool:
+    """recsys papers always; adjacent ones when industrial/deployed or on a shared building block."""
+    if ex.scope == "recsys":
+        return True
+    return ex.scope == "adjacent" and (
+        ex.industrial or ex.deployed_online or bool(ADJACENT_TOPICS & set(ex.topics))
+    )
+
+
 def rank_key(c: Candidate) -> tuple:
     """Deep-dive order: industrial+online numbers, online deployment, offline numbers, rest."""
     ex = c.ex
@@ -137,7 +158,7 @@ def select_week(session: Session, week: str, cap: int) -> tuple[list[Candidate],
         if row.data is None or paper.arxiv_id in skipped:
             continue
         ex = PaperExtraction.model_validate(row.data)
-        if ex.scope not in IN_SCOPE:
+        if not worth_reading(ex):
             continue
         src = source_text(paper)
         assert paper.id is not None
