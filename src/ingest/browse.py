@@ -1,7 +1,8 @@
 """Browse the SQLite database in Datasette: settings -> a `datasette serve` process with our metadata.
 
 Input: Settings (a SQLite db_url), host and port. Output: runs Datasette in the foreground until it
-exits or the user presses Ctrl-C; returns its exit code. The metadata turns on full-text search on
+exits or the user presses Ctrl-C
+(SIGTERM is forwarded); returns its exit code. The metadata turns on full-text search on
 `paper` through the paper_fts index (fts_table/fts_pk, migration 0004), sets facets (week,
 category, scope, industrial, online A/B, topics, institutions, metric kinds) and hides bookkeeping
 tables. The database is opened and upgraded to head first, so the index exists.
@@ -13,6 +14,7 @@ or the database is not SQLite. Nothing is written to the database by browsing.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -75,9 +77,12 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8001) -> int:
         meta = Path(tmp) / "metadata.json"
         meta.write_text(json.dumps(metadata(path.stem), indent=2), encoding="utf-8")
         proc = subprocess.Popen(command(path, meta, host, port))
+        previous = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())  # stop datasette with us
         try:
             return proc.wait()
         except KeyboardInterrupt:
             proc.terminate()
             proc.wait(timeout=10)
             return 0
+        finally:
+            signal.signal(signal.SIGTERM, previous)
