@@ -32,9 +32,13 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 
 def title_tokens(title: str) -> frozenset[str]:
-    """Lower-cased ASCII word set of a title without stop words ('Towards GenRec: ...' -> {...})."""
+    """Lower-cased ASCII word set without stop words or plural -s ('Towards GenRecs' -> {'genrec'})."""
     text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
-    return frozenset(w for w in _WORD.findall(text) if w not in STOPWORDS)
+    return frozenset(_singular(w) for w in _WORD.findall(text) if w not in STOPWORDS)
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
