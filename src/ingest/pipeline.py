@@ -158,6 +158,8 @@ def current_report(session: Session, settings: Settings, week: str, lang: str) -
         return None
     if latest.backend != settings.active_backend:
         return None
+    if latest.backend == "openai" and latest.model != settings.model:
+        return None
     created = _aware(latest.created_at)
     newest = session.exec(select(func.max(Extraction.created_at)).join(Paper, Paper.id == Extraction.paper_id)
                           .where(Paper.week == week)).one()
