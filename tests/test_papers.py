@@ -1,0 +1,100 @@
+"""`ingest papers list|show`: stored papers, with their extraction, metrics and reports when present."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import week_file
+from ingest import crawl, db, store
+from ingest.models import Extraction, Metric, Report, ReportPaper
+from test_crawl import run_ingest
+
+
+def load_w16(settings, engine) -> None:
+    crawl.crawl_week(settings, "2026-W16", source=week_file("2026-W16"), engine=engine)
+
+
+def test_list_json_and_table(settings, engine, db_url):
+    load_w16(settings, engine)
+    res = run_ingest(db_url, "papers", "list", "--week", "2026-W16", "--json")
+    rows = json.loads(res.stdout)
+    assert res.exit_code == 0 and len(rows) == 116
+    genrec = next(r for r in rows if r["arxiv_id"] == "2604.14878")
+    assert (genrec["week"], genrec["relevance"], genrec["primary_category"]) == ("2026-W16", 6.0, "cs.IR")
+    table = run_ingest(db_url, "papers", "list", "--week", "2026-W16")
+    assert "2026-W16: 116 papers" in table.stdout and "2604.14878" in table.stdout
+
+
+def test_show_plain_paper(settings, engine, db_url):
+    load_w16(settings, engine)
+    res = run_ingest(db_url, "papers", "show", "2604.14878v1")
+    assert res.exit_code == 0
+    assert res.stdout.startswith("2604.14878v1  GenRec: A Preference-Oriented Generative Framework")
+    assert "relevance: 6.0 (cs.IR primary; title: recommendation" in res.stdout
+    assert "extraction: none yet" in res.stdout and "reports: none" in res.stdout
+    detail = json.loads(run_ingest(db_url, "papers", "show", "2604.14878", "--json").stdout)
+    assert detail["listing_date"] == "2026-04-17" and [v["version"] for v in detail["versions"]] == [1]
+    assert "fulltext" not in detail and detail["extraction"] is None
+
+
+def test_show_with_extraction_metrics_and_reports(settings, engine, db_url):
+    load_w16(settings, engine)
+    with db.session_scope(engine) as s:
+        paper = store.get_paper(s, "2604.14878")
+        ex = Extraction(
+            paper_id=paper.id,
+            prompt_name="extract_paper",
+            prompt_version="v1",
+            prompt_hash="h",
+            backend="offline",
+            model="offline-rules",
+            input_hash=paper.content_hash,
+            scope="recsys",
+            short_name="GenRec",
+            industrial=True,
+            deployed_online=True,
+            institutions=["JD.com"],
+            topics=["generative_retrieval"],
+            one_line="Generative recommender deployed on the JD App.",
+            grounded_count=4,
+            ungrounded_count=0,
+        )
+        s.add(ex)
+        s.flush()
+        s.add(
+            Metric(extraction_id=ex.id, paper_id=paper.id, kind="online", metric="click count", value="9.5%")
+        )
+        report = Report(
+            week="2026-W16",
+            lang="en",
+            version=1,
+            status="Published",
+            backend="offline",
+            model="offline-rules",
+            markdown="# report",
+        )
+        s.add(report)
+        s.flush()
+        s.add(
+            ReportPaper(
+                report_id=report.id, paper_id=paper.id, role="deep_dive", section="Generative retrieval"
+            )
+        )
+    out = run_ingest(db_url, "papers", "show", "2604.14878").stdout
+    assert "extraction #1 (offline/offline-rules): GenRec" in out and "institutions: JD.com" in out
+    assert "industrial: yes, deployed online: yes" in out and "grounded claims: 4, ungrounded: 0" in out
+    assert "metric [online] click count = 9.5%" in out
+    assert "report 2026-W16 en v1 (Published): deep_dive in Generative retrieval" in out
+    detail = json.loads(run_ingest(db_url, "papers", "show", "2604.14878", "--json").stdout)
+    assert (
+        detail["extraction"]["metrics"][0]["value"] == "9.5%" and detail["reports"][0]["role"] == "deep_dive"
+    )
+
+
+def test_unknown_id_and_week_are_one_line(settings, engine, db_url):
+    load_w16(settings, engine)
+    res = run_ingest(db_url, "papers", "show", "2699.00001")
+    assert res.exit_code == 2
+    assert res.stderr == "error: paper 2699.00001 is not in the database (crawl its week first)\n"
+    bad_week = run_ingest(db_url, "papers", "list", "--week", "2026-W60")
+    assert bad_week.exit_code == 2 and bad_week.stderr.startswith("error: unknown week '2026-W60'")
