@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import click
+import pytest
+from click.testing import CliRunner
+
+from ingest.cli import main
 from test_report_compose import WEEK, seed
+
+
+@pytest.fixture
+def cli(db_url, tmp_path, monkeypatch):
+    """`ingest --db DB ARGS...` in-process (wrapped in a click.Command: CliRunner rejects a bare lambda)."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args):
+        command = click.Command("ingest", callback=lambda: main(["--db", db_url, *args]))
+        return CliRunner().invoke(command, [], catch_exceptions=False)
+
+    return run
 
 
 def test_report_rebuild_show_diff(cli, engine):
@@ -18,7 +35,7 @@ def test_report_rebuild_show_diff(cli, engine):
     diff = cli("report", "diff", "--week", WEEK)
     assert diff.exit_code == 0
     assert "--- 2026-W16-en-v1" in diff.stdout and "+++ 2026-W16-en-v2" in diff.stdout
-    assert "-date: " in diff.stdout or diff.stdout.count("\n@@") == 0
+    assert "run: 1}" in diff.stdout and "+generator:" in diff.stdout and "run: 2}" in diff.stdout
 
 
 def test_report_errors_are_one_line(cli, engine):

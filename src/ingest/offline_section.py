@@ -8,6 +8,8 @@ from other papers). Never raises on sparse facts: a paper without numbers says s
 
 from __future__ import annotations
 
+import re
+
 from .report_numbers import keep_grounded
 from .schemas import DeepDive, SectionText
 
@@ -66,8 +68,14 @@ def words(lang: str) -> dict[str, str]:
     return ZH if lang == "zh" else EN
 
 
+LEADING = re.compile(
+    r"^(however|yet|but|still|moreover|in this paper|to address (this|these) \w+|to this end)[,:]?\s+", re.I
+)
+
+
 def _sentence(text: str) -> str:
-    text = " ".join(text.split()).strip()
+    text = LEADING.sub("", " ".join(text.split()).strip())
+    text = text[:1].upper() + text[1:]
     if not text:
         return ""
     return text if text[-1] in ".!?。" else text + "."
@@ -85,7 +93,8 @@ def _metric_items(rows: list[dict], keys: tuple[str, ...], limit: int) -> str:
 def _results(p: dict, w: dict, flag: str) -> list[str]:
     out = []
     if p["online"]:
-        ctx = p["online"][0].get("context") or p.get("platform") or ""
+        ctx = p.get("platform") or p["online"][0].get("context") or ""
+        ctx = ctx if len(ctx) <= 60 else ""
         out.append(
             w["online"].format(
                 ctx=f" ({ctx})" if ctx else "", items=_metric_items(p["online"], ("metric", "value"), 5)
