@@ -7,6 +7,9 @@ Output: `SearchResult` with up to `limit` hits, each with a highlighted snippet 
 
 - SQLite with the paper_fts index (migration 0004): FTS5 MATCH, ranked by bm25 (title 10,
   abstract 1, extracted text 3; lower scores are better), snippets from FTS5 `snippet()`.
+- bm25 costs about 2-3 us per matching paper, so an unfiltered query matching more than RANK_CAP
+  papers ranks only the RANK_CAP most recently stored matches (highest rowids, i.e. the latest
+  crawls); `rank_cap=None` ranks all. Filtered queries always rank every match that passes.
 - Any other database (PostgreSQL), or SQLite without the index: every term must occur (ILIKE) in
   title, abstract or extracted text; newest first; snippets built in Python.
 - Empty query with filters: the filtered papers, newest first. Empty query without filters, bad
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, cast, exists, func, inspect, literal_column, or_, select, table, text
+from sqlalchemy import String, and_, cast, exists, func, inspect, literal_column, or_, select, table, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -35,6 +38,8 @@ P, E, M = Paper.__table__, Extraction.__table__, Metric.__table__
 MAX_LIMIT = 1000
 FTS = table("paper_fts")
 _SNIPPET = "snippet(paper_fts, {col}, '**', '**', '…', 24)"
+RANK_CAP = 5000  # an unfiltered query matching more papers ranks the newest RANK_CAP matches only
+BM25 = "bm25(paper_fts, 10.0, 1.0, 3.0)"  # title, abstract, extracted; called directly (faster than rank)
 
 
 @dataclass(frozen=True)
@@ -127,42 +132,109 @@ def _validate(filters: SearchFilters, limit: int) -> None:
             raise InputError(f"--{name} must not be empty")
 
 
-def _base() -> Any:
-    latest = (select(func.max(E.c.id)).where(E.c.paper_id == P.c.id, E.c.status == "ok")
-              .correlate(P).scalar_subquery())
-    cols = [P.c.arxiv_id, P.c.title, P.c.abstract, P.c.week, P.c.listing_date, E.c.id.label("extraction_id"),
-            E.c.short_name, E.c.institutions, E.c.industrial, E.c.deployed_online, E.c.topics]
-    return select(*cols).select_from(P.outerjoin(E, E.c.id == latest))
+def _latest_ok(ext: Any = E) -> Any:
+    """`ext` is its paper's latest extraction with status ok (no newer ok row exists)."""
+    newer = Extraction.__table__.alias("newer")
+    return and_(ext.c.status == "ok", ~exists().where(newer.c.paper_id == ext.c.paper_id,
+                                                       newer.c.status == "ok", newer.c.id > ext.c.id))
 
 
-def _fts_statement(parsed: ParsedQuery, clauses: list[Any], limit: int) -> Any:
-    return (_base().add_columns(literal_column("paper_fts.rank").label("score"),
-                                literal_column(_SNIPPET.format(col=1)).label("snip_abstract"),
-                                literal_column(_SNIPPET.format(col=-1)).label("snip_best"))
-            .join(FTS, literal_column("paper_fts.rowid") == P.c.id)
-            .where(text("paper_fts MATCH :match").bindparams(match=parsed.fts()), *clauses)
-            .order_by(literal_column("paper_fts.rank")).limit(limit))
+LATEST_OK = _latest_ok()  # built once: constructing it costs milliseconds per query
 
 
-def _like_statement(parsed: ParsedQuery, clauses: list[Any], limit: int) -> Any:
-    fields = (P.c.title, P.c.abstract, E.c.one_line, E.c.method, cast(E.c.techniques, String))
+def _candidates(filters: SearchFilters, clauses: list[Any]) -> Any:
+    """Ids of the papers passing the filters (None without filters); driven by extraction when a
+    filter needs one, so it never visits unextracted papers."""
+    if not clauses:
+        return None
+    if any(getattr(filters, f) for f in ("institution", "industrial", "deployed", "topic", "metric")):
+        return (select(E.c.paper_id).select_from(E.join(P, P.c.id == E.c.paper_id))
+                .where(LATEST_OK, *clauses))
+    return select(P.c.id).where(*clauses)
+
+
+def _details(ranked: Any) -> Any:
+    """Paper + latest extraction columns for the (few) ranked ids of subquery `ranked`."""
+    cols = [P.c.arxiv_id, P.c.title, P.c.abstract, P.c.week, P.c.listing_date,
+            E.c.id.label("extraction_id"), E.c.short_name, E.c.institutions, E.c.industrial,
+            E.c.deployed_online, E.c.topics]
+    joined = ranked.join(P, P.c.id == ranked.c.pid).outerjoin(E, and_(E.c.paper_id == P.c.id, LATEST_OK))
+    return select(*cols, ranked.c.pid, ranked.c.score).select_from(joined)
+
+
+def _fts_statement(parsed: ParsedQuery, candidates: Any, limit: int, floor: int | None) -> Any:
+    """bm25 ranking inside paper_fts (LIMIT applied there), then details for the top `limit` only.
+    Filters are a membership test per match (`+rowid` stops SQLite from probing the index once per
+    candidate, which costs seconds); `floor` restricts ranking to rowids >= floor (RANK_CAP)."""
+    rowid = literal_column("paper_fts.rowid")
+    ranked = (select(rowid.label("pid"), literal_column(BM25).label("score")).select_from(FTS)
+              .where(text("paper_fts MATCH :match").bindparams(match=parsed.fts()))
+              .order_by(literal_column("score")).limit(limit))
+    if candidates is not None:
+        ranked = ranked.where(literal_column("+paper_fts.rowid").in_(candidates))
+    if floor is not None:
+        ranked = ranked.where(rowid >= floor)
+    ranked = ranked.subquery("ranked")
+    return _details(ranked).order_by(ranked.c.score)
+
+
+def _rank_floor(engine: Engine, parsed: ParsedQuery, cap: int | None) -> int | None:
+    """The rowid of the cap-th newest match when a query matches more than `cap` papers, else None."""
+    if cap is None:
+        return None
+    stmt = text("SELECT rowid FROM paper_fts WHERE paper_fts MATCH :match ORDER BY rowid DESC "
+                "LIMIT 1 OFFSET :offset").bindparams(match=parsed.fts(), offset=cap - 1)
+    with engine.connect() as conn:
+        return conn.execute(stmt).scalar()
+
+
+def _like_statement(parsed: ParsedQuery, candidates: Any, limit: int) -> Any:
+    """Every term group matches (ILIKE) title, abstract or extracted text; newest first."""
+    ext = Extraction.__table__.alias("ext")
+    fields = (P.c.title, P.c.abstract, ext.c.one_line, ext.c.method, ext.c.short_name,
+              cast(ext.c.techniques, String))
+    latest = and_(ext.c.paper_id == P.c.id, _latest_ok(ext))
     terms = [or_(*[_contains(func.coalesce(col, ""), t.text) for col in fields for t in g])
              for g in parsed.groups]
-    return (_base().where(*terms, *clauses)
-            .order_by(P.c.listing_date.desc(), P.c.arxiv_id.desc()).limit(limit))
+    ids = (select(P.c.id.label("pid"), literal_column("NULL").label("score"))
+           .select_from(P.outerjoin(ext, latest)))
+    ids = ids.where(*terms).distinct() if terms else ids
+    if candidates is not None:
+        ids = ids.where(P.c.id.in_(candidates))
+    ranked = ids.order_by(P.c.listing_date.desc(), P.c.arxiv_id.desc()).limit(limit).subquery("ranked")
+    return _details(ranked).order_by(P.c.listing_date.desc(), P.c.arxiv_id.desc())
+
+
+_FTS_SEEN: dict[str, bool] = {}
 
 
 def _has_fts(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite" and inspect(engine).has_table("paper_fts")
+    """paper_fts exists (cached per database once found; a missing index is re-checked each time)."""
+    key = str(engine.url)
+    if not _FTS_SEEN.get(key):
+        _FTS_SEEN[key] = engine.dialect.name == "sqlite" and inspect(engine).has_table("paper_fts")
+    return _FTS_SEEN[key]
 
 
-def _snippet(row: Any, parsed: ParsedQuery) -> str:
-    mapping = row._mapping
-    for key in ("snip_abstract", "snip_best"):
-        value = mapping.get(key)
-        if value and "**" in value:
-            return " ".join(value.split())
-    return " ".join(highlight(row.abstract, parsed.terms).split())
+def _fts_snippets(engine: Engine, parsed: ParsedQuery, pids: list[int]) -> dict[int, str]:
+    """FTS5 snippets for the hits only: the abstract's, else the best column's (no match in the abstract)."""
+    if not pids:
+        return {}
+    # one rowid seek per hit: `rowid IN (...)` made FTS5 walk every match
+    stmt = text(f"SELECT {_SNIPPET.format(col=1)}, {_SNIPPET.format(col=-1)} FROM paper_fts "
+                "WHERE paper_fts MATCH :match AND rowid = :pid")
+    found: dict[int, str] = {}
+    with engine.connect() as conn:
+        for pid in pids:
+            row = conn.execute(stmt, {"match": parsed.fts(), "pid": pid}).first()
+            if row is not None:
+                found[pid] = (row[0] if row[0] and "**" in row[0] else row[1]) or ""
+    return found
+
+
+def _snippet(row: Any, parsed: ParsedQuery, snippets: dict[int, str]) -> str:
+    value = snippets.get(row.pid) or ""
+    return " ".join((value if "**" in value else highlight(row.abstract, parsed.terms)).split())
 
 
 def _metrics(engine: Engine, extraction_ids: list[int]) -> dict[int, list[str]]:
@@ -177,13 +249,13 @@ def _metrics(engine: Engine, extraction_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
-def _hit(row: Any, parsed: ParsedQuery, metrics: dict[int, list[str]]) -> SearchHit:
-    score = row._mapping.get("score")
+def _hit(row: Any, parsed: ParsedQuery, metrics: dict[int, list[str]], snippets: dict[int, str]) -> SearchHit:
     return SearchHit(
         arxiv_id=row.arxiv_id, title=" ".join(row.title.split()), week=row.week,
         listing_date=row.listing_date.isoformat() if row.listing_date else None,
-        score=round(float(score), 4) if score is not None else None, snippet=_snippet(row, parsed),
-        short_name=row.short_name, institutions=list(row.institutions or []), industrial=row.industrial,
+        score=round(float(row.score), 4) if row.score is not None else None,
+        snippet=_snippet(row, parsed, snippets), short_name=row.short_name,
+        institutions=list(row.institutions or []), industrial=row.industrial,
         deployed_online=row.deployed_online, topics=list(row.topics or []),
         metrics=metrics.get(row.extraction_id, []) if row.extraction_id else [],
     )
@@ -199,35 +271,41 @@ def _run(engine: Engine, stmt: Any, query: str) -> list[Any]:
         raise
 
 
-def search(target: Settings | Engine, query: str | None, filters: SearchFilters | None = None,
-           limit: int = 20) -> SearchResult:
-    """Search the papers; see the module docstring for ranking, fallback and errors."""
+def _result(engine: Engine, query: str, parsed: ParsedQuery, mode: str, stmt: Any) -> SearchResult:
+    rows = _run(engine, stmt, query)
+    metrics = _metrics(engine, [r.extraction_id for r in rows if r.extraction_id])
+    snippets = _fts_snippets(engine, parsed, [r.pid for r in rows]) if mode == "fts" else {}
+    return SearchResult(query=query, match=None if parsed.empty else parsed.fts(), mode=mode,
+                        hits=[_hit(r, parsed, metrics, snippets) for r in rows])
+
+
+def _prepare(engine: Engine, query: str | None, filters: SearchFilters | None,
+             limit: int) -> tuple[ParsedQuery, Any]:
     filters = filters or SearchFilters()
     _validate(filters, limit)
     parsed = parse(query)
     if parsed.empty and not filters.any:
         raise InputError("nothing to search for: give search words or at least one filter")
+    return parsed, _candidates(filters, _filter_clauses(filters, engine.dialect.name == "sqlite"))
+
+
+def search(target: Settings | Engine, query: str | None, filters: SearchFilters | None = None,
+           limit: int = 20, rank_cap: int | None = RANK_CAP) -> SearchResult:
+    """Search the papers; see the module docstring for ranking, RANK_CAP, fallback and errors."""
     engine = target if isinstance(target, Engine) else db.open_engine(target)
-    clauses = _filter_clauses(filters, engine.dialect.name == "sqlite")
+    parsed, candidates = _prepare(engine, query, filters, limit)
     if parsed.empty:
-        mode, stmt = "filter", _like_statement(parsed, clauses, limit)
+        mode, stmt = "filter", _like_statement(parsed, candidates, limit)
     elif _has_fts(engine):
-        mode, stmt = "fts", _fts_statement(parsed, clauses, limit)
+        floor = _rank_floor(engine, parsed, rank_cap) if candidates is None else None
+        mode, stmt = "fts", _fts_statement(parsed, candidates, limit, floor)
     else:
-        mode, stmt = "like", _like_statement(parsed, clauses, limit)
-    rows = _run(engine, stmt, query or "")
-    metrics = _metrics(engine, [r.extraction_id for r in rows if r.extraction_id])
-    return SearchResult(query=query or "", match=None if parsed.empty else parsed.fts(), mode=mode,
-                        hits=[_hit(r, parsed, metrics) for r in rows])
+        mode, stmt = "like", _like_statement(parsed, candidates, limit)
+    return _result(engine, query or "", parsed, mode, stmt)
 
 
 def like_search(engine: Engine, query: str, filters: SearchFilters | None = None,
                 limit: int = 20) -> SearchResult:
     """The ILIKE fallback used on PostgreSQL, callable on any database (tests run it on SQLite)."""
-    filters = filters or SearchFilters()
-    _validate(filters, limit)
-    parsed = parse(query)
-    clauses = _filter_clauses(filters, engine.dialect.name == "sqlite")
-    rows = _run(engine, _like_statement(parsed, clauses, limit), query)
-    metrics = _metrics(engine, [r.extraction_id for r in rows if r.extraction_id])
-    return SearchResult(query=query, match=None, mode="like", hits=[_hit(r, parsed, metrics) for r in rows])
+    parsed, candidates = _prepare(engine, query, filters, limit)
+    return _result(engine, query, parsed, "like", _like_statement(parsed, candidates, limit))
