@@ -7,6 +7,7 @@ import pickle
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -81,7 +82,7 @@ def test_missed_weeks_skips_weeks_already_ok(engine):
 
 
 def test_job_is_stored_once_in_the_database_without_secrets(settings, engine):
-    secret = settings.model_copy(update={"openai_api_key": CANARY, "backend": "openai"})
+    secret = settings.model_copy(update={"openai_api_key": SecretStr(CANARY), "backend": "openai"})
     for _ in range(2):  # a restart replaces the job, never duplicates it
         scheduler = schedule.build_scheduler(secret, blocking=False)
         scheduler.start(paused=True)

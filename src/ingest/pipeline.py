@@ -33,7 +33,7 @@ from sqlmodel import Session, select
 from . import lock, runlog
 from .config import Settings
 from .db import open_engine
-from .errors import IngestError, StageFailures, VerificationError
+from .errors import IngestError, LLMAuthError, LLMError, StageFailures, VerificationError
 from .models import Extraction, Paper, Report, ReportPaper
 from .progress import StageProgress
 from .weeks import last_complete_week, normalize_week
@@ -134,9 +134,15 @@ def _extract(settings: Settings, week: str, engine: Engine, summary: RunSummary,
     def stage() -> dict[str, Any]:
         res = extract_week(settings, week, engine=engine, run_id=summary.run_id,
                            progress=display.bar("extract"))
+        counts = {"in_scope": res.selected, "extracted": res.extracted, "cached": res.cached,
+                  "failed": res.failed, "skipped": res.skipped}
+        if res.failed and not (res.extracted or res.cached):  # nothing to report on: stop here
+            summary.counts.update(counts)
+            auth = any("LLMAuthError" in f for f in res.failures)
+            kind = LLMAuthError if auth else LLMError
+            raise kind(f"all {res.failed} papers failed extraction, e.g. {res.failures[0]}")
         summary.failures += [f"extract {f}" for f in res.failures]
-        return {"in_scope": res.selected, "extracted": res.extracted, "cached": res.cached,
-                "failed": res.failed, "skipped": res.skipped}
+        return counts
 
     return stage
 
