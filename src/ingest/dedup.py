@@ -21,6 +21,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlmodel import Session
 
@@ -42,7 +43,14 @@ def _singular(word: str) -> str:
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter) if a or b else 0.0
+
+
+@lru_cache(maxsize=250_000)
+def cached_tokens(title: str) -> frozenset[str]:
+    """title_tokens, memoised per process (a backfill re-reads every stored title once per week)."""
+    return title_tokens(title)
 
 
 def age_key(arxiv_id: str) -> tuple[int, int, str]:
@@ -141,7 +149,7 @@ def link_near_duplicates(session: Session, probes: Iterable[str] | None = None) 
     """Link near-duplicate titles of `probes` (default: all papers) to their canonical paper.
 
     Returns how many papers got a new or changed duplicate_of link."""
-    rows = [TitleRow(a, title_tokens(t), au, d) for a, t, au, d in store.title_rows(session)]
+    rows = [TitleRow(a, cached_tokens(t), au, d) for a, t, au, d in store.title_rows(session)]
     probe_set = None if probes is None else set(probes)
     if probe_set is not None and not probe_set:
         return 0
