@@ -22,7 +22,7 @@ from .schemas import PaperExtraction
 ARXIV_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
 NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?")
 MINUS = dict.fromkeys(map(ord, "\u2212\u2012\u2013\u2014\ufe63\uff0d"), "-")
-SPACES = re.compile(r"(?<=\d)[\u2009\u202f\u00a0\u2007 ](?=\d{3}(?!\d))")
+SPACES = re.compile(r"(?<=\d)[\u2009\u202f\u00a0\u2007](?=\d{3}(?!\d))")
 OTHER_SPACES = dict.fromkeys(map(ord, "\u2009\u202f\u00a0\u2007\u200b"), " ")
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'0-9+\-~])")
 PROSE_FIELDS = ("one_line", "deep_dive_draft", "problem", "method", "scope_reason", "platform")

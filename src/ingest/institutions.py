@@ -24,7 +24,7 @@ DATASET_SENTENCE = re.compile(r"\b(?:datasets?|benchmarks?)\b", re.IGNORECASE)
 DEPLOY_NEAR = re.compile(r"^(?:'s|’s|\s+(?:App|app|platform|production|online|search|ads|advertising|"
                          r"system|Feed|feed|traffic|Group|Inc|Technology|Research|Lab))")
 ACADEMIC = re.compile(
-    r"\b(?:(?:University|Institute|Academy|College|School) of (?:[A-Z][\w.&'-]*)(?: (?:and |of |for |the )?"
+    r"\b(?:(?:University|Institute|Academy) of (?:[A-Z][\w.&'-]*)(?: (?:and |of |for |the )?"
     r"[A-Z][\w.&'-]*){0,5}"
     r"|(?:[A-Z][\w.&'-]*\s){1,4}(?:University|Institute of Technology|Polytechnic|Institute))\b"
 )
@@ -44,7 +44,6 @@ class _Alias:
     alias: str
     canonical: str
     industrial: bool
-    pattern: re.Pattern[str]
 
 
 # aliases that are also ordinary words: what may follow them when they name the company
@@ -55,29 +54,28 @@ GUARDED = {
 }
 
 
-def _alias_pattern(alias: str) -> re.Pattern[str]:
-    # word boundaries that also respect dots inside names ("JD.com"); never followed by a hyphen or a
-    # letter ("meta-learning", "Metadata", "JDs"); no match inside URLs or e-mail addresses
-    return re.compile(r"(?<![\w@/.-])" + re.escape(alias) + r"(?![\w-]|\.\w)" + GUARDED.get(alias, ""))
+@lru_cache(maxsize=1)
+def alias_table() -> dict[str, _Alias]:
+    """alias -> entry, for every alias of ingest/data/institutions.json."""
+    text = resources.files("ingest").joinpath("data/institutions.json").read_text(encoding="utf-8")
+    return {alias: _Alias(alias, row["canonical"], bool(row["industrial"]))
+            for row in json.loads(text)["institutions"] for alias in row["aliases"]}
 
 
 @lru_cache(maxsize=1)
-def alias_table() -> tuple[_Alias, ...]:
-    """All aliases, longest first (so 'JD.com' wins over 'JD', 'Google DeepMind' over 'Google')."""
-    text = resources.files("ingest").joinpath("data/institutions.json").read_text(encoding="utf-8")
-    rows = json.loads(text)["institutions"]
-    items = [
-        _Alias(alias, row["canonical"], bool(row["industrial"]), _alias_pattern(alias))
-        for row in rows
-        for alias in row["aliases"]
-    ]
-    return tuple(sorted(items, key=lambda a: -len(a.alias)))
+def alias_pattern() -> re.Pattern[str]:
+    """One alternation of all aliases, longest first (so 'JD.com' wins over 'JD'), with word boundaries
+    that respect dots inside names; never followed by a hyphen or a letter ('meta-learning', 'JDs');
+    no match inside URLs or e-mail addresses."""
+    aliases = sorted(alias_table(), key=lambda a: -len(a))
+    alternatives = "|".join(re.escape(a) + GUARDED.get(a, "") for a in aliases)
+    return re.compile(r"(?<![\w@/.-])(?:" + alternatives + r")(?![\w-]|\.\w)")
 
 
 def lookup(name: str) -> tuple[str, bool] | None:
     """(canonical, industrial) for a name exactly as an alias or canonical name (case-insensitive)."""
     low = name.strip().lower()
-    for item in alias_table():
+    for item in alias_table().values():
         if item.alias.lower() == low or item.canonical.lower() == low:
             return item.canonical, item.industrial
     return None
@@ -138,16 +136,16 @@ def find_institutions(text: str) -> list[InstitutionHit]:
     found: list[tuple[int, InstitutionHit]] = []
     taken: set[str] = set()
     covered: list[tuple[int, int]] = []
-    for item in alias_table():
-        for m in item.pattern.finditer(text):
-            if any(s <= m.start() < e for s, e in covered) or is_dataset_use(text, m.start(), m.end()):
-                continue
-            covered.append((m.start(), m.end()))
-            if item.canonical in taken:
-                continue
-            taken.add(item.canonical)
-            found.append((m.start(), InstitutionHit(item.alias, item.canonical, item.industrial,
-                                                    evidence_around(text, m.start(), m.end()))))
-            break
+    table = alias_table()
+    for m in alias_pattern().finditer(text):
+        if is_dataset_use(text, m.start(), m.end()):
+            continue
+        covered.append((m.start(), m.end()))
+        item = table[m.group(0)]
+        if item.canonical in taken:
+            continue
+        taken.add(item.canonical)
+        found.append((m.start(), InstitutionHit(item.alias, item.canonical, item.industrial,
+                                                evidence_around(text, m.start(), m.end()))))
     found += _academic_hits(text, taken, covered)
     return [hit for _, hit in sorted(found, key=lambda pair: pair[0])]

@@ -61,7 +61,8 @@ def _words_after(text: str, limit: int = 5) -> str:
 
 
 def _words_before(text: str, limit: int = 4) -> str:
-    chunk = re.split(r"[,;:(]|\b(?:and|with|in|by|of|delivers?|achieves?|yields?|including|increased?|"
+    chunk = re.split(r"(?<!\d),|[;:(]|\b(?:and|with|in|by|of|delivers?|achieves?|yields?|including|"
+                     r"increased?|"
                      r"improves?|boosts?|lifts?|shows?|the)\b", text)[-1]
     words = chunk.split()[-limit:]
     return NOISE_NAME.sub("", " ".join(words)).strip(" .,'\"")
@@ -72,6 +73,14 @@ NOT_METRIC_AFTER = re.compile(r"\s*(?:in|on)\s+(?:the\s+)?"
 
 
 def metric_name(sentence: str, m: re.Match[str]) -> str:
+    name = _metric_name(sentence, m)
+    if not re.search(r"[A-Za-z]", name):
+        known = METRIC_NAME.findall(sentence)
+        return known[0] if known else "improvement"
+    return name
+
+
+def _metric_name(sentence: str, m: re.Match[str]) -> str:
     """The metric a value belongs to: 'X% gain in M', 'M by X%', 'M (X%)', 'X% M', else a known name."""
     after, before = sentence[m.end():], sentence[: m.start()]
     if re.search(r"[BM]$", m.group(0)):

@@ -48,6 +48,9 @@ DATASET_NAMES = (
 )
 
 
+DATASET_PATTERN = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in DATASET_NAMES) + r")(?![\w])")
+
+
 def sentences(text: str) -> list[str]:
     """The text's sentences (abbreviations such as 'e.g.' and 'et al.' do not end a sentence)."""
     text = re.sub(r"\s+", " ", text or "").strip()
@@ -175,8 +178,9 @@ NOT_DATASET = {"Extensive", "Experiments", "Three", "Four", "Two", "Five", "Six"
 def datasets(text: str) -> list[str]:
     """Known dataset names, plus 'X dataset(s)' phrases with a capitalised X."""
     out: list[str] = []
-    for name in DATASET_NAMES:
-        if re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w])", text) and not any(name in o for o in out):
+    for m in DATASET_PATTERN.finditer(text):
+        name = m.group(0)
+        if not any(name in o for o in out):
             out.append(name)
     for m in re.finditer(r"\b([A-Z][\w.-]+(?:\s[A-Z][\w.-]+){0,2})\s+datasets?\b", text):
         name = m.group(1)
@@ -194,23 +198,29 @@ def code_url(*texts: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _keyword_patterns() -> dict[str, list[re.Pattern[str]]]:
+def _keyword_patterns() -> dict[str, re.Pattern[str]]:
+    """slug -> one alternation of its keywords, each a named group k<i> (so hits count per keyword)."""
     data = json.loads(resources.files("ingest").joinpath("data/topics.json").read_text(encoding="utf-8"))
-    out: dict[str, list[re.Pattern[str]]] = {}
+    out: dict[str, re.Pattern[str]] = {}
     for slug, spec in data.items():
-        pats = []
-        for kw in spec.get("keywords", []):
+        parts = []
+        for i, kw in enumerate(spec.get("keywords", [])):
             tail = r"\b" if len(kw) <= 4 or kw.endswith("s") else ""
-            pats.append(re.compile(r"\b" + re.escape(kw) + tail, re.IGNORECASE))
-        out[slug] = pats
+            parts.append(f"(?P<k{i}>" + re.escape(kw.lower()) + tail + ")")
+        if parts:
+            out[slug] = re.compile(r"\b(?:" + "|".join(parts) + ")")
     return out
+
+
+def _distinct_hits(pattern: re.Pattern[str], text: str) -> int:
+    return len({m.lastgroup for m in pattern.finditer(text.lower())})
 
 
 def topics(title: str, abstract: str, scope: str, limit: int = 3) -> list[str]:
     """Taxonomy slugs by keyword hits (a title hit weighs 3); 'search' leads for search papers."""
     scores: dict[str, float] = {}
-    for slug, pats in _keyword_patterns().items():
-        score = sum(3.0 for p in pats if p.search(title)) + sum(1.0 for p in pats if p.search(abstract))
+    for slug, pattern in _keyword_patterns().items():
+        score = 3.0 * _distinct_hits(pattern, title) + _distinct_hits(pattern, abstract)
         if score >= 2.0:
             scores[slug] = score
     if scope == "adjacent" and "search" in scores:

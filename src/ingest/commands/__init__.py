@@ -4,6 +4,6 @@ Each stage owns one module here (crawl, papers, extract, report, run, ...); add 
 import line below.
 """
 
-from . import browse, config, crawl, db, papers, report, run, schedule, search, stats, status
+from . import browse, config, crawl, db, extract, papers, report, run, schedule, search, stats, status
 
-COMMAND_MODULES = (db, crawl, papers, report, run, schedule, status, config, search, stats, browse)
+COMMAND_MODULES = (db, crawl, extract, papers, report, run, schedule, status, config, search, stats, browse)
