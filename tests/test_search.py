@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import text
 
+from conftest import ROOT
 from ingest import db
 from ingest.cli import main
 from ingest.config import Settings
@@ -223,3 +224,22 @@ def test_cli_hostile_input_exit_zero_or_one_error_line(cli, args: list[str]) -> 
 def test_cli_search_on_empty_database_says_no_match(tmp_path: Path) -> None:
     res = run_cli(str(tmp_path / "empty.sqlite3"), "search", "x")
     assert res.exit_code == 0 and "no papers match" in res.stdout
+
+
+def test_search_over_the_real_offline_extraction_of_w16(tmp_path: Path) -> None:
+    from ingest import crawl, extract
+
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'w16.sqlite3'}", backend="offline",
+                        arxiv_delay_seconds=0.0, cache_dir=tmp_path / "cache",
+                        reports_dir=tmp_path / "reports")
+    crawl.crawl_week(settings, "2026-W16", source=ROOT / "data" / "arxiv" / "2026-W16.jsonl")
+    assert extract.extract_week(settings, "2026-W16").failed == 0
+
+    def found(query: str = "", **filters) -> list[str]:
+        return ids(search(settings, query, SearchFilters(**filters), limit=100))
+
+    assert found(institution="jd") == ["2604.14878"]
+    assert "2604.12110" in found(institution="Meta", deployed=True)
+    assert found(metric="CTR") == ["2604.12298"] and found(metric="HR@50") == ["2604.12234"]
+    assert {"2604.14878", "2604.11440", "2604.12234"} <= set(found("semantic ID", week="2026-W16"))
+    assert "2604.14878" in found("GRPO-SR", industrial=True)
