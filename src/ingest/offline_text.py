@@ -31,12 +31,17 @@ SCOPE_RECSYS = re.compile(
     r"e-commerce|"
     r"user engagement|watch time|semantic ids?|\bsids?\b|cold-start", re.IGNORECASE)
 SCOPE_SEARCH = re.compile(
-    r"web search|search engine|\bsearch\b|\bquer(?:y|ies)\b|document|passage|retriev|rerank|learning to rank|"
-    r"\branking\b|relevance", re.IGNORECASE)
+    r"web search|search engines?|e-commerce search|product search|sponsored search|search ranking|"
+    r"search results|query rewriting|query expansion|learning[- ]to[- ]rank|dense retriev\w*|retrievers?\b|"
+    r"re-?rank\w*|generative retrieval|nearest neighbou?r|\bann\b|document ranking|ranked lists?|"
+    r"advertis\w*|\bads\b|auctions?|bidding|click models?|query[- ]document|passage ranking", re.IGNORECASE)
+SCOPE_WEAK = re.compile(r"retriev|\bquer(?:y|ies)\b|\bsearch|\branking\b|\bdocuments?\b|\brelevance\b",
+                        re.IGNORECASE)
 SCOPE_OFF = re.compile(
     r"retrieval-augmented|\brag\b|question answering|\bqa\b|hallucinat|knowledge graph completion|"
     r"fact[- ]check|legal|medical|clinical|biomedical|scientific literature|citation|math|code generation|"
-    r"machine translation|summari[sz]ation|chatbot|multi-hop", re.IGNORECASE)
+    r"machine translation|summari[sz]ation|chatbot|multi-hop|person search|entity alignment|link prediction|"
+    r"novelty|oracle bone|memory for|conversational agents?|classification", re.IGNORECASE)
 URL = re.compile(r"https?://[^\s<>\"')\]}]+")
 DATASET_NAMES = (
     "MovieLens-1M", "MovieLens-20M", "MovieLens", "ML-1M", "ML-20M", "Amazon Beauty", "Amazon Books",
@@ -240,8 +245,11 @@ def scope_of(title: str, abstract: str) -> tuple[str, str]:
     if rec_title or (len(rec) >= 3 and len(rec) >= len(off)):
         terms = ", ".join(dict.fromkeys(t.lower() for t in rec[:4]))
         return "recsys", f"recommendation system paper (mentions {terms})"
-    if search and len(off) <= len(search) // 3 and not re.search(r"retrieval-augmented|\brag\b", text, re.I):
-        terms = ", ".join(dict.fromkeys(t.lower() for t in search[:4]))
+    strong = {t.lower() for t in search}
+    weak = len(SCOPE_WEAK.findall(text))
+    systems = len(strong) >= 2 or SCOPE_SEARCH.search(title) or (strong and weak >= 4)
+    if systems and len(off) <= len(search) // 2 and not re.search(r"retrieval-augmented|\brag\b", text, re.I):
+        terms = ", ".join(sorted(strong)[:4])
         return "adjacent", f"search/IR rather than recommendation (mentions {terms})"
     if off:
         terms = ", ".join(dict.fromkeys(t.lower() for t in off[:3]))
