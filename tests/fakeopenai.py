@@ -11,15 +11,23 @@ name: `response_format.json_schema.name`, or in json_object mode the schema titl
 message; the variables from the user message's <input> fence). Faults (`inject`, FIFO, one per
 request): rate_limit (429 + retry-after / retry-after-ms), error (status), hang (sleep past the
 client timeout), malformed (truncated JSON), fenced (```json fence), length (finish_reason=length),
-refusal. `latency` delays every request; `responder(request)` may answer instead of the default
-(return a content string, a `Fault`, or None for the default). `requests` logs every request.
+refusal. `latency` is each answer's minimum response time (computing it included);
+`responder(request)` may answer instead of the default (a content string, a `Fault`, or None).
+`requests` logs every request; GET /v1/fake/stats returns `stats()`: count, max_in_flight,
+first_at and last_done_at (time.monotonic()).
+
+As a separate process (benches: the offline answers cost CPU that must not compete with the client
+under one GIL): `python tests/fakeopenai.py --latency 0.3` prints the base URL on its first stdout
+line and serves until stdin closes.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import re
+import sys
 import threading
 import time
 from collections import deque
@@ -83,6 +91,7 @@ class _State:
     requests: list[FakeRequest] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
+    last_done_at: float = 0.0  # time.monotonic() (system-wide on Linux) when the last answer was ready
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -151,6 +160,13 @@ class FakeOpenAI:
     def _leave(self) -> None:
         with self.state.lock:
             self.state.in_flight -= 1
+            self.state.last_done_at = time.monotonic()
+
+    def stats(self) -> dict[str, Any]:
+        with self.state.lock:
+            first = self.state.requests[0].received_at if self.state.requests else 0.0
+            return {"count": len(self.state.requests), "max_in_flight": self.state.max_in_flight,
+                    "first_at": first, "last_done_at": self.state.last_done_at}
 
 
 class _Server(ThreadingHTTPServer):
@@ -164,9 +180,16 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeOpenAI
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stalls
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        if self.path.rstrip("/").endswith("/fake/stats"):
+            self._send(200, self.fake.stats())
+        else:
+            self._send(404, _error("not found", "invalid_request_error"))
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib name
         length = int(self.headers.get("content-length") or 0)
@@ -179,6 +202,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.fake._enter(request)
         try:
             status, payload, headers = self._answer(request)
+            remaining = self.fake.latency - (time.monotonic() - request.received_at)
+            if remaining > 0:  # latency = time to answer, including the time spent computing it
+                self.fake.stopping.wait(remaining)
         finally:
             self.fake._leave()
         request.status = status
@@ -189,8 +215,6 @@ class _Handler(BaseHTTPRequestHandler):
         if fake.api_key is not None and request.authorization != f"Bearer {fake.api_key}":
             given = request.authorization.removeprefix("Bearer ")
             return 401, _error(f"Incorrect API key provided: {given}", "invalid_request_error"), {}
-        if fake.latency:
-            fake.stopping.wait(fake.latency)
         fault = fake._next_fault()
         if fault is None and fake.responder is not None:
             answer = fake.responder(request)
@@ -261,9 +285,8 @@ def _schema_name(body: dict[str, Any]) -> str | None:
 
 def default_answer(request: FakeRequest) -> str:
     """RuleBasedLLM's answer for the request's prompt (found from the schema name), as JSON text."""
-    from ingest.offline import RuleBasedLLM
-
     from ingest import schemas
+    from ingest.offline import RuleBasedLLM
     from ingest.prompts import RenderedPrompt, parse_input_json
 
     name = request.schema_name or ""
@@ -296,3 +319,18 @@ def _completion(request: FakeRequest, content: str | None, *, refusal: str | Non
 
 def _error(message: str, kind: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind}}
+
+
+def serve_main() -> None:
+    """Run the fake server in this process until stdin closes (first stdout line: the base URL)."""
+    parser = argparse.ArgumentParser(description="fake OpenAI-compatible server")
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--api-key", default=None)
+    args = parser.parse_args()
+    with FakeOpenAI(latency=args.latency, api_key=args.api_key) as fake:
+        print(fake.base_url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    serve_main()

@@ -29,7 +29,7 @@ def remote(settings: Settings, fake: FakeOpenAI, **overrides: Any) -> Settings:
     values: dict[str, Any] = dict(
         db_url=settings.db_url, reports_dir=settings.reports_dir, cache_dir=settings.cache_dir,
         backend="openai", openai_base_url=fake.base_url, openai_api_key=CANARY, model="gpt-fake",
-        llm_timeout=0.5, llm_max_retries=1, llm_reasks=1, llm_concurrency=4,
+        llm_timeout=10.0, llm_max_retries=1, llm_reasks=1, llm_concurrency=4,
     )
     values.update(overrides)
     return Settings(**values)

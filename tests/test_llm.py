@@ -40,7 +40,7 @@ def echo(request: FakeRequest) -> str:
 
 def llm_settings(fake: FakeOpenAI, **overrides: Any) -> Settings:
     values: dict[str, Any] = dict(backend="openai", openai_base_url=fake.base_url, openai_api_key=CANARY,
-                                  llm_timeout=1.0, llm_max_retries=2, llm_reasks=1, llm_concurrency=4)
+                                  llm_timeout=5.0, llm_max_retries=2, llm_reasks=1, llm_concurrency=4)
     values.update(overrides)
     return Settings(**values)
 

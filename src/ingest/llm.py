@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import json
 import logging
 import random
@@ -255,34 +256,44 @@ class OpenAICompatibleLLM:
 
     async def _send(self, client: Any, messages: list[dict[str, str]], schema: type[BaseModel],
                     tally: _Tally) -> _Reply:
-        completions = client.chat.completions.with_raw_response
+        """One request. json_schema mode sends exactly what `chat.completions.parse` sends (openai's own
+        strict conversion), built once per schema and passed as extra_body: `.parse` rebuilt and
+        re-walked the schema on every call (~35 ms CPU), which made the event loop the bottleneck at
+        8-way concurrency (bench/extract_throughput.py ratio 2.1)."""
+        options: dict[str, Any] = {"model": self.model, "messages": messages,
+                                   "max_tokens": self.settings.llm_max_tokens}
         if self.settings.llm_response_format == "json_schema":
-            raw = await completions.parse(model=self.model, messages=messages, response_format=schema,
-                                          max_tokens=self.settings.llm_max_tokens)
+            options["extra_body"] = {"response_format": _strict_format(schema)}
         else:
-            raw = await completions.create(model=self.model, messages=messages,
-                                           response_format={"type": "json_object"},
-                                           max_tokens=self.settings.llm_max_tokens)
+            options["response_format"] = {"type": "json_object"}
+        raw = await client.chat.completions.with_raw_response.create(**options)
         try:
             body = raw.http_response.json()
         except ValueError:
             return _Reply(content=raw.http_response.text[:2000], finish_reason=None, refusal=None,
                           invalid="response body is not JSON")
         reply = _read_body(body, tally)
-        if reply.finish_reason not in ("length", "content_filter") and not reply.refusal:
-            self._validate(raw, reply, schema)
+        stopped = reply.finish_reason in ("length", "content_filter") or reply.refusal
+        if not stopped and not reply.invalid:
+            self._validate(reply, schema)
         return reply
 
-    def _validate(self, raw: Any, reply: _Reply, schema: type[BaseModel]) -> None:
+    def _validate(self, reply: _Reply, schema: type[BaseModel]) -> None:
+        text = reply.content or ""
+        if self.settings.llm_response_format == "json_object":
+            text = _strip_fence(text)
         try:
-            if self.settings.llm_response_format == "json_schema":
-                reply.parsed = raw.parse().choices[0].message.parsed
-                if reply.parsed is None:
-                    reply.invalid = "empty answer"
-            else:
-                reply.parsed = schema.model_validate_json(_strip_fence(reply.content or ""))
+            reply.parsed = schema.model_validate_json(text)
         except ValidationError as exc:
             reply.invalid = _summarise(exc)
+
+
+@functools.lru_cache(maxsize=32)
+def _strict_format(schema: type[BaseModel]) -> dict[str, Any]:
+    """The `response_format` that chat.completions.parse(response_format=schema) sends (strict schema)."""
+    from openai.lib._parsing._completions import type_to_response_format_param
+
+    return dict(type_to_response_format_param(schema))  # type: ignore[arg-type]
 
 
 def _read_body(body: Any, tally: _Tally) -> _Reply:
