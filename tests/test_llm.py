@@ -87,6 +87,8 @@ def test_json_schema_mode_sends_the_schema_and_returns_usage(fake: FakeOpenAI) -
     body = fake.requests[0].body
     assert body["response_format"]["type"] == "json_schema"
     assert body["response_format"]["json_schema"]["name"] == "Gain"
+    assert body["response_format"]["json_schema"]["strict"] is True
+    assert body["response_format"]["json_schema"]["schema"]["additionalProperties"] is False
     assert body["max_tokens"] == 4096 and body["model"] == "gpt-test"
     prompt_chars = len("You extract gains.") + len(prompt_for("CTR", "+3.1%").user)
     assert result.prompt_tokens == prompt_chars // 4
