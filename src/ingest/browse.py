@@ -1,8 +1,8 @@
 """Browse the SQLite database in Datasette: settings -> a `datasette serve` process with our metadata.
 
 Input: Settings (a SQLite db_url), host and port. Output: runs Datasette in the foreground until it
-exits or the user presses Ctrl-C
-(SIGTERM is forwarded); returns its exit code. The metadata turns on full-text search on
+exits or the user presses Ctrl-C (SIGTERM is forwarded); returns its exit code. The metadata turns
+on full-text search on
 `paper` through the paper_fts index (fts_table/fts_pk, migration 0004), sets facets (week,
 category, scope, industrial, online A/B, topics, institutions, metric kinds) and hides bookkeeping
 tables. The database is opened and upgraded to head first, so the index exists.
