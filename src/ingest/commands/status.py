@@ -11,12 +11,14 @@ from ..cli import app, out, state
 from ..db import open_engine
 from ..status import status_report
 
+SHOWN = ("crawled", "new", "in_scope", "extracted", "cached", "failed", "selected")
+
 
 def _runs_table(runs: list[dict]) -> Table:
     table = Table("id", "kind", "week", "status", "started", "secs", "stages", "counts", "tokens", "cost $")
     for r in runs:
         stages = " ".join(f"{k}={v}" for k, v in r["stages"].items())
-        counts = " ".join(f"{k}={v}" for k, v in r["counts"].items() if isinstance(v, int))
+        counts = " ".join(f"{k}={r['counts'][k]}" for k in SHOWN if k in r["counts"])
         table.add_row(str(r["id"]), r["kind"], r["week"] or "", r["status"], (r["started_at"] or "")[:19],
                       str(r["seconds"] or ""), stages, counts,
                       str(r["prompt_tokens"] + r["completion_tokens"]), f"{r['cost_usd']:.4f}")
