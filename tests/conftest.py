@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -60,6 +61,7 @@ def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
     def run(*args: str, db: bool = True) -> Result:
         argv = (["--db", db_url] if db else []) + list(args)
-        return CliRunner().invoke(lambda: main(argv), [], catch_exceptions=False)
+        command = click.Command("ingest", callback=lambda: main(argv))
+        return CliRunner().invoke(command, [], catch_exceptions=False)
 
     return run
