@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -20,7 +20,7 @@ from .db import session_scope
 from .errors import LLMError
 from .grounding import GroundingResult
 from .llm import LLMResult, log_call
-from .models import Extraction, Metric, Paper
+from .models import Extraction, Metric, Paper, utcnow
 from .prompts import RenderedPrompt
 from .schemas import PaperExtraction
 
@@ -53,27 +53,26 @@ def cached_keys(session: Session, keys: list[CacheKey]) -> set[CacheKey]:
     return {k for k in keys if k in have}
 
 
-def _metric_rows(row: Extraction, ex: PaperExtraction) -> list[Metric]:
-    assert row.id is not None
-    rows = [Metric(extraction_id=row.id, paper_id=row.paper_id, kind="online", metric=m.metric[:255],
-                   value=m.value[:255], context=m.context) for m in ex.online_metrics]
-    rows += [Metric(extraction_id=row.id, paper_id=row.paper_id, kind="offline", metric=m.metric[:255],
-                    value=m.value[:255], dataset=m.dataset[:255] or None,
-                    context=f"baseline: {m.baseline}" if m.baseline else None) for m in ex.offline_metrics]
-    rows += [Metric(extraction_id=row.id, paper_id=row.paper_id, kind="efficiency", metric=e.claim[:255],
-                    value=e.value[:255]) for e in ex.efficiency]
+def _metric_values(extraction_id: int, paper_id: int, ex: PaperExtraction) -> list[dict[str, Any]]:
+    def row(kind: str, metric: str, value: str, dataset: str | None = None, context: str | None = None):
+        return {"extraction_id": extraction_id, "paper_id": paper_id, "kind": kind, "metric": metric[:255],
+                "value": value[:255], "dataset": dataset, "context": context}
+    rows = [row("online", m.metric, m.value, None, m.context) for m in ex.online_metrics]
+    rows += [row("offline", m.metric, m.value, m.dataset[:255] or None,
+                 f"baseline: {m.baseline}" if m.baseline else None) for m in ex.offline_metrics]
+    rows += [row("efficiency", e.claim, e.value) for e in ex.efficiency]
     return rows
 
 
-def _fill(row: Extraction, ex: PaperExtraction, grounding: GroundingResult) -> None:
-    row.status, row.error, row.data = "ok", None, ex.model_dump(mode="json")
-    row.scope, row.short_name = ex.scope, ex.short_name[:255]
-    row.industrial, row.deployed_online = ex.industrial, ex.deployed_online
-    row.institutions = list(dict.fromkeys(i.canonical or i.name for i in ex.institutions))
-    row.topics, row.techniques = list(ex.topics), list(ex.key_techniques)
-    row.one_line, row.method = ex.one_line, ex.method
-    row.grounded_count, row.ungrounded_count = grounding.grounded_count, len(grounding.dropped)
-    row.ungrounded = list(grounding.dropped)
+def _ok_values(ex: PaperExtraction, grounding: GroundingResult) -> dict[str, Any]:
+    return {
+        "status": "ok", "error": None, "data": ex.model_dump(mode="json"), "scope": ex.scope,
+        "short_name": ex.short_name[:255], "industrial": ex.industrial, "deployed_online": ex.deployed_online,
+        "institutions": list(dict.fromkeys(i.canonical or i.name for i in ex.institutions)),
+        "topics": list(ex.topics), "techniques": list(ex.key_techniques), "one_line": ex.one_line,
+        "method": ex.method, "grounded_count": grounding.grounded_count,
+        "ungrounded_count": len(grounding.dropped), "ungrounded": list(grounding.dropped),
+    }
 
 
 def _new_row(key: CacheKey, prompt: RenderedPrompt, backend: str, run_id: int | None) -> Extraction:
@@ -82,18 +81,33 @@ def _new_row(key: CacheKey, prompt: RenderedPrompt, backend: str, run_id: int | 
                       model=key.model, input_hash=key.input_hash)
 
 
+def _key_filter(key: CacheKey) -> Any:
+    return ((Extraction.paper_id == key.paper_id) & (Extraction.prompt_hash == key.prompt_hash)
+            & (Extraction.model == key.model) & (Extraction.input_hash == key.input_hash))
+
+
 def store_success(engine: Engine, key: CacheKey, prompt: RenderedPrompt, result: LLMResult[Any],
                   grounding: GroundingResult, run_id: int | None) -> None:
-    """Extraction (new or replacing the failed/forced row of this key), its metrics and the llm_call."""
+    """Extraction (new or replacing the failed/forced row of this key), its metrics and the llm_call.
+
+    Core statements (not ORM objects): this runs once per paper on the writer thread, and the less
+    Python it runs the less it competes with the event loop for the GIL.
+    """
+    table = Extraction.__table__  # type: ignore[attr-defined]
+    values = {**_ok_values(grounding.extraction, grounding), "run_id": run_id, "backend": result.backend,
+              "attempts": result.attempts, "prompt_name": prompt.name, "prompt_version": prompt.version}
     with session_scope(engine) as session:
-        row = find_row(session, key) or _new_row(key, prompt, result.backend, run_id)
-        row.run_id, row.backend, row.attempts = run_id, result.backend, result.attempts
-        row.prompt_name, row.prompt_version = prompt.name, prompt.version
-        _fill(row, grounding.extraction, grounding)
-        session.add(row)
-        session.flush()
-        session.execute(delete(Metric).where(Metric.extraction_id == row.id))  # type: ignore[arg-type]
-        session.add_all(_metric_rows(row, grounding.extraction))
+        existing = session.execute(select(Extraction.id).where(_key_filter(key))).scalar()
+        if existing is None:
+            row = {**values, "paper_id": key.paper_id, "prompt_hash": key.prompt_hash, "model": key.model,
+                   "input_hash": key.input_hash, "created_at": utcnow()}
+            existing = session.execute(insert(table).values(**row)).inserted_primary_key[0]
+        else:
+            session.execute(update(table).where(table.c.id == existing).values(**values))
+            session.execute(delete(Metric).where(Metric.extraction_id == existing))  # type: ignore[arg-type]
+        metrics = _metric_values(existing, key.paper_id, grounding.extraction)
+        if metrics:
+            session.execute(insert(Metric.__table__), metrics)  # type: ignore[attr-defined]
         log_call(session, stage=STAGE, prompt=prompt, backend=result.backend, model=result.model,
                  result=result, paper_id=key.paper_id, run_id=run_id, input_hash=key.input_hash)
 
