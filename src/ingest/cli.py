@@ -63,7 +63,9 @@ def progress_enabled(ctx: click.Context) -> bool:
 
 @click.group(name="ingest", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", default=None, help="Database URL or SQLite file (default db/ingest.sqlite3).")
-@click.option("--config", type=click.Path(path_type=Path), default=None, help="Settings file (default ./ingest.toml).")
+@click.option(
+    "--config", type=click.Path(path_type=Path), default=None, help="Settings file (default ./ingest.toml)."
+)
 @click.option("-v", "--verbose", count=True, help="Structured log lines (-vv: debug).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or chatter.")
 @click.version_option(package_name="ingest")
@@ -72,7 +74,8 @@ def app(ctx: click.Context, db: str | None, config: Path | None, verbose: int, q
     """RecSys Weekly: crawl arXiv recsys papers, extract grounded facts, write the weekly report."""
     ctx.obj = AppState(db=db, config=config, verbose=verbose, quiet=quiet)
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    fmt = "%(asctime)s %(levelname)s %(name)s %(message)s"
+    logging.basicConfig(level=level, format=fmt, stream=sys.stderr)
     if verbose < 2:
         for noisy in ("alembic", "httpx", "httpcore", "openai", "arxiv", "apscheduler", "urllib3"):
             logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

@@ -1,4 +1,4 @@
-"""Settings: environment (`INGEST_*`, `OPENAI_API_KEY`, `OPENAI_BASE_URL`) + optional `ingest.toml` -> Settings.
+"""Settings: environment (`INGEST_*`, `OPENAI_API_KEY`, `OPENAI_BASE_URL`) + `ingest.toml` -> Settings.
 
 Built once by the CLI (or a test) and passed down; nothing else reads the environment.
 Precedence, highest first: explicit keyword arguments, environment, `ingest.toml` (path from

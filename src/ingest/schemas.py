@@ -62,7 +62,9 @@ class EfficiencyClaim(Contract):
 class PaperExtraction(Contract):
     """Structured, source-grounded facts about one paper."""
 
-    scope: Scope = Field(description="recsys | adjacent (search, ads, retrieval/IR a recsys engineer should see) | out_of_scope")
+    scope: Scope = Field(
+        description="recsys | adjacent (search, ads, IR a recsys engineer should see) | out_of_scope"
+    )
     scope_reason: str
     short_name: str = Field(description="the paper's own short name (e.g. 'GenRec'), else a 2-4 word label")
     institutions: list[Institution]
@@ -80,7 +82,9 @@ class PaperExtraction(Contract):
     topics: list[Topic] = Field(min_length=1, max_length=3)
     one_line: str = Field(description="one digest line, 20-35 words, with the headline numbers")
     deep_dive_draft: str = Field(description="90-220 words: problem, mechanism, results with numbers")
-    undisclosed: list[str] = Field(description="what the source does not state, e.g. 'institution', 'online numbers'")
+    undisclosed: list[str] = Field(
+        description="what the source does not state, e.g. 'institution', 'online numbers'"
+    )
 
 
 # ---- weekly report contracts (plan_report, write_section, write_overview) ----

@@ -10,7 +10,7 @@ to the next one, as arXiv itself does). Pure functions, no I/O.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .errors import WeekError
@@ -78,7 +78,7 @@ def submission_window(week: str) -> tuple[datetime, datetime]:
     monday = date.fromisocalendar(*parse_week(week), 1)
     start = datetime.combine(monday - timedelta(days=3), CUTOFF, tzinfo=ET)
     end = datetime.combine(monday + timedelta(days=4), CUTOFF, tzinfo=ET)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def query_window(week: str, margin: timedelta = timedelta(days=1)) -> tuple[datetime, datetime]:
@@ -90,12 +90,12 @@ def query_window(week: str, margin: timedelta = timedelta(days=1)) -> tuple[date
 def week_end(week: str) -> datetime:
     """UTC instant of the week's last announcement (Friday 20:00 ET)."""
     friday = date.fromisocalendar(*parse_week(week), 5)
-    return datetime.combine(friday, ANNOUNCE, tzinfo=ET).astimezone(timezone.utc)
+    return datetime.combine(friday, ANNOUNCE, tzinfo=ET).astimezone(UTC)
 
 
 def last_complete_week(now: datetime | None = None) -> str:
     """The newest week whose Friday announcement has already happened at `now` (aware)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     candidate = week_of_date(now.astimezone(ET).date())
     if now >= week_end(candidate):
         return candidate
