@@ -129,8 +129,8 @@ def test_bad_request_is_not_retried(fake: FakeOpenAI) -> None:
 
 
 def test_hang_times_out_and_is_retried(fake: FakeOpenAI) -> None:
-    fake.inject("hang", seconds=3.0)
-    settings = llm_settings(fake, llm_timeout=0.3)
+    fake.inject("hang", seconds=6.0)
+    settings = llm_settings(fake, llm_timeout=1.5)  # the good retry must answer within it, even on a busy box
     [result] = run(OpenAICompatibleLLM(settings, backoff_base=0.01), prompt_for("NDCG@10", "0.412"))
     assert result.attempts == 2 and result.parsed.value == "0.412"
     assert fake.requests[0].fault == "hang"
