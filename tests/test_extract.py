@@ -13,10 +13,9 @@ from conftest import ROOT, week_file
 from ingest.cli import main
 from ingest.crawl import crawl_week
 from ingest.errors import LLMOutputError
-from ingest.extract import extract_week, extractions_for_week, parsed, render_cached, variables_of
+from ingest.extract import extract_week, extractions_for_week, parsed
 from ingest.models import Extraction, LLMCall, Metric, Paper, Run
 from ingest.offline import RuleBasedLLM
-from ingest.prompts import render
 
 WEEK = "2026-W16"
 
@@ -119,11 +118,6 @@ def test_new_prompt_version_reextracts_only_what_it_has_not_seen(narrow, engine,
     with Session(engine) as session:
         versions = session.exec(select(Extraction.prompt_version)).all()
         assert sorted(set(versions)) == ["v1", "v2"] and len(versions) == 2 * first.calls
-
-
-def test_cached_render_equals_prompts_render(crawled) -> None:
-    variables = variables_of(crawled["2604.14878"])
-    assert render_cached("extract_paper", "v1", variables) == render("extract_paper", "v1", variables)
 
 
 def test_threshold_keeps_papers_from_the_llm(settings, engine, crawled) -> None:

@@ -26,7 +26,6 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from . import prompts as prompt_files
 from . import runlog
 from .config import Settings
 from .db import open_engine
@@ -34,7 +33,7 @@ from .extract_store import CacheKey, cached_keys, extractions_for_week, parsed, 
 from .grounding import ground_extraction, source_text
 from .llm import LLM, make_llm
 from .models import Paper
-from .prompts import RenderedPrompt, prompt_hash
+from .prompts import RenderedPrompt, prompt_hash, render
 from .schemas import PaperExtraction
 from .store import papers_for_week
 
@@ -96,23 +95,7 @@ class _Job:
     prompts_dir: Any = None
 
     def prompt(self) -> RenderedPrompt:
-        return render_cached(PROMPT, self.version, self.variables, self.prompts_dir)
-
-
-@lru_cache(maxsize=16)
-def _compiled(source: str) -> Any:
-    return prompt_files._ENV.from_string(source)
-
-
-def render_cached(name: str, version: str, variables: dict[str, Any], root: Any = None) -> RenderedPrompt:
-    """prompts.render with the compiled template cached (prompts.render compiles the Jinja source on
-    every call: ~8 ms of event-loop CPU per paper). Same output; tests compare the two."""
-    source, digest = prompt_files._load(str(prompt_files.prompts_root(root)), name, version)
-    text = _compiled(source).render(**variables, input_json=prompt_files.input_json(variables))
-    if prompt_files.SEPARATOR not in text:
-        return prompt_files.render(name, version, variables, root)  # raises the ConfigError
-    system, user = text.split(prompt_files.SEPARATOR, 1)
-    return RenderedPrompt(name, version, digest, system.strip(), user.strip(), dict(variables))
+        return render(PROMPT, self.version, self.variables, self.prompts_dir)
 
 
 class _Runner:
