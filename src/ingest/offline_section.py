@@ -25,6 +25,7 @@ EN = {
     "none": "The abstract reports improvements without figures ({flag}).",
     "why_online": "Because the gains come from live traffic{where}, this is a production signal rather "
     "than a benchmark claim.",
+    "why_deployed": "It reports a live deployment{where}, but the abstract gives no online figures.",
     "why_ind": "The industrial setting{where} makes it a useful reference for teams facing the same "
     "constraint.",
     "peer": "Within this week it sits closest to {name} ({id}), which works on the same problem from "
@@ -50,6 +51,7 @@ ZH = {
     "eff": "成本方面：{items}。",
     "none": "摘要只称有提升，未给出数字（{flag}）。",
     "why_online": "收益来自线上流量{where}，这是生产信号而不只是基准测试结论。",
+    "why_deployed": "论文报告了线上部署{where}，但摘要未给出线上数字。",
     "why_ind": "工业场景{where}使它对面临同样约束的团队有参考价值。",
     "peer": "本周与之最接近的是 {name}（{id}），从另一个角度处理同一问题。",
     "related": "与数据库中更早的工作相比，可对照 {items}。",
@@ -90,6 +92,18 @@ def _metric_items(rows: list[dict], keys: tuple[str, ...], limit: int) -> str:
     return ", ".join(items)
 
 
+def _efficiency_items(rows: list[dict], limit: int) -> str:
+    """Efficiency claims once each; a value already inside its claim's words is not repeated."""
+    items: list[str] = []
+    for row in rows:
+        claim, value = str(row.get("claim") or "").strip(), str(row.get("value") or "").strip()
+        label = claim if value and value in claim else " ".join(x for x in (claim, value) if x)
+        label = label.rstrip(". ")
+        if label and all(label not in seen and seen not in label for seen in items):
+            items.append(label)
+    return ", ".join(items[:limit])
+
+
 def _results(p: dict, w: dict, flag: str) -> list[str]:
     out = []
     if p["online"]:
@@ -104,7 +118,7 @@ def _results(p: dict, w: dict, flag: str) -> list[str]:
         rows = [{**r, "dataset": f"on {r['dataset']}" if r.get("dataset") else ""} for r in p["offline"]]
         out.append(w["offline"].format(items=_metric_items(rows, ("metric", "value", "dataset"), 4)))
     if p["efficiency"]:
-        out.append(w["eff"].format(items=_metric_items(p["efficiency"], ("claim", "value"), 2)))
+        out.append(w["eff"].format(items=_efficiency_items(p["efficiency"], 2)))
     if not out:
         out.append(w["none"].format(flag=flag))
     return out
@@ -112,8 +126,10 @@ def _results(p: dict, w: dict, flag: str) -> list[str]:
 
 def _why(p: dict, w: dict) -> str:
     where = f" ({p['platform']})" if p.get("platform") else ""
-    if p["online"] or p.get("deployed_online"):
+    if p["online"]:
         return w["why_online"].format(where=where)
+    if p.get("deployed_online"):
+        return w["why_deployed"].format(where=where)
     if p.get("industrial"):
         return w["why_ind"].format(where=where)
     return ""
