@@ -10,16 +10,18 @@ Sources, both normalised into `PaperRecord`:
 - snapshot: `snapshot.read_snapshot` (JSON Lines in the data/arxiv schema, or Atom XML). Records
   get their own week (listing_date, else published); every record in the file is stored.
 Idempotency key: the base arXiv id (see store.upsert_papers); re-crawling a week adds 0 papers.
+Storing goes through `load.store_load`: one transaction and one near-duplicate pass per crawl call
+(a week, or a whole `crawl_range` backfill), with the bulk FTS path for large loads.
 Failure: a live fetch that still fails after retries raises FetchError and stores nothing (all
 pages are collected before one storing transaction; a failed Run row is recorded). Bad snapshot
 lines are reported in `CrawlResult.errors` ("line 7: ...") while the other lines are stored.
+A live backfill fetches every week first; when one fails, the weeks fetched before it are stored.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -30,7 +32,7 @@ import requests
 from lxml import etree
 from sqlalchemy.engine import Engine
 
-from . import db, dedup, store, weeks
+from . import db, store, weeks
 from .config import Settings
 from .errors import FetchError, InputError
 
@@ -265,31 +267,19 @@ def _assign_all(records: list[PaperRecord], fallback: str | None, errors: list[s
 
 
 def store_records(
-    engine: Engine, week: str | None, records: list[PaperRecord], result: CrawlResult, run_id: int | None
+    engine: Engine,
+    week: str | None,
+    records: list[PaperRecord],
+    result: CrawlResult,
+    run_id: int | None,
+    *,
+    bulk: bool | None = None,
 ) -> CrawlResult:
-    """One transaction: upsert, near-duplicate links, Run row (unless the caller owns `run_id`)."""
-    with db.session_scope(engine) as session:
-        run = store.start_run(session, "crawl", week) if run_id is None else None
-        counts = store.upsert_papers(session, records)
-        result.new, result.updated, result.unchanged = (
-            len(counts.new),
-            len(counts.updated),
-            len(counts.unchanged),
-        )
-        result.new_ids, result.updated_ids = counts.new, counts.updated
-        result.duplicates = dedup.link_near_duplicates(session, counts.new + counts.updated)
-        result.weeks = dict(sorted(Counter(r.week for r in records if r.week).items()))
-        result.run_id = run.id if run is not None else run_id
-        if run is not None:
-            status = "partial" if result.errors else "ok"
-            store.finish_run(
-                session,
-                run,
-                status=status,
-                counts=result.counts(),
-                error="; ".join(result.errors[:5]) or None,
-            )
-    return result
+    """One transaction: upsert, near-duplicate links, Run row (unless the caller owns `run_id`).
+    A load of one batch; see `load.store_load` (bulk=None: bulk path for large batches)."""
+    from .load import Batch, store_load
+
+    return store_load(engine, [Batch(week, records, result, run_id)], bulk=bulk)[0]
 
 
 def _record_failure(engine: Engine, week: str, error: str) -> None:
@@ -340,15 +330,19 @@ def crawl_range(
     engine = engine or db.open_engine(settings)
     week_list = weeks.weeks_in_range(since, until)
     if source is None:
-        return [crawl_week(settings, w, engine=engine) for w in week_list]
+        return _crawl_live_range(settings, engine, week_list)
+    from .load import Batch, store_load
     from .snapshot import read_snapshot
 
     records, errors = read_snapshot(Path(source))
     records = _assign_all(records, None, errors)
     selected = [r for r in records if _in_range(r, since, until)]
-    results = []
+    by_week: dict[str, list[PaperRecord]] = {}
+    for rec in selected:
+        by_week.setdefault(rec.week or "", []).append(rec)
+    batches = []
     for i, week in enumerate(week_list):
-        batch = [r for r in selected if r.week == week]
+        batch = by_week.get(week, [])
         result = CrawlResult(
             week=week,
             source=str(source),
@@ -356,5 +350,24 @@ def crawl_range(
             errors=errors if i == 0 else [],
             skipped=len(records) - len(selected) if i == 0 else 0,
         )
-        results.append(store_records(engine, week, batch, result, None))
-    return results
+        batches.append(Batch(week, batch, result))
+    return store_load(engine, batches, bulk=True)  # a backfill: one index fill, one dedup pass
+
+
+def _crawl_live_range(settings: Settings, engine: Engine, week_list: list[str]) -> list[CrawlResult]:
+    """Fetch every week first, then store them as one load; when a week's fetch fails, the weeks
+    fetched before it are stored (one load), the failure is recorded and FetchError raised."""
+    from .load import Batch, store_load
+
+    batches = []
+    for week in week_list:
+        try:
+            records, outside = fetch_week(settings, week)
+        except FetchError as exc:
+            if batches:
+                store_load(engine, batches)
+            _record_failure(engine, week, str(exc))
+            raise
+        result = CrawlResult(week=week, source="arxiv", fetched=len(records) + outside, skipped=outside)
+        batches.append(Batch(week, records, result))
+    return store_load(engine, batches)

@@ -5,10 +5,12 @@ its base arXiv id, so v2 updates the v1 row and a paper found by two category qu
 This module links *different* ids whose titles are near-identical (a resubmission under a new id):
 word-set Jaccard >= THRESHOLD and, when both papers list authors, at least one shared surname.
 
-Sub-quadratic: an exact set-similarity join with prefix filtering (AllPairs). Title tokens are
-ordered by global rarity; two sets with Jaccard >= t must share a token among their first
+Sub-quadratic: an exact set-similarity join with prefix filtering (AllPairs/PPJoin). Title tokens
+are ordered by global rarity; two sets with Jaccard >= t must share a token among their first
 |s| - ceil(t*|s|) + 1 rarest tokens, so only pairs sharing a rare prefix token are compared
-(plus a length filter). Clusters are closed transitively (union-find, existing links included);
+(plus length and position filters, see candidate_pairs). One pass per load: the loader calls it
+once with every new/updated id of the load, never once per batch.
+Clusters are closed transitively (union-find, existing links included);
 the oldest id of a cluster is canonical. Idempotent: a second pass makes no new links.
 """
 
@@ -18,7 +20,7 @@ import json
 import math
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -75,9 +77,19 @@ class TitleRow:
     duplicate_of: str | None
 
 
-def _prefix(tokens: frozenset[str], freq: Counter[str]) -> list[str]:
-    ordered = sorted(tokens, key=lambda t: (freq[t], t))
-    return ordered[: len(ordered) - math.ceil(THRESHOLD * len(ordered)) + 1]
+def _ordered(tokens: frozenset[str], rank: dict[str, int]) -> list[str]:
+    """Tokens rarest first (global order: frequency, then the token itself)."""
+    return sorted(tokens, key=rank.__getitem__)
+
+
+def _probe_len(size: int) -> int:
+    """Prefix a probing row needs: partners have |y| >= t|x|, so they share >= t|x| tokens."""
+    return size - math.ceil(THRESHOLD * size - 1e-9) + 1
+
+
+def _index_len(size: int) -> int:
+    """Prefix an indexed row needs: its partners are at least as long, so they share >= 2t/(1+t)|y|."""
+    return size - math.ceil(2 * THRESHOLD / (1 + THRESHOLD) * size - 1e-9) + 1
 
 
 def _similar(a: TitleRow, b: TitleRow) -> bool:
@@ -87,37 +99,79 @@ def _similar(a: TitleRow, b: TitleRow) -> bool:
     return not (sa and sb) or bool(sa & sb)
 
 
-def candidate_pairs(rows: Sequence[TitleRow], probes: set[str] | None = None) -> list[tuple[str, str]]:
-    """Near-duplicate pairs among `rows` that involve a probe id (all rows when probes is None)."""
-    freq: Counter[str] = Counter(t for r in rows for t in r.tokens)
-    index: dict[str, list[int]] = defaultdict(list)
-    order = sorted(range(len(rows)), key=lambda i: probes is not None and rows[i].arxiv_id in probes)
-    pairs: list[tuple[str, str]] = []
-    for i in order:
-        row = rows[i]
-        if not row.tokens:
-            continue
-        prefix = _prefix(row.tokens, freq)
-        if probes is None or row.arxiv_id in probes:
-            pairs += _probe(rows, index, i, prefix)
-        for tok in prefix:
-            index[tok].append(i)
+class _Index:
+    """Prefix token -> [(row, its size, token position in it)], filled in ascending size order, so each
+    list is sorted by size and entries too short for the current (never shorter) probe are skipped
+    for good by advancing a start pointer (AllPairs length filter)."""
+
+    def __init__(self) -> None:
+        self.lists: dict[str, list[tuple[int, int, int]]] = {}
+        self.starts: dict[str, int] = {}
+
+    def add(self, i: int, ordered: list[str]) -> None:
+        size = len(ordered)
+        for pos in range(_index_len(size)):
+            tok = ordered[pos]
+            if tok in self.lists:
+                self.lists[tok].append((i, size, pos))
+            else:
+                self.lists[tok], self.starts[tok] = [(i, size, pos)], 0
+
+    def probe(self, ordered: list[str]) -> set[int]:
+        """Indexed rows sharing a prefix token whose first shared token's positions still allow the
+        overlap Jaccard >= t needs (PPJoin positional filter); later shared tokens only re-add."""
+        size, found = len(ordered), set()
+        min_size = math.ceil(THRESHOLD * size - 1e-9)
+        need = [THRESHOLD / (1 + THRESHOLD) * (size + other) - 1e-9 for other in range(size + 1)]
+        for pos in range(_probe_len(size)):
+            tok = ordered[pos]
+            entries = self.lists.get(tok)
+            if not entries:
+                continue
+            start = self.starts[tok]
+            while start < len(entries) and entries[start][1] < min_size:
+                start += 1
+            self.starts[tok] = start
+            rest = size - pos - 1
+            for j, other, jpos in entries[start:]:
+                if 1 + min(rest, other - jpos - 1) >= need[other]:
+                    found.add(j)
+        return found
+
+
+def _verified(rows: Sequence[TitleRow], row: TitleRow, found: Iterable[int]) -> list[tuple[str, str]]:
+    """Pairs (row, candidate) that really are similar; an integer overlap test skips most jaccard calls."""
+    tokens, size, pairs = row.tokens, len(row.tokens), []
+    for j in found:
+        other = rows[j]
+        if len(tokens & other.tokens) * (1 + THRESHOLD) >= THRESHOLD * (size + len(other.tokens)) - 1e-9:
+            if _similar(row, other):
+                pairs.append((row.arxiv_id, other.arxiv_id))
     return pairs
 
 
-def _probe(
-    rows: Sequence[TitleRow], index: dict[str, list[int]], i: int, prefix: list[str]
-) -> list[tuple[str, str]]:
-    row, size, seen, found = rows[i], len(rows[i].tokens), set(), []
-    for tok in prefix:
-        for j in index.get(tok, ()):
-            if j in seen:
-                continue
-            seen.add(j)
-            other = len(rows[j].tokens)
-            if THRESHOLD * size <= other <= size / THRESHOLD and _similar(row, rows[j]):
-                found.append((row.arxiv_id, rows[j].arxiv_id))
-    return found
+def candidate_pairs(rows: Sequence[TitleRow], probes: set[str] | None = None) -> list[tuple[str, str]]:
+    """Near-duplicate pairs among `rows` that involve a probe id (all rows when probes is None).
+
+    Exact AllPairs/PPJoin: rows visited by ascending title size, so every indexed row is at most as
+    long as the probing one (length filter: |y| >= t|x|); a candidate is verified only when the
+    positions of its first shared token still allow the overlap Jaccard >= t needs. A probe row
+    probes every indexed row; any other row probes only the probe rows indexed before it."""
+    freq: Counter[str] = Counter(t for r in rows for t in r.tokens)
+    rank = {tok: n for n, tok in enumerate(sorted(freq, key=lambda t: (freq[t], t)))}
+    every, probed = _Index(), _Index()
+    pairs: list[tuple[str, str]] = []
+    for i in sorted(range(len(rows)), key=lambda k: len(rows[k].tokens)):
+        row = rows[i]
+        if not row.tokens:
+            continue
+        ordered = _ordered(row.tokens, rank)
+        is_probe = probes is None or row.arxiv_id in probes
+        pairs += _verified(rows, row, (every if is_probe else probed).probe(ordered))
+        every.add(i, ordered)
+        if is_probe and probes is not None:
+            probed.add(i, ordered)
+    return pairs
 
 
 def canonical_map(rows: Sequence[TitleRow], pairs: Iterable[tuple[str, str]]) -> dict[str, str | None]:
@@ -145,16 +199,22 @@ def canonical_map(rows: Sequence[TitleRow], pairs: Iterable[tuple[str, str]]) ->
     return {x: (None if find(x) == x else find(x)) for x in list(parent)}
 
 
-def link_near_duplicates(session: Session, probes: Iterable[str] | None = None) -> int:
-    """Link near-duplicate titles of `probes` (default: all papers) to their canonical paper.
+def near_duplicate_links(session: Session, probes: Iterable[str] | None = None) -> dict[str, str | None]:
+    """Link near-duplicate titles of `probes` (default: all papers) to their canonical paper, in ONE
+    pass over the stored titles (call it once per load, with every new/updated id of the load).
 
-    Returns how many papers got a new or changed duplicate_of link."""
-    rows = [TitleRow(a, cached_tokens(t), au, d) for a, t, au, d in store.title_rows(session)]
+    Returns the links it set or changed: arxiv_id -> canonical id (None: the link was removed)."""
     probe_set = None if probes is None else set(probes)
     if probe_set is not None and not probe_set:
-        return 0
+        return {}
+    rows = [TitleRow(a, cached_tokens(t), au, d) for a, t, au, d in store.title_rows(session)]
     mapping = canonical_map(rows, candidate_pairs(rows, probe_set))
     current = {r.arxiv_id: r.duplicate_of for r in rows}
     changes = {a: c for a, c in mapping.items() if current.get(a) != c}
     store.set_duplicate_of(session, changes)
-    return sum(1 for c in changes.values() if c is not None)
+    return changes
+
+
+def link_near_duplicates(session: Session, probes: Iterable[str] | None = None) -> int:
+    """near_duplicate_links, counted: how many papers got a new or changed duplicate_of link."""
+    return sum(1 for c in near_duplicate_links(session, probes).values() if c is not None)

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 # (label, pattern, literals): recommendation vocabulary, matched on lower-cased text. A title hit
-# weighs 2.0, an abstract hit 1.0. The regex only runs when one of its literals occurs (fast path).
+# weighs 2.0, an abstract hit 1.0. A rule's regex only runs when one of its literals occurs (see LEAD).
 VOCABULARY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("recommender", r"\brecommender", ("recommender",)),
     ("recommendation", r"\brecommend(?:ation|ations|ing|ed|s)?\b", ("recommend",)),
@@ -47,9 +47,27 @@ _INDUSTRY = [(label, re.compile(p), lits) for label, p, lits in INDUSTRY]
 ABSTRACT_CAP = 3  # at most this many abstract terms count
 
 
-def _has(text: str, pattern: re.Pattern[str], literals: tuple[str, ...]) -> bool:
-    """Whether lower-cased `text` matches; the substring check skips most regex runs."""
-    return any(lit in text for lit in literals) and pattern.search(text) is not None
+_LITERALS = tuple(sorted({lit for _l, _p, lits in VOCABULARY + INDUSTRY for lit in lits}))
+# Every match of a rule contains one of its literals, at most LEAD characters after the match starts
+# (the longest is 'learning to rank': 12), so searching from LEAD before the first literal finds the
+# same matches as searching the whole text, and texts without any literal cost no regex run at all.
+LEAD = 16
+
+
+def _literals_in(text: str) -> dict[str, int]:
+    """literal -> index of its first occurrence in `text`, for the literals that occur."""
+    found = {}
+    for lit in _LITERALS:
+        at = text.find(lit)
+        if at >= 0:
+            found[lit] = at
+    return found
+
+
+def _has(text: str, pattern: re.Pattern[str], literals: tuple[str, ...], present: dict[str, int]) -> bool:
+    """Whether lower-cased `text` (whose literals are `present`) matches `pattern`."""
+    starts = [present[lit] for lit in literals if lit in present]
+    return bool(starts) and pattern.search(text, max(0, min(starts) - LEAD)) is not None
 
 
 def _category_score(primary: str | None, categories: list[str]) -> tuple[float, list[str]]:
@@ -60,24 +78,26 @@ def _category_score(primary: str | None, categories: list[str]) -> tuple[float, 
     return 0.0, []
 
 
-def _text_score(title: str, abstract: str) -> tuple[float, list[str]]:
+def _text_score(title: str, abstract: str, in_abstract: dict[str, int]) -> tuple[float, list[str]]:
     score, reasons, abstract_hits = 0.0, [], 0
+    in_title = _literals_in(title)
     for label, pattern, literals in _VOCAB:
-        if _has(title, pattern, literals):
+        if _has(title, pattern, literals, in_title):
             score += 2.0
             reasons.append(f"title: {label}")
-        elif abstract_hits < ABSTRACT_CAP and _has(abstract, pattern, literals):
+        elif abstract_hits < ABSTRACT_CAP and _has(abstract, pattern, literals, in_abstract):
             abstract_hits += 1
             score += 1.0
             reasons.append(f"abstract: {label}")
     return score, reasons
 
 
-def _industry_score(abstract: str, comment: str) -> tuple[float, list[str]]:
+def _industry_score(abstract: str, comment: str, in_abstract: dict[str, int]) -> tuple[float, list[str]]:
+    in_comment = _literals_in(comment)
     reasons = [
         f"abstract: {label}"
         for label, pattern, lits in _INDUSTRY
-        if _has(abstract, pattern, lits) or _has(comment, pattern, lits)
+        if _has(abstract, pattern, lits, in_abstract) or _has(comment, pattern, lits, in_comment)
     ]
     return 0.5 * len(reasons), reasons
 
@@ -89,11 +109,11 @@ def score(record_or_paper: Any) -> tuple[float, list[str]]:
     comment = (getattr(record_or_paper, "comment", "") or "").lower()
     categories = list(getattr(record_or_paper, "categories", None) or [])
     primary = getattr(record_or_paper, "primary_category", None) or (categories[0] if categories else None)
-    total, reasons = 0.0, []
+    total, reasons, in_abstract = 0.0, [], _literals_in(abstract)
     for part_score, part_reasons in (
         _category_score(primary, categories),
-        _text_score(title, abstract),
-        _industry_score(abstract, comment),
+        _text_score(title, abstract, in_abstract),
+        _industry_score(abstract, comment, in_abstract),
     ):
         total += part_score
         reasons += part_reasons

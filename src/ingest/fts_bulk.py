@@ -1,0 +1,80 @@
+"""Bulk inserts into `paper` with the paper_fts index filled in one statement instead of per row.
+
+Input: an open SQLAlchemy connection inside the caller's transaction. Output: `suspended_insert_sync`,
+a context manager: inside it the per-row AFTER INSERT trigger of `paper` (paper_fts_paper_ai) is
+dropped; on leaving it the papers inserted meanwhile (rowid above the largest id before) are indexed
+with ONE `INSERT INTO paper_fts ... SELECT` and the trigger is re-created. All of it runs in the
+caller's transaction (SQLite DDL is transactional), so a failure or a crash anywhere rolls back the
+rows, the index and the DROP TRIGGER together: the database never commits without its triggers.
+Update/delete triggers and the extraction triggers stay active throughout.
+
+Single source of the SQL: the trigger and fill statements are those of migration 0004 (loaded from
+its file, `migrations/versions/0004_fts.py`; not copied). The bulk path runs only when the trigger
+stored in the database is byte-for-byte the one 0004 creates; otherwise (a later migration changed
+it, PostgreSQL, no paper_fts) it does nothing and the triggers index row by row as usual.
+Idempotent: re-indexing deletes the new rowids from paper_fts before inserting them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from types import ModuleType
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from . import db
+
+TRIGGER = "paper_fts_paper_ai"
+
+
+@lru_cache(maxsize=1)
+def fts_migration() -> ModuleType:
+    """Migration 0004's module (its PAPER_TRIGGERS and FILL constants)."""
+    path = db.migrations_dir() / "versions" / "0004_fts.py"
+    spec = importlib.util.spec_from_file_location("ingest_migration_0004_fts", path)
+    if spec is None or spec.loader is None:  # pragma: no cover - the file ships with the package
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def trigger_sql() -> str:
+    """The CREATE TRIGGER statement of paper_fts_paper_ai exactly as migration 0004 runs it."""
+    return f"CREATE TRIGGER {TRIGGER} {fts_migration().PAPER_TRIGGERS[TRIGGER]}"
+
+
+def _stored_trigger(conn: Connection) -> str | None:
+    if conn.dialect.name != "sqlite":
+        return None
+    query = text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name")
+    return conn.execute(query, {"name": TRIGGER}).scalar()
+
+
+def _ensure_transaction(conn: Connection) -> None:
+    """pysqlite opens its implicit transaction only before DML: begin one so DROP TRIGGER is part of it."""
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is not None and not dbapi.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def suspended_insert_sync(conn: Connection) -> Iterator[bool]:
+    """Yields True when the per-row insert trigger is suspended (see module doc), False otherwise."""
+    stored = _stored_trigger(conn)
+    if stored is None or stored != trigger_sql():
+        yield False
+        return
+    _ensure_transaction(conn)
+    conn.exec_driver_sql(f"DROP TRIGGER {TRIGGER}")
+    before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM paper").scalar()
+    try:
+        yield True
+    finally:  # also on an error, in case the caller commits what was stored before it
+        conn.execute(text("DELETE FROM paper_fts WHERE rowid > :before"), {"before": before})
+        conn.execute(text(fts_migration().FILL + " WHERE p.id > :before"), {"before": before})
+        conn.exec_driver_sql(stored)
