@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ingest import db
+from ingest.cli import main
 from ingest.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,16 +53,19 @@ def week_records(week: str) -> list[dict]:
     return [json.loads(line) for line in week_file(week).read_text().splitlines() if line.strip()]
 
 
+def run_ingest(db_url: str | None, *args: str) -> Result:
+    """`ingest [--db DB] ARGS...` in-process through cli.main (errors -> one line + exit code)."""
+    argv = (["--db", db_url] if db_url else []) + list(args)
+    command = click.Command("ingest", callback=lambda: main(argv))
+    return CliRunner().invoke(command, [], catch_exceptions=False)
+
+
 @pytest.fixture
 def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Run `ingest --db <tmp db> ARGS...` in-process; returns click's Result (exit_code, stdout, stderr)."""
-    from ingest.cli import main
-
+    """Run `ingest --db <tmp db> ARGS...` in tmp_path; returns click's Result (exit_code, stdout, stderr)."""
     monkeypatch.chdir(tmp_path)
 
     def run(*args: str, db: bool = True) -> Result:
-        argv = (["--db", db_url] if db else []) + list(args)
-        command = click.Command("ingest", callback=lambda: main(argv))
-        return CliRunner().invoke(command, [], catch_exceptions=False)
+        return run_ingest(db_url if db else None, *args)
 
     return run

@@ -11,22 +11,15 @@ import sys
 import time
 from pathlib import Path
 
-import click
 import httpx
 import pytest
-from click.testing import CliRunner, Result
 
+from conftest import run_ingest as run_cli
 from ingest.browse import metadata
-from ingest.cli import main
 from search_data import build_db
 
 needs_datasette = pytest.mark.skipif(importlib.util.find_spec("datasette") is None,
                                      reason="datasette not installed (pip install 'ingest[browse]')")
-
-
-def run_cli(db: str, *args: str) -> Result:
-    command = click.Command("ingest", callback=lambda: main(["--db", db, *args]))
-    return CliRunner().invoke(command, [], catch_exceptions=False)
 
 
 def free_port() -> int:

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 
-import click
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from ingest.cli import main
+from conftest import run_ingest
 
 CANARY = "sk-canary-7f3a9c1e5b2d4a6f8e0c"
 
 
 def run_cli(*args: str) -> Result:
-    """`ingest ARGS...` in-process through cli.main (errors -> one line + exit code)."""
-    command = click.Command("ingest", callback=lambda: main(list(args)))
-    return CliRunner().invoke(command, [], catch_exceptions=False)
+    """`ingest ARGS...` without --db (the settings under test choose the database)."""
+    return run_ingest(None, *args)
 
 
 def test_config_merges_toml_and_env_env_wins(tmp_path, monkeypatch):

@@ -6,20 +6,11 @@ import json
 from datetime import date
 from pathlib import Path
 
-import click
-from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
-from conftest import DATA, FIXTURES, week_file, week_records
+from conftest import DATA, FIXTURES, run_ingest, week_file, week_records
 from ingest import crawl, db, relevance, store
-from ingest.cli import main
 from ingest.models import Paper, Run
-
-
-def run_ingest(db_url: str, *args: str) -> Result:
-    """`ingest --db DB ARGS...` in-process through cli.main (errors -> one line + exit code)."""
-    command = click.Command("ingest", callback=lambda: main(["--db", db_url, *args]))
-    return CliRunner().invoke(command, [], catch_exceptions=False)
 
 
 def count(engine) -> int:

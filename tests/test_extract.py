@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import shutil
 
-import click
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from sqlmodel import Session, select
 
 from conftest import ROOT, week_file
-from ingest.cli import main
+from conftest import run_ingest as run_cli
 from ingest.crawl import crawl_week
 from ingest.errors import LLMOutputError
 from ingest.extract import extract_week, extractions_for_week, parsed
@@ -26,11 +25,6 @@ def crawled(settings, engine):
     with Session(engine) as session:
         papers = session.exec(select(Paper).where(Paper.week == WEEK, Paper.duplicate_of.is_(None))).all()
     return {p.arxiv_id: p for p in papers}
-
-
-def run_cli(db_url: str, *args: str) -> Result:
-    command = click.Command("ingest", callback=lambda: main(["--db", db_url, *args]))
-    return CliRunner().invoke(command, [], catch_exceptions=False)
 
 
 @pytest.fixture

@@ -8,15 +8,12 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from conftest import week_file, week_records
 from fakeopenai import FakeOpenAI, FakeRequest, Fault, default_answer
 from ingest import crawl, db, extract
-from ingest.cli import main
 from ingest.config import Settings
 from ingest.errors import LLMAuthError
 from ingest.models import Extraction, LLMCall, Metric, Paper
@@ -185,22 +182,9 @@ def test_canary_key_never_reaches_db_logs_or_errors(settings: Settings, crawled:
         assert CANARY not in text
 
 
-@pytest.fixture
-def ingest_cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """`ingest --db DB ARGS...` in-process; conftest's `cli` hands CliRunner a bare lambda, which click 8.3
-    rejects, so the call is wrapped in a click.Command here."""
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str) -> Any:
-        command = click.Command("ingest", callback=lambda: main(["--db", db_url, *args]))
-        return CliRunner().invoke(command, [], catch_exceptions=False)
-
-    return run
-
-
-def test_cli_with_a_wrong_key_reports_auth_without_the_key(ingest_cli: Any,
+def test_cli_with_a_wrong_key_reports_auth_without_the_key(cli: Any,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    cli = ingest_cli
+    cli = cli
     assert cli("crawl", "--week", WEEK, "--source", str(week_file(WEEK))).exit_code == 0
     with FakeOpenAI(api_key="sk-the-real-one") as fake:
         monkeypatch.setenv("OPENAI_API_KEY", CANARY)

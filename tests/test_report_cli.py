@@ -2,24 +2,7 @@
 
 from __future__ import annotations
 
-import click
-import pytest
-from click.testing import CliRunner
-
-from ingest.cli import main
 from test_report_compose import WEEK, seed
-
-
-@pytest.fixture
-def cli(db_url, tmp_path, monkeypatch):
-    """`ingest --db DB ARGS...` in-process (wrapped in a click.Command: CliRunner rejects a bare lambda)."""
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args):
-        command = click.Command("ingest", callback=lambda: main(["--db", db_url, *args]))
-        return CliRunner().invoke(command, [], catch_exceptions=False)
-
-    return run
 
 
 def test_report_rebuild_show_diff(cli, engine):

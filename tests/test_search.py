@@ -9,14 +9,12 @@ import json
 from datetime import date
 from pathlib import Path
 
-import click
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import text
 
 from conftest import ROOT
+from conftest import run_ingest as run_cli
 from ingest import db
-from ingest.cli import main
 from ingest.config import Settings
 from ingest.errors import InputError, WeekError
 from ingest.search import SearchFilters, like_search, search
@@ -42,13 +40,6 @@ def search_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def db_url(search_db: str) -> str:  # overrides conftest's: `settings`, `engine` and `cli` use the shared DB
     return search_db
-
-
-def run_cli(db_url: str, *args: str) -> Result:
-    """`ingest --db DB ARGS...` in-process through cli.main (conftest's `cli` passes a lambda, which
-    click 8.5's CliRunner rejects, so the call is wrapped in a click.Command here)."""
-    command = click.Command("ingest", callback=lambda: main(["--db", db_url, *args]))
-    return CliRunner().invoke(command, [], catch_exceptions=False)
 
 
 @pytest.fixture

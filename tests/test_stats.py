@@ -10,12 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import click
 import pytest
-from click.testing import CliRunner, Result
 
+from conftest import run_ingest as run_cli
 from ingest import db
-from ingest.cli import main
 from ingest.errors import InputError
 from ingest.stats import compute, plot
 from search_data import build_db
@@ -31,11 +29,6 @@ def stats_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def db_url(stats_db: str) -> str:  # overrides conftest's: `settings` points at the shared DB
     return stats_db
-
-
-def run_cli(db_url: str, *args: str) -> Result:
-    command = click.Command("ingest", callback=lambda: main(["--db", db_url, *args]))
-    return CliRunner().invoke(command, [], catch_exceptions=False)
 
 
 def png_size(path: Path) -> tuple[int, int]:
