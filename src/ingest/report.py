@@ -23,11 +23,12 @@ from sqlmodel import Session, select
 from . import db, offline_section, prompts
 from .config import Settings
 from .errors import LLMError, NotFoundError, VerificationError
+from .grounding import source_text
 from .llm import LLM, log_call, make_llm
 from .models import Paper, Report, ReportPaper, Run, utcnow
 from .report_plan import plan_variables, repair
 from .report_render import Composition, digest_groups, render
-from .report_select import Candidate, load_topics, select_week, source_text
+from .report_select import Candidate, load_topics, select_week
 from .report_verify import Expected, verify
 from .report_write import attach_related, digest_line, overview_variables, section_variables, theme_trends
 from .schemas import DeepDive, OverviewText, ReportPlan, SectionText

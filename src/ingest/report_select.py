@@ -15,7 +15,8 @@ from importlib import resources
 from sqlmodel import Session, select
 
 from . import grounding
-from .models import Extraction, Paper, Report, ReportPaper
+from .extract_store import extractions_for_week
+from .models import Paper, Report, ReportPaper
 from .schemas import PaperExtraction
 
 IN_SCOPE = ("recsys", "adjacent")
@@ -69,31 +70,11 @@ class Candidate:
         return self.ex.scope == "adjacent" and "search" in self.ex.topics
 
 
-def source_text(paper: Paper) -> str:
-    """The text every number about `paper` must occur in (grounding's definition: title, abstract,
-    comments, fetched full text, affiliations)."""
-    return grounding.source_text(paper)
-
-
 def load_topics() -> dict[str, dict]:
     """The shipped taxonomy: slug -> {title, keywords}."""
     text = resources.files("ingest").joinpath("data/topics.json").read_text(encoding="utf-8")
     data: dict[str, dict] = json.loads(text)
     return data
-
-
-def week_extractions(session: Session, week: str) -> list[tuple[Paper, Extraction]]:
-    """Non-duplicate papers of `week` with their newest OK extraction."""
-    rows = session.exec(
-        select(Paper, Extraction)
-        .join(Extraction, Extraction.paper_id == Paper.id)
-        .where(Paper.week == week, Paper.duplicate_of.is_(None), Extraction.status == "ok")  # type: ignore[union-attr]
-        .order_by(Paper.arxiv_id, Extraction.id)
-    ).all()
-    latest: dict[str, tuple[Paper, Extraction]] = {}
-    for paper, ex in rows:
-        latest[paper.arxiv_id] = (paper, ex)
-    return list(latest.values())
 
 
 def featured_before(session: Session, week: str) -> set[str]:
@@ -154,13 +135,13 @@ def select_week(session: Session, week: str, cap: int) -> tuple[list[Candidate],
     topics = load_topics()
     skipped = featured_before(session, week)
     chosen: list[Candidate] = []
-    for paper, row in week_extractions(session, week):
+    for paper, row in extractions_for_week(session, week):
         if row.data is None or paper.arxiv_id in skipped:
             continue
         ex = PaperExtraction.model_validate(row.data)
         if not worth_reading(ex):
             continue
-        src = source_text(paper)
+        src = grounding.source_text(paper)
         assert paper.id is not None
         cand = Candidate(paper.arxiv_id, paper.id, paper.title, src, ex)
         cand.topic = topic_of(ex, f"{paper.title}\n{paper.title}\n{paper.abstract}", topics)
