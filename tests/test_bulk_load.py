@@ -14,8 +14,9 @@ from ingest import crawl, db, dedup, fts_bulk, load, search
 from ingest.models import Paper, Run
 from ingest.snapshot import read_snapshot
 
-TRIGGERS = {"paper_fts_paper_ai", "paper_fts_paper_au", "paper_fts_paper_ad",
-            "paper_fts_extraction_ai", "paper_fts_extraction_au", "paper_fts_extraction_ad"}
+TRIGGERS = {"paper_fts_paper_ai", "paper_fts_paper_bu", "paper_fts_paper_au", "paper_fts_paper_bd",
+            "paper_fts_extraction_bi", "paper_fts_extraction_ai", "paper_fts_extraction_bu",
+            "paper_fts_extraction_au", "paper_fts_extraction_bd", "paper_fts_extraction_ad"}
 
 
 def triggers(engine) -> set[str]:
@@ -91,7 +92,7 @@ def test_failed_bulk_load_rolls_back_rows_index_and_keeps_triggers(engine) -> No
         assert conn.execute(text("SELECT count(*) FROM paper_fts")).scalar() == 0
 
 
-def test_bulk_path_uses_the_trigger_sql_of_migration_0004(engine) -> None:
+def test_bulk_path_uses_the_trigger_sql_of_migration_0005(engine) -> None:
     with engine.connect() as conn:
         query = text("SELECT sql FROM sqlite_master WHERE name = 'paper_fts_paper_ai'")
         stored = conn.execute(query).scalar()

@@ -1,4 +1,4 @@
-"""Migration 0004: the paper_fts index exists, stays in sync through its triggers, round-trips, and is
+"""Migrations 0004/0005: the paper_fts index (external content since 0005) exists, stays in sync through its triggers, round-trips, and is
 invisible to autogenerate (alembic check); PostgreSQL gets no FTS statements."""
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from ingest import db
 from ingest.models import Extraction, Metric, Paper
 from search_data import add_extractions, load_papers
 
-TRIGGERS = {"paper_fts_paper_ai", "paper_fts_paper_au", "paper_fts_paper_ad",
-            "paper_fts_extraction_ai", "paper_fts_extraction_au", "paper_fts_extraction_ad"}
+TRIGGERS = {"paper_fts_paper_ai", "paper_fts_paper_bu", "paper_fts_paper_au", "paper_fts_paper_bd",
+            "paper_fts_extraction_bi", "paper_fts_extraction_ai", "paper_fts_extraction_bu",
+            "paper_fts_extraction_au", "paper_fts_extraction_bd", "paper_fts_extraction_ad"}
 
 
 def matches(engine, query: str) -> list[str]:
@@ -123,7 +124,7 @@ def test_downgrade_drops_index_and_upgrade_rebuilds_it_from_existing_rows(engine
         assert con.execute("SELECT count(*) FROM paper").fetchone()[0] == 565
     finally:
         con.close()
-    engine = db.open_engine(db_url)  # upgrades to head again: 0004 refills the index
+    engine = db.open_engine(db_url)  # upgrades to head again: 0004 fills, 0005 rebuilds the index
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM paper_fts")).scalar() == 565
     assert "2604.14878" in matches(engine, '"GRPO-SR"')  # extracted techniques indexed again

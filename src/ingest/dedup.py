@@ -199,18 +199,44 @@ def canonical_map(rows: Sequence[TitleRow], pairs: Iterable[tuple[str, str]]) ->
     return {x: (None if find(x) == x else find(x)) for x in list(parent)}
 
 
-def near_duplicate_links(session: Session, probes: Iterable[str] | None = None) -> dict[str, str | None]:
-    """Link near-duplicate titles of `probes` (default: all papers) to their canonical paper, in ONE
-    pass over the stored titles (call it once per load, with every new/updated id of the load).
+def stored_rows(session: Session) -> list[TitleRow]:
+    """Every stored paper as a TitleRow (tokens memoised), for plan_links."""
+    return [TitleRow(a, cached_tokens(t), au, d) for a, t, au, d in store.title_rows(session)]
 
-    Returns the links it set or changed: arxiv_id -> canonical id (None: the link was removed)."""
+
+def overlay(rows: Sequence[TitleRow], records: Iterable[tuple[str, str, list[str]]]) -> list[TitleRow]:
+    """`rows` (the stored papers before a load) with (arxiv_id, title, authors) of the papers the load
+    inserted or updated put over them: the rows the database holds after the load, without reading
+    them back. A new id gets duplicate_of None; an updated one keeps its stored link."""
+    merged = {r.arxiv_id: r for r in rows}
+    for arxiv_id, title, authors in records:
+        old = merged.get(arxiv_id)
+        link = old.duplicate_of if old else None
+        merged[arxiv_id] = TitleRow(arxiv_id, cached_tokens(title), authors, link)
+    return list(merged.values())
+
+
+def plan_links(rows: Sequence[TitleRow], probes: Iterable[str] | None = None) -> dict[str, str | None]:
+    """The links one near-duplicate pass over `rows` sets or changes for `probes` (default: all rows):
+    arxiv_id -> canonical id (None: the link is removed). Pure (no database): safe to run in a
+    thread while the loader's connection works (see load.py)."""
     probe_set = None if probes is None else set(probes)
     if probe_set is not None and not probe_set:
         return {}
-    rows = [TitleRow(a, cached_tokens(t), au, d) for a, t, au, d in store.title_rows(session)]
     mapping = canonical_map(rows, candidate_pairs(rows, probe_set))
     current = {r.arxiv_id: r.duplicate_of for r in rows}
-    changes = {a: c for a, c in mapping.items() if current.get(a) != c}
+    return {a: c for a, c in mapping.items() if current.get(a) != c}
+
+
+def near_duplicate_links(session: Session, probes: Iterable[str] | None = None) -> dict[str, str | None]:
+    """Link near-duplicate titles of `probes` (default: all papers) to their canonical paper, in ONE
+    pass over the stored titles (plan_links over stored_rows, then stored).
+
+    Returns the links it set or changed: arxiv_id -> canonical id (None: the link was removed)."""
+    probe_list = None if probes is None else list(probes)
+    if probe_list is not None and not probe_list:
+        return {}
+    changes = plan_links(stored_rows(session), probe_list)
     store.set_duplicate_of(session, changes)
     return changes
 

@@ -2,17 +2,20 @@
 
 Input: an open SQLAlchemy connection inside the caller's transaction. Output: `suspended_insert_sync`,
 a context manager: inside it the per-row AFTER INSERT trigger of `paper` (paper_fts_paper_ai) is
-dropped; on leaving it the papers inserted meanwhile (rowid above the largest id before) are indexed
-with ONE `INSERT INTO paper_fts ... SELECT` and the trigger is re-created. All of it runs in the
+dropped; on leaving it the papers inserted meanwhile (id above the largest id before) are indexed
+with ONE `INSERT INTO paper_fts ... SELECT` from the view paper_fts_source and the trigger is
+re-created. All of it runs in the
 caller's transaction (SQLite DDL is transactional), so a failure or a crash anywhere rolls back the
 rows, the index and the DROP TRIGGER together: the database never commits without its triggers.
 Update/delete triggers and the extraction triggers stay active throughout.
 
-Single source of the SQL: the trigger and fill statements are those of migration 0004 (loaded from
-its file, `migrations/versions/0004_fts.py`; not copied). The bulk path runs only when the trigger
-stored in the database is byte-for-byte the one 0004 creates; otherwise (a later migration changed
-it, PostgreSQL, no paper_fts) it does nothing and the triggers index row by row as usual.
-Idempotent: re-indexing deletes the new rowids from paper_fts before inserting them.
+Single source of the SQL: the trigger and fill statements are those of migration 0005 (loaded from
+its file, `migrations/versions/0005_fts_external.py`; not copied). The bulk path runs only when the
+trigger stored in the database is byte-for-byte the one 0005 creates; otherwise (a later migration
+changed it, PostgreSQL, no paper_fts) it does nothing and the triggers index row by row as usual.
+The new ids were never indexed (they did not exist and the insert trigger was suspended), so they
+are only added: with an external-content index, 'deleting' a row that was never indexed would
+corrupt it.
 """
 
 from __future__ import annotations
@@ -33,9 +36,9 @@ TRIGGER = "paper_fts_paper_ai"
 
 @lru_cache(maxsize=1)
 def fts_migration() -> ModuleType:
-    """Migration 0004's module (its PAPER_TRIGGERS and FILL constants)."""
-    path = db.migrations_dir() / "versions" / "0004_fts.py"
-    spec = importlib.util.spec_from_file_location("ingest_migration_0004_fts", path)
+    """Migration 0005's module (its PAPER_TRIGGERS and FILL_NEW constants)."""
+    path = db.migrations_dir() / "versions" / "0005_fts_external.py"
+    spec = importlib.util.spec_from_file_location("ingest_migration_0005_fts_external", path)
     if spec is None or spec.loader is None:  # pragma: no cover - the file ships with the package
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
@@ -44,7 +47,7 @@ def fts_migration() -> ModuleType:
 
 
 def trigger_sql() -> str:
-    """The CREATE TRIGGER statement of paper_fts_paper_ai exactly as migration 0004 runs it."""
+    """The CREATE TRIGGER statement of paper_fts_paper_ai exactly as migration 0005 runs it."""
     return f"CREATE TRIGGER {TRIGGER} {fts_migration().PAPER_TRIGGERS[TRIGGER]}"
 
 
@@ -75,6 +78,5 @@ def suspended_insert_sync(conn: Connection) -> Iterator[bool]:
     try:
         yield True
     finally:  # also on an error, in case the caller commits what was stored before it
-        conn.execute(text("DELETE FROM paper_fts WHERE rowid > :before"), {"before": before})
-        conn.execute(text(fts_migration().FILL + " WHERE p.id > :before"), {"before": before})
+        conn.execute(text(fts_migration().FILL_NEW.format(where="id > :before")), {"before": before})
         conn.exec_driver_sql(stored)

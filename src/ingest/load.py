@@ -6,15 +6,23 @@ A load is what one crawl call stores: a week (`crawl.crawl_week`) or a backfill
 every new/updated id of the whole load against the whole database (`dedup.near_duplicate_links`),
 then each batch's Run row is closed. A failure stores nothing of the load.
 
-Bulk mode (default for loads of BULK_MIN records or more; `bulk=True/False` forces it): the per-row
+The near-duplicate pass needs no database read after the upserts: it runs over the titles stored
+before the load with the load's new/updated titles put over them (`dedup.overlay`), in a worker
+thread, while the connection fills the FTS index (SQLite releases the GIL while it works); its links
+are written after both finish. The thread never touches the session.
+
+Bulk mode (default for loads of BULK_MIN records or more; `bulk=True/False` forces it): relevance
+scores are computed in a forked worker process meanwhile (`scoring.background_scores`), the per-row
 FTS insert trigger is suspended and the new papers are indexed in one statement
-(`fts_bulk.suspended_insert_sync`; SQLite only), and SQLite gets a larger page cache for the load.
+(`fts_bulk.suspended_insert_sync`; SQLite only), and SQLite gets a larger page cache until the
+load's last write (the cache is restored before the session commits).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -22,7 +30,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from . import db, dedup, fts_bulk, store
+from . import db, dedup, fts_bulk, scoring, store
 from .models import Run
 
 if TYPE_CHECKING:
@@ -46,46 +54,64 @@ def store_load(engine: Engine, batches: Sequence[Batch], *, bulk: bool | None = 
     """Store every batch in one transaction with one near-duplicate pass (see module doc)."""
     if bulk is None:
         bulk = sum(len(b.records) for b in batches) >= BULK_MIN
-    with db.session_scope(engine) as session:
+    with (
+        scoring.background_scores([b.records for b in batches] if bulk else []) as scores,
+        db.session_scope(engine) as session,
+        _big_cache(session) if bulk else nullcontext(),
+    ):
         runs = [store.start_run(session, "crawl", b.week) if b.run_id is None else None for b in batches]
-        with _bulk(session) if bulk else nullcontext():
-            for batch in batches:
-                _upsert(session, batch)
-        _link(session, batches)
+        before = dedup.stored_rows(session)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-dedup") as pool:
+            with fts_bulk.suspended_insert_sync(session.connection()) if bulk else nullcontext():
+                written = [_upsert(session, batch, scores(i)) for i, batch in enumerate(batches)]
+                planned = pool.submit(_plan_links, before, written, batches)
+            links = planned.result()  # leaving suspended_insert_sync filled the FTS index meanwhile
+        store.set_duplicate_of(session, links)
+        _count_links(batches, links)
         for batch, run in zip(batches, runs, strict=True):
             _finish(session, batch, run)
     return [b.result for b in batches]
 
 
 @contextmanager
-def _bulk(session: Session) -> Iterator[None]:
-    """Bigger page cache and the FTS insert trigger suspended, for the duration of the upserts."""
+def _big_cache(session: Session) -> Iterator[None]:
+    """SQLite: a LOAD_CACHE_KIB page cache for the load (restored afterwards); others: nothing."""
     conn = session.connection()
-    cache = None
-    if conn.dialect.name == "sqlite":
-        cache = int(conn.exec_driver_sql("PRAGMA cache_size").scalar() or 0)
-        conn.exec_driver_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    cache = int(conn.exec_driver_sql("PRAGMA cache_size").scalar() or 0)
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
     try:
-        with fts_bulk.suspended_insert_sync(conn):
-            yield
+        yield
     finally:
-        if cache is not None:
-            conn.exec_driver_sql(f"PRAGMA cache_size = {cache}")
+        conn.exec_driver_sql(f"PRAGMA cache_size = {cache}")
 
 
-def _upsert(session: Session, batch: Batch) -> None:
-    counts = store.upsert_papers(session, batch.records)
+def _upsert(
+    session: Session, batch: Batch, scores: scoring.Scores | None
+) -> dict[str, tuple[str, list[str]]]:
+    """Store one batch; fills its result's counts; returns what store.upsert_papers wrote."""
+    counts = store.upsert_papers(session, batch.records, scores=scores)
     result = batch.result
     result.new, result.updated, result.unchanged = len(counts.new), len(counts.updated), len(counts.unchanged)
     result.new_ids, result.updated_ids = counts.new, counts.updated
     result.weeks = dict(sorted(Counter(r.week for r in batch.records if r.week).items()))
+    return counts.written
 
 
-def _link(session: Session, batches: Sequence[Batch]) -> None:
-    """One near-duplicate pass for the load; each link counts for the batch holding the linked paper
-    (else its canonical paper, else the first batch: an older id arriving re-links a stored paper)."""
+def _plan_links(
+    before: list[dedup.TitleRow], written: list[dict[str, tuple[str, list[str]]]], batches: Sequence[Batch]
+) -> dict[str, str | None]:
+    """One near-duplicate pass for the load (runs in the worker thread: no session here)."""
+    rows = dedup.overlay(before, ((a, t, au) for part in written for a, (t, au) in part.items()))
     probes = [a for b in batches for a in (*b.result.new_ids, *b.result.updated_ids)]
-    links = dedup.near_duplicate_links(session, probes)
+    return dedup.plan_links(rows, probes)
+
+
+def _count_links(batches: Sequence[Batch], links: dict[str, str | None]) -> None:
+    """Each link counts for the batch holding the linked paper (else its canonical paper, else the
+    first batch: an older id arriving re-links a stored paper)."""
     owner = {r.arxiv_id: i for i, b in enumerate(batches) for r in b.records}
     for batch in batches:
         batch.result.duplicates = 0

@@ -14,12 +14,12 @@ import hashlib
 import os
 import re
 import socket
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Text, bindparam, insert, select, type_coerce, update
+from sqlalchemy import Table, Text, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -66,6 +66,7 @@ class StoreCounts:
     new: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    written: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # new/updated: title, authors
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -83,8 +84,11 @@ def _latest_per_id(records: Iterable[PaperRecord]) -> dict[str, PaperRecord]:
     return best
 
 
-def _text_fields(rec: PaperRecord, fulltext: str | None) -> dict[str, Any]:
-    score, reasons = relevance.score(rec)
+def _text_fields(
+    rec: PaperRecord, fulltext: str | None, scores: Mapping[str, tuple[float, list[str]]] | None = None
+) -> dict[str, Any]:
+    known = scores.get(rec.arxiv_id) if scores is not None else None
+    score, reasons = known if known is not None else relevance.score(rec)
     return {
         "version": rec.version or 1,
         "title": rec.title,
@@ -103,8 +107,10 @@ def _text_fields(rec: PaperRecord, fulltext: str | None) -> dict[str, Any]:
     }
 
 
-def _new_row(rec: PaperRecord, now: datetime) -> dict[str, Any]:
-    row = _text_fields(rec, None)
+def _new_row(
+    rec: PaperRecord, now: datetime, scores: Mapping[str, tuple[float, list[str]]] | None = None
+) -> dict[str, Any]:
+    row = _text_fields(rec, None, scores)
     row.update(
         arxiv_id=rec.arxiv_id,
         published=rec.published,
@@ -147,9 +153,15 @@ def _is_newer(rec: PaperRecord, row: Any, new_hash: str) -> bool:
 
 
 def upsert_papers(
-    session: Session, records: Iterable[PaperRecord], *, now: datetime | None = None
+    session: Session,
+    records: Iterable[PaperRecord],
+    *,
+    now: datetime | None = None,
+    scores: Mapping[str, tuple[float, list[str]]] | None = None,
 ) -> StoreCounts:
-    """Store records (each with `.week` set): insert new papers, update newer versions, record versions."""
+    """Store records (each with `.week` set): insert new papers, update newer versions, record versions.
+    `scores`: precomputed relevance.score results by arxiv_id (scoring.background_scores); any id
+    missing there is scored here."""
     now = now or utcnow()
     batch = _latest_per_id(records)
     existing = _existing(session, list(batch))
@@ -157,20 +169,24 @@ def upsert_papers(
     for arxiv_id, rec in batch.items():
         row = existing.get(arxiv_id)
         if row is None:
-            inserts.append(_new_row(rec, now))
+            inserts.append(_new_row(rec, now, scores))
             counts.new.append(arxiv_id)
+            counts.written[arxiv_id] = (rec.title, list(rec.authors))
             continue
-        fields = _text_fields(rec, row.fulltext)
+        fields = _text_fields(rec, row.fulltext, scores)
         if _is_newer(rec, row, fields["content_hash"]):
             fields["version"] = max(rec.version or row.version, row.version)
             updates.append({**fields, "_id": row.id, "last_seen_at": now})
             counts.updated.append(arxiv_id)
+            counts.written[arxiv_id] = (rec.title, list(rec.authors))
         else:
             touched.append({"_id": row.id, "last_seen_at": now})
             counts.unchanged.append(arxiv_id)
     conn = session.connection()
     if inserts:
-        conn.execute(insert(PAPER), inserts)
+        last_id = conn.execute(select(func.coalesce(func.max(PAPER.c.id), 0))).scalar_one()
+        insert_many(session, PAPER, inserts)
+        _first_versions(session, last_id)
     if updates:
         conn.execute(update(PAPER).where(PAPER.c.id == bindparam("_id")), updates)
     if touched:
@@ -180,12 +196,47 @@ def upsert_papers(
             .values(last_seen_at=bindparam("last_seen_at")),
             touched,
         )
-    _record_versions(session, batch, now)
+    known = set(counts.new)
+    _record_versions(session, {a: r for a, r in batch.items() if a not in known}, now)
     return counts
 
 
+def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT `rows` (dicts with the same keys, one per row) into `table` in one executemany.
+
+    Values go through each column type's own bind processor for the dialect (JSON, datetimes, ...),
+    exactly what `conn.execute(insert(table), rows)` stores, without SQLAlchemy's per-row parameter
+    bookkeeping (a third of a bulk load's Python time). Falls back to that call when the compiled
+    statement has parameters the rows do not give (Python-side column defaults)."""
+    if not rows:
+        return
+    conn = session.connection()
+    keys = list(rows[0])
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
+    order = list(compiled.positiontup or ()) if compiled.positional else list(compiled.bind_names.values())
+    if sorted(order) != sorted(keys):
+        conn.execute(insert(table), list(rows))
+        return
+    procs = [(k, table.c[k].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)) for k in order]
+    if compiled.positional:
+        params: list[Any] = [tuple(p(r[k]) if p else r[k] for k, p in procs) for r in rows]
+    else:
+        params = [{k: p(r[k]) if p else r[k] for k, p in procs} for r in rows]
+    conn.exec_driver_sql(compiled.string, params)
+
+
+def _first_versions(session: Session, last_id: int) -> None:
+    """The paper_version row of every paper inserted after id `last_id`, copied from the paper row in
+    one statement (its version, updated, content hash and title; seen_at = its last_seen_at)."""
+    cols = (PAPER.c.id, PAPER.c.version, PAPER.c.updated, PAPER.c.last_seen_at, PAPER.c.content_hash,
+            PAPER.c.title)
+    names = ["paper_id", "version", "updated", "seen_at", "content_hash", "title"]
+    new_rows = select(*cols).where(PAPER.c.id > last_id)
+    session.connection().execute(insert(VERSION).from_select(names, new_rows))
+
+
 def _record_versions(session: Session, batch: dict[str, PaperRecord], now: datetime) -> None:
-    """Add a paper_version row for every (paper, version) not seen before."""
+    """Add a paper_version row for every (paper, version) of the stored papers in `batch` not seen before."""
     ids = list(batch)
     conn = session.connection()
     pid_of: dict[str, int] = {}
