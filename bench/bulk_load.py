@@ -8,7 +8,7 @@ a different title (half of the words replaced by words drawn from the real title
 other authors; 10% keep the title (minus one word) and the authors: planted near-duplicates that
 the dedup pass must link to their (older) original.
 Figures: papers/second through the crawl store path as a backfill uses it (load.store_load, bulk=True:
-store.upsert_papers per batch, FTS index filled in one statement, ONE dedup.near_duplicate_links pass
+store.upsert_papers per batch with relevance scored by a forked worker, FTS index filled in one statement, ONE near-duplicate pass in a thread meanwhile
 for the whole load, all in one transaction), the time of one more full near-duplicate pass over
 every paper (it must link 0 more), and ratios against the
 targets (>= 5,000 papers/s; 100k pass <= 30 s) and against baselines measured in the same run
@@ -97,7 +97,7 @@ def timed_load(
 ) -> tuple[float, int, int, float, int]:
     """(load seconds, stored, linked, full near-dup pass seconds, links of that pass) on a fresh database.
 
-    fts=False drops the FTS5 sync triggers of migration 0004 first and empties nothing else, to show
+    fts=False drops the FTS5 sync triggers of migration 0005 first and empties nothing else, to show
     the share of the load time spent indexing text for search (kept in the real path)."""
     with tempfile.TemporaryDirectory() as tmp:
         engine = db.open_engine(Settings(db_url=f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"))
@@ -159,7 +159,7 @@ def main() -> None:
         f"(ours = {rate / baseline:.2f} of raw)"
     )
     print(
-        f"same load without the FTS5 sync triggers (migration 0004): {bare_load:.2f} s = "
+        f"same load without the FTS5 sync triggers (migration 0005): {bare_load:.2f} s = "
         f"{len(records) / bare_load:,.0f} papers/s -> ratio "
         f"{len(records) / bare_load / TARGET_RATE:.2f}x target"
     )
