@@ -11,17 +11,9 @@ from conftest import DATA
 from ingest import crawl, db, relevance, scoring, store
 from ingest.config import Settings
 from ingest.models import utcnow
-from ingest.snapshot import read_snapshot
+from test_bulk_load import week_records
 
 WEEKS = sorted(p.stem for p in DATA.glob("2026-W*.jsonl"))
-
-
-def week_records(week: str) -> list[crawl.PaperRecord]:
-    records, errors = read_snapshot(DATA / f"{week}.jsonl")
-    assert errors == []
-    for rec in records:
-        rec.week = crawl.assign_week(rec, week)
-    return records
 
 
 def reference_score(rec: crawl.PaperRecord) -> tuple[float, list[str]]:

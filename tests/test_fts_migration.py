@@ -1,4 +1,5 @@
-"""Migrations 0004/0005: the paper_fts index (external content since 0005) exists, stays in sync through its triggers, round-trips, and is
+"""Migrations 0004/0005: the paper_fts index (external content since 0005) exists,
+stays in sync through its triggers, round-trips, and is
 invisible to autogenerate (alembic check); PostgreSQL gets no FTS statements."""
 
 from __future__ import annotations
