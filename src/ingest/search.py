@@ -3,15 +3,18 @@
 Input: a Settings (or an Engine), the user's query text (sanitised by `search_query.parse`) and
 `SearchFilters` (institution, industrial, deployed, topic, week or since/until, metric).
 Output: `SearchResult` with up to `limit` hits, each with a highlighted snippet (matches wrapped in
-`**`), the facts of the paper's latest OK extraction and its metrics.
+`**`, built in Python by `search_snippet` from the hit's text), the facts of the paper's latest OK
+extraction and its metrics. Two statements per search: hits with their details, then metrics.
 
-- SQLite with the paper_fts index (migration 0004): FTS5 MATCH, ranked by bm25 (title 10,
-  abstract 1, extracted text 3; lower scores are better), snippets from FTS5 `snippet()`.
-- bm25 costs about 2-3 us per matching paper, so an unfiltered query matching more than RANK_CAP
-  papers ranks only the RANK_CAP most recently stored matches (highest rowids, i.e. the latest
-  crawls); `rank_cap=None` ranks all. Filtered queries always rank every match that passes.
+- SQLite with the paper_fts index (migrations 0004-0005): FTS5 MATCH, ranked by bm25 (title 10,
+  abstract 1, extracted text 3; lower scores are better).
+- bm25 costs about 2 us per ranked paper and query token, so an unfiltered query ranks only its
+  newest matches (highest rowids, i.e. the latest crawls): the newest RANK_CAP // size matches,
+  where size is the query's number of tokens (each word of a phrase counting; at least `limit`),
+  all found in one pass of the MATCH that FTS5 walks newest first. `rank_cap=None` ranks all.
+  Filtered queries always rank every match that passes the filters.
 - Any other database (PostgreSQL), or SQLite without the index: every term must occur (ILIKE) in
-  title, abstract or extracted text; newest first; snippets built in Python.
+  title, abstract or extracted text; newest first; substrings highlighted.
 - Empty query with filters: the filtered papers, newest first. Empty query without filters, bad
   week/topic/limit/dates, oversized queries: one InputError. Read-only and idempotent.
 """
@@ -23,8 +26,22 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, func, inspect, literal_column, or_, select, table, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    inspect,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from . import db
@@ -32,13 +49,13 @@ from .config import Settings
 from .errors import InputError
 from .models import Extraction, Metric, Paper
 from .search_query import ParsedQuery, highlight, parse, resolve_topic
+from .search_snippet import Matcher, snippet
 from .weeks import normalize_week
 
 P, E, M = Paper.__table__, Extraction.__table__, Metric.__table__
 MAX_LIMIT = 1000
 FTS = table("paper_fts")
-_SNIPPET = "snippet(paper_fts, {col}, '**', '**', '…', 24)"
-RANK_CAP = 5000  # an unfiltered query matching more papers ranks the newest RANK_CAP matches only
+RANK_CAP = 8000  # term-rows: an unfiltered query ranks its newest RANK_CAP // (query tokens) matches
 BM25 = "bm25(paper_fts, 10.0, 1.0, 3.0)"  # title, abstract, extracted; called directly (faster than rank)
 
 
@@ -157,35 +174,42 @@ def _details(ranked: Any) -> Any:
     """Paper + latest extraction columns for the (few) ranked ids of subquery `ranked`."""
     cols = [P.c.arxiv_id, P.c.title, P.c.abstract, P.c.week, P.c.listing_date,
             E.c.id.label("extraction_id"), E.c.short_name, E.c.institutions, E.c.industrial,
-            E.c.deployed_online, E.c.topics]
+            E.c.deployed_online, E.c.topics, E.c.one_line, E.c.method, E.c.techniques]
     joined = ranked.join(P, P.c.id == ranked.c.pid).outerjoin(E, and_(E.c.paper_id == P.c.id, LATEST_OK))
     return select(*cols, ranked.c.pid, ranked.c.score).select_from(joined)
 
 
-def _fts_statement(parsed: ParsedQuery, candidates: Any, limit: int, floor: int | None) -> Any:
+def _capped_statement() -> Any:
+    """Unfiltered, capped ranking: bm25 of the `:newest` newest matches only (FTS5 yields matches
+    newest first, rowid DESC, and stops there), the best `:limit` of them with their details.
+    Built once (parameters :match, :newest, :limit): building it costs about a millisecond."""
+    rowid = literal_column("paper_fts.rowid")
+    newest = (select(rowid.label("pid"), literal_column(BM25).label("score")).select_from(FTS)
+              .where(text("paper_fts MATCH :match")).order_by(rowid.desc())
+              .limit(bindparam("newest", type_=Integer)).subquery("newest"))
+    ranked = (select(newest.c.pid, newest.c.score).order_by(newest.c.score)
+              .limit(bindparam("limit", type_=Integer)).subquery("ranked"))
+    return _details(ranked).order_by(ranked.c.score)
+
+
+def _fts_statement(parsed: ParsedQuery, candidates: Any, limit: int, cap: int | None) -> Any:
     """bm25 ranking inside paper_fts (LIMIT applied there), then details for the top `limit` only.
     Filters are a membership test per match (`+rowid` stops SQLite from probing the index once per
-    candidate, which costs seconds); `floor` restricts ranking to rowids >= floor (RANK_CAP)."""
-    rowid = literal_column("paper_fts.rowid")
-    ranked = (select(rowid.label("pid"), literal_column(BM25).label("score")).select_from(FTS)
-              .where(text("paper_fts MATCH :match").bindparams(match=parsed.fts()))
+    candidate, which costs seconds); without filters and with a `cap` only the newest
+    max(limit, cap // query size) matches are ranked (CAPPED)."""
+    if candidates is None and cap is not None:
+        newest = max(limit, cap // max(1, parsed.size))
+        return CAPPED.params(match=parsed.fts(), newest=newest, limit=limit)
+    ranked = (select(literal_column("paper_fts.rowid").label("pid"), literal_column(BM25).label("score"))
+              .select_from(FTS).where(text("paper_fts MATCH :match").bindparams(match=parsed.fts()))
               .order_by(literal_column("score")).limit(limit))
     if candidates is not None:
         ranked = ranked.where(literal_column("+paper_fts.rowid").in_(candidates))
-    if floor is not None:
-        ranked = ranked.where(rowid >= floor)
     ranked = ranked.subquery("ranked")
     return _details(ranked).order_by(ranked.c.score)
 
 
-def _rank_floor(engine: Engine, parsed: ParsedQuery, cap: int | None) -> int | None:
-    """The rowid of the cap-th newest match when a query matches more than `cap` papers, else None."""
-    if cap is None:
-        return None
-    stmt = text("SELECT rowid FROM paper_fts WHERE paper_fts MATCH :match ORDER BY rowid DESC "
-                "LIMIT 1 OFFSET :offset").bindparams(match=parsed.fts(), offset=cap - 1)
-    with engine.connect() as conn:
-        return conn.execute(stmt).scalar()
+CAPPED = _capped_statement()
 
 
 def _like_statement(parsed: ParsedQuery, candidates: Any, limit: int) -> Any:
@@ -216,55 +240,47 @@ def _has_fts(engine: Engine) -> bool:
     return _FTS_SEEN[key]
 
 
-def _fts_snippets(engine: Engine, parsed: ParsedQuery, pids: list[int]) -> dict[int, str]:
-    """FTS5 snippets for the hits only: the abstract's, else the best column's (no match in the abstract)."""
-    if not pids:
-        return {}
-    # one rowid seek per hit: `rowid IN (...)` made FTS5 walk every match
-    stmt = text(f"SELECT {_SNIPPET.format(col=1)}, {_SNIPPET.format(col=-1)} FROM paper_fts "
-                "WHERE paper_fts MATCH :match AND rowid = :pid")
-    found: dict[int, str] = {}
-    with engine.connect() as conn:
-        for pid in pids:
-            row = conn.execute(stmt, {"match": parsed.fts(), "pid": pid}).first()
-            if row is not None:
-                found[pid] = (row[0] if row[0] and "**" in row[0] else row[1]) or ""
-    return found
+def _snippet(row: Any, parsed: ParsedQuery, matcher: Matcher | None) -> str:
+    """FTS: the index's matches (stemmed) in the abstract, else the extracted text, else the title.
+    LIKE: the substrings that matched, in the abstract."""
+    if matcher is None:
+        return " ".join(highlight(row.abstract, parsed.terms).split())
+    techniques = "; ".join(str(t) for t in row.techniques) if isinstance(row.techniques, list) else None
+    return snippet((row.abstract, row.one_line, row.method, techniques, row.short_name, row.title), matcher)
 
 
-def _snippet(row: Any, parsed: ParsedQuery, snippets: dict[int, str]) -> str:
-    value = snippets.get(row.pid) or ""
-    return " ".join((value if "**" in value else highlight(row.abstract, parsed.terms)).split())
+METRICS = (select(M.c.extraction_id, M.c.metric, M.c.value, M.c.kind)
+           .where(M.c.extraction_id.in_(bindparam("ids", expanding=True))).order_by(M.c.id))
 
 
-def _metrics(engine: Engine, extraction_ids: list[int]) -> dict[int, list[str]]:
+def _metrics(conn: Connection, extraction_ids: list[int]) -> dict[int, list[str]]:
+    """Extraction id -> its metrics as text ("CTR 2.70% (online)"), in stored order."""
     if not extraction_ids:
         return {}
-    stmt = (select(M.c.extraction_id, M.c.metric, M.c.value, M.c.kind)
-            .where(M.c.extraction_id.in_(extraction_ids)).order_by(M.c.id))
     found: dict[int, list[str]] = {}
-    with engine.connect() as conn:
-        for ext_id, metric, value, kind in conn.execute(stmt):
-            found.setdefault(ext_id, []).append(f"{metric} {value} ({kind})")
+    for ext_id, metric, value, kind in conn.execute(METRICS, {"ids": extraction_ids}):
+        found.setdefault(ext_id, []).append(f"{metric} {value} ({kind})")
     return found
 
 
-def _hit(row: Any, parsed: ParsedQuery, metrics: dict[int, list[str]], snippets: dict[int, str]) -> SearchHit:
+def _hit(row: Any, metrics: dict[int, list[str]], snippet_text: str) -> SearchHit:
     return SearchHit(
         arxiv_id=row.arxiv_id, title=" ".join(row.title.split()), week=row.week,
         listing_date=row.listing_date.isoformat() if row.listing_date else None,
         score=round(float(row.score), 4) if row.score is not None else None,
-        snippet=_snippet(row, parsed, snippets), short_name=row.short_name,
+        snippet=snippet_text, short_name=row.short_name,
         institutions=list(row.institutions or []), industrial=row.industrial,
         deployed_online=row.deployed_online, topics=list(row.topics or []),
         metrics=metrics.get(row.extraction_id, []) if row.extraction_id else [],
     )
 
 
-def _run(engine: Engine, stmt: Any, query: str) -> list[Any]:
+def _run(engine: Engine, stmt: Any, query: str) -> tuple[list[Any], dict[int, list[str]]]:
+    """The hits' rows and their metrics, over one connection."""
     try:
         with engine.connect() as conn:
-            return list(conn.execute(stmt))
+            rows = list(conn.execute(stmt))
+            return rows, _metrics(conn, [r.extraction_id for r in rows if r.extraction_id])
     except OperationalError as exc:  # defence in depth: parse() should make this unreachable
         if "fts5" in str(exc).lower() or "match" in str(exc).lower():
             raise InputError(f"cannot search for {query[:80]!r}: {exc.orig}") from None
@@ -272,11 +288,10 @@ def _run(engine: Engine, stmt: Any, query: str) -> list[Any]:
 
 
 def _result(engine: Engine, query: str, parsed: ParsedQuery, mode: str, stmt: Any) -> SearchResult:
-    rows = _run(engine, stmt, query)
-    metrics = _metrics(engine, [r.extraction_id for r in rows if r.extraction_id])
-    snippets = _fts_snippets(engine, parsed, [r.pid for r in rows]) if mode == "fts" else {}
+    rows, metrics = _run(engine, stmt, query)
+    matcher = Matcher.of(parsed.terms) if mode == "fts" else None
     return SearchResult(query=query, match=None if parsed.empty else parsed.fts(), mode=mode,
-                        hits=[_hit(r, parsed, metrics, snippets) for r in rows])
+                        hits=[_hit(r, metrics, _snippet(r, parsed, matcher)) for r in rows])
 
 
 def _prepare(engine: Engine, query: str | None, filters: SearchFilters | None,
@@ -297,8 +312,7 @@ def search(target: Settings | Engine, query: str | None, filters: SearchFilters 
     if parsed.empty:
         mode, stmt = "filter", _like_statement(parsed, candidates, limit)
     elif _has_fts(engine):
-        floor = _rank_floor(engine, parsed, rank_cap) if candidates is None else None
-        mode, stmt = "fts", _fts_statement(parsed, candidates, limit, floor)
+        mode, stmt = "fts", _fts_statement(parsed, candidates, limit, rank_cap)
     else:
         mode, stmt = "like", _like_statement(parsed, candidates, limit)
     return _result(engine, query or "", parsed, mode, stmt)

@@ -30,12 +30,23 @@ MAX_QUERY_CHARS = 2000
 MAX_TERMS = 32
 HL_OPEN, HL_CLOSE, ELLIPSIS = "**", "**", "…"
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+WORD = re.compile(r"[^\W_]+")  # a token of the index's unicode61 tokenizer: a run of letters/digits
+
+
+def words(text: str) -> list[str]:
+    """The tokens the index's tokenizer sees in `text` (original case and accents)."""
+    return WORD.findall(text)
 
 
 @dataclass(frozen=True)
 class Term:
     text: str
     prefix: bool = False
+
+    @property
+    def size(self) -> int:
+        """Number of index tokens in the term ('multi-task' and '"semantic ID"' count 2)."""
+        return len(words(self.text))
 
     def fts(self) -> str:
         return '"' + self.text.replace('"', '""') + '"' + ("*" if self.prefix else "")
@@ -54,6 +65,11 @@ class ParsedQuery:
     @property
     def terms(self) -> list[Term]:
         return [t for g in self.groups for t in g]
+
+    @property
+    def size(self) -> int:
+        """Index tokens over all terms: what ranking one match costs, roughly (bm25 per term-row)."""
+        return sum(t.size for t in self.terms)
 
     def fts(self) -> str:
         parts = [g[0].fts() if len(g) == 1 else "(" + " OR ".join(t.fts() for t in g) + ")"
