@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from ingest.config import Settings
 from ingest.errors import InputError, WeekError
 from ingest.search import SearchFilters, like_search, search
 from ingest.search_query import parse
+from ingest.search_snippet import Matcher, normalize, snippet, stem
 from search_data import build_db
 
 HOSTILE = [
@@ -234,3 +237,104 @@ def test_search_over_the_real_offline_extraction_of_w16(tmp_path: Path) -> None:
     assert found(metric="CTR") == ["2604.12298"] and found(metric="HR@50") == ["2604.12234"]
     assert {"2604.14878", "2604.11440", "2604.12234"} <= set(found("semantic ID", week="2026-W16"))
     assert "2604.14878" in found("GRPO-SR", industrial=True)
+
+
+NEWEST_SEMANTIC_ID = {"2606.25496", "2606.25147", "2606.22961", "2605.25726", "2605.25330"}  # highest rowids
+
+
+def test_rank_cap_ranks_only_the_newest_matches(settings: Settings) -> None:
+    # 'semantic ID' has 2 tokens: rank_cap=10 ranks the newest max(limit, 10 // 2) = 5 of its 16 matches
+    capped = search(settings, "semantic ID", limit=5, rank_cap=10)
+    assert set(ids(capped)) == NEWEST_SEMANTIC_ID
+    assert [h.score for h in capped.hits] == sorted(h.score for h in capped.hits)
+    every = search(settings, "semantic ID", limit=5, rank_cap=None)
+    assert ids(every)[0] == "2604.10471"  # 'Semantic ID' in its title; older than the five newest
+    assert "2604.10471" not in ids(capped)
+    with db.open_engine(settings).connect() as conn:
+        newest = conn.execute(text(
+            "SELECT p.arxiv_id FROM paper_fts JOIN paper AS p ON p.id = paper_fts.rowid "
+            "WHERE paper_fts MATCH :m ORDER BY paper_fts.rowid DESC LIMIT 5"), {"m": capped.match})
+        assert set(newest.scalars()) == NEWEST_SEMANTIC_ID
+
+
+def test_rank_cap_is_divided_by_query_size_and_ignored_with_filters(settings: Settings) -> None:
+    assert parse('"semantic ID" multi-task gener* OR x').size == 6
+    one_word = ids(search(settings, "semantic", limit=5, rank_cap=10))  # 10 newest ranked
+    two_words = ids(search(settings, "semantic ID", limit=5, rank_cap=10))  # 5 newest ranked
+    assert len(one_word) == 5 and set(two_words) == NEWEST_SEMANTIC_ID and set(one_word) != set(two_words)
+    w16 = SearchFilters(week="2026-W16")
+    assert ids(search(settings, "semantic ID", w16, rank_cap=2)) == ids(search(settings, "semantic ID", w16,
+                                                                                 rank_cap=None))
+    assert "2604.10471" in ids(search(settings, "semantic ID", w16, rank_cap=2))
+
+
+def test_snippets_mark_porter_stems_like_the_index(settings: Settings) -> None:
+    text_ = "Our recommender beats recommendation baselines; recommending is hard (see Recommend-Bench)."
+    assert snippet([text_], parse("recommendations").terms) == (
+        "Our **recommender** beats **recommendation** baselines; **recommending** is hard "
+        "(see **Recommend**-Bench).")
+    for hit in search(settings, "recommendations", limit=10).hits:
+        marked = re.findall(r"\*\*(.+?)\*\*", hit.snippet)
+        assert marked and {stem(normalize(m)) for m in marked} == {"recommend"}
+    marked = {m.lower() for h in search(settings, "recommendations", limit=10).hits
+              for m in re.findall(r"\*\*(.+?)\*\*", h.snippet)}
+    assert {"recommendation", "recommender"} <= marked
+
+
+def test_snippets_mark_phrases_as_consecutive_tokens_and_prefixes() -> None:
+    terms = parse('"semantic ID" gener*').terms
+    assert snippet(["Semantic IDs help generative models; semantic features and an ID do not."], terms) == \
+        "**Semantic IDs** help **generative** models; semantic features and an ID do not."
+    assert snippet(["x_semantic-id, a naïve Génération"], parse("semantic-id naive generation").terms) == \
+        "x_**semantic-id**, a **naïve** **Génération**"
+    assert snippet(["We specialize."], parse("specul*").terms) == "We specialize."  # no match: unmarked
+
+
+def test_snippet_falls_back_to_extracted_text_then_title_then_plain_abstract() -> None:
+    terms = parse("quokka").terms
+    abstract = "An abstract without the word. " * 20
+    assert snippet([abstract, "A Quokka-based ranker.", None, "Title"], terms) == "A **Quokka**-based ranker."
+    assert snippet([abstract, None, "Quokka title"], terms) == "**Quokka** title"
+    plain = snippet([abstract, "nothing"], terms)
+    assert "**" not in plain and plain.startswith("An abstract without") and plain.endswith("…")
+    assert len(plain) < 220
+
+
+def test_snippet_window_is_cut_around_the_densest_match() -> None:
+    text_ = "filler " * 100 + "semantic " + "filler " * 50 + "semantic ID tokenizer " + "filler " * 100
+    result = snippet([text_], parse("semantic ID tokenizer").terms)
+    assert result.startswith("…filler") and result.endswith("…") and len(result) < 230
+    assert "**semantic** **ID** **tokenizer**" in result  # the window with all three terms
+
+
+def test_highlighter_stems_every_fixture_word_as_fts5_does() -> None:
+    words = sorted({w for path in (ROOT / "data" / "arxiv").glob("*.jsonl")
+                    for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+                    for field in ("title", "abstract") for w in re.findall(r"\w+", json.loads(line)[field])})
+    con = sqlite3.connect(":memory:")
+    try:
+        con.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'porter unicode61 remove_diacritics 2')")
+        con.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+        con.executemany("INSERT INTO t(rowid, x) VALUES (?, ?)", enumerate(words))
+        fts5: dict[int, list[tuple[int, str]]] = {}
+        for term, doc, offset in con.execute("SELECT term, doc, offset FROM v"):
+            fts5.setdefault(doc, []).append((offset, term))
+    finally:
+        con.close()
+    assert len(words) > 8000
+    differ = [w for i, w in enumerate(words) if [stem(normalize(t)) for t in re.findall(r"[^\W_]+", w)]
+              != [term for _, term in sorted(fts5.get(i, []))]]
+    assert differ == []
+    assert [stem(w) for w in ("methodology", "methodological", "assembly", "possibly", "technologie")] == \
+        ["methodolog", "methodolog", "assembl", "possibl", "technologi"]  # FTS5's departures from Porter
+
+
+@pytest.mark.parametrize("query", HOSTILE, ids=lambda q: repr(q[:24]))
+def test_highlighter_never_raises_on_hostile_queries_and_text(query: str) -> None:
+    try:
+        terms = parse(query).terms
+    except InputError:
+        return
+    matcher = Matcher.of(terms)
+    for text_ in ("", "\u0301\u0301", "İstanbul ﬁle ǅ ß 𝔘 😀 x_y", query[:500], "semantic ID " * 2000):
+        assert isinstance(snippet([text_, None, text_], matcher), str)
