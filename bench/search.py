@@ -13,15 +13,17 @@ vocabulary and lengths stay real. One in ten papers gets an extraction (institut
 flags, one metric) inserted in batches, which fires the extraction triggers. Then 20 representative
 queries run `--runs` times each through `ingest.search.search` (limit 20, snippets included):
 p50/p95 against the 20 ms target with the default rule (an unfiltered query ranks its newest
-max(20, RANK_CAP // query tokens) matches; the number is printed per query as `ranked`) and with
+max(20, RANK_CAP // query_cost) matches; the number is printed per query as `ranked`) and with
 every match ranked (rank_cap=None, the baseline), and a set of filtered queries (which always rank
 every match passing the filters). Prints figures; asserts nothing. Timings depend on machine load:
-note `uptime` with them.
+note `uptime` with them. Before timing, the import's objects are freed and the engine is new
+(`fresh_search_process_state`), as in a separate `ingest search` process.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import re
 import statistics
@@ -36,7 +38,7 @@ from sqlalchemy import insert, select, text
 
 from ingest import crawl, db, store
 from ingest.models import Extraction, Metric, Paper, utcnow
-from ingest.search import RANK_CAP, SearchFilters, search
+from ingest.search import RANK_CAP, SearchFilters, query_cost, search
 from ingest.search_query import parse
 from ingest.snapshot import read_snapshot
 
@@ -121,6 +123,17 @@ def timed(engine, query: str, filters: SearchFilters | None, runs: int,
     return times, hits
 
 
+def fresh_search_process_state(engine, path: Path):
+    """A new engine, and the import's garbage collected and frozen (gc.freeze) so that the timed
+    searches are not charged for the cyclic collector walking the 100k imported records, which
+    a separate `ingest search` process would not hold."""
+    engine.dispose()
+    db.forget_engines()
+    gc.collect()
+    gc.freeze()
+    return db.open_engine(f"sqlite:///{path}")
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -156,6 +169,8 @@ def main() -> int:
         papers = conn.execute(text("SELECT count(*) FROM paper")).scalar()
         indexed = conn.execute(text("SELECT count(*) FROM paper_fts")).scalar()
         conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    del records  # what a separate `ingest search` process would not hold
+    engine = fresh_search_process_state(engine, path)
     print(f"bulk file: {args.bulk}: {n_real} real records parsed in {parse_s:.2f}s, {len(errors)} bad lines")
     print(f"papers: {papers} ({n_real} real + {papers - n_real} synthetic), indexed in paper_fts: {indexed}")
     print(f"import (snapshot.read_snapshot + store.upsert_papers, FTS triggers on): {import_s:.1f}s = "
@@ -167,11 +182,11 @@ def main() -> int:
         times, hits = timed(engine, query, None, args.runs)
         fts_times += times
         median = statistics.median(times)
-        ranked = max(20, RANK_CAP // parse(query).size)
+        ranked = max(20, RANK_CAP // query_cost(parse(query)))
         print(f"  {query!r:34} ranked<={ranked:5} hits={hits:3} p50={median:6.2f} ms  "
               f"max={max(times):6.2f} ms")
     p50, p95 = pct(fts_times, 50), pct(fts_times, 95)
-    print(f"FTS (newest RANK_CAP // query tokens matches ranked, RANK_CAP={RANK_CAP}) over {len(QUERIES)} "
+    print(f"FTS (newest RANK_CAP // query cost matches ranked, RANK_CAP={RANK_CAP}) over {len(QUERIES)} "
           f"queries x {args.runs} runs: "
           f"p50={p50:.2f} ms p95={p95:.2f} ms; "
           f"target p95 <= {TARGET_P95_MS:.0f} ms -> ratio p95/target = {p95 / TARGET_P95_MS:.2f}")

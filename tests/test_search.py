@@ -19,7 +19,7 @@ from conftest import run_ingest as run_cli
 from ingest import db
 from ingest.config import Settings
 from ingest.errors import InputError, WeekError
-from ingest.search import SearchFilters, like_search, search
+from ingest.search import SearchFilters, like_search, query_cost, search
 from ingest.search_query import parse
 from ingest.search_snippet import Matcher, normalize, snippet, stem
 from search_data import build_db
@@ -257,8 +257,11 @@ def test_rank_cap_ranks_only_the_newest_matches(settings: Settings) -> None:
         assert set(newest.scalars()) == NEWEST_SEMANTIC_ID
 
 
-def test_rank_cap_is_divided_by_query_size_and_ignored_with_filters(settings: Settings) -> None:
+def test_rank_cap_is_divided_by_query_cost_and_ignored_with_filters(settings: Settings) -> None:
     assert parse('"semantic ID" multi-task gener* OR x').size == 6
+    assert query_cost(parse('"semantic ID" multi-task gener* OR x')) == 3 * 2 + 3 * 2 + 1 + 1
+    phrase = search(settings, '"semantic ID"', limit=2, rank_cap=12)  # cost 6: the 2 newest ranked
+    assert set(ids(phrase)) == {"2606.25496", "2606.25147"}
     one_word = ids(search(settings, "semantic", limit=5, rank_cap=10))  # 10 newest ranked
     two_words = ids(search(settings, "semantic ID", limit=5, rank_cap=10))  # 5 newest ranked
     assert len(one_word) == 5 and set(two_words) == NEWEST_SEMANTIC_ID and set(one_word) != set(two_words)

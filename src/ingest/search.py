@@ -8,12 +8,14 @@ extraction and its metrics. Two statements per search: hits with their details, 
 
 - SQLite with the paper_fts index (migrations 0004-0005): FTS5 MATCH, ranked by bm25 (title 10,
   abstract 1, extracted text 3; lower scores are better).
-- Matching plus bm25 cost roughly 1-2.5 us per ranked paper and query token, so an unfiltered
-  query ranks only its newest matches (highest rowids, i.e. the latest crawls): the newest
-  max(limit, RANK_CAP // size) matches, where size is the query's number of tokens (each word of a
-  phrase counting: 'semantic ID' ranks 3,000, 'large language model agent' 1,500), all found in
-  one pass of the MATCH, which FTS5 walks newest first. `rank_cap=None` ranks every match.
-  Filtered queries always rank every match that passes the filters.
+- bm25 costs a fixed part per query (it counts each term's papers over the whole index) plus about
+  1.4 us per ranked paper and word, about 4 us per word of a phrase (word positions are checked).
+  So an unfiltered query ranks only its newest matches (highest rowids, i.e. the latest crawls):
+  the newest max(limit, RANK_CAP // query_cost) matches, query_cost counting 1 per word and
+  PHRASE_COST per word of a phrase ('embedding' ranks 4,000, 'semantic ID' 2,000, 'large language
+  model agent' 1,000, 'multi-task learning' 571), found in one pass of the MATCH, which FTS5 walks
+  newest first. `rank_cap=None` ranks every match. Filtered queries always rank every match that
+  passes the filters.
 - Any other database (PostgreSQL), or SQLite without the index: every term must occur (ILIKE) in
   title, abstract or extracted text; newest first; substrings highlighted.
 - Empty query with filters: the filtered papers, newest first. Empty query without filters, bad
@@ -56,7 +58,8 @@ from .weeks import normalize_week
 P, E, M = Paper.__table__, Extraction.__table__, Metric.__table__
 MAX_LIMIT = 1000
 FTS = table("paper_fts")
-RANK_CAP = 6000  # term-rows: an unfiltered query ranks its newest RANK_CAP // (query tokens) matches
+RANK_CAP = 4000  # term-rows: an unfiltered query ranks its newest RANK_CAP // query_cost(query) matches
+PHRASE_COST = 3  # each word of a phrase costs this many term-rows (FTS5 checks word positions)
 BM25 = "bm25(paper_fts, 10.0, 1.0, 3.0)"  # title, abstract, extracted; called directly (faster than rank)
 
 
@@ -180,6 +183,12 @@ def _details(ranked: Any) -> Any:
     return select(*cols, ranked.c.pid, ranked.c.score).select_from(joined)
 
 
+def query_cost(parsed: ParsedQuery) -> int:
+    """Term-rows one ranked match costs: 1 per single-word term, PHRASE_COST per word of a phrase
+    ('"semantic ID"', 'multi-task', 'GPT-4' are phrases to the index)."""
+    return max(1, sum(t.size if t.size == 1 else PHRASE_COST * t.size for t in parsed.terms))
+
+
 def _capped_statement() -> Any:
     """Unfiltered, capped ranking: bm25 of the `:newest` newest matches only (FTS5 yields matches
     newest first, rowid DESC, and stops there), the best `:limit` of them with their details.
@@ -199,7 +208,7 @@ def _fts_statement(parsed: ParsedQuery, candidates: Any, limit: int, cap: int | 
     candidate, which costs seconds); without filters and with a `cap` only the newest
     max(limit, cap // query size) matches are ranked (CAPPED)."""
     if candidates is None and cap is not None:
-        newest = max(limit, cap // max(1, parsed.size))
+        newest = max(limit, cap // query_cost(parsed))
         return CAPPED.params(match=parsed.fts(), newest=newest, limit=limit)
     ranked = (select(literal_column("paper_fts.rowid").label("pid"), literal_column(BM25).label("score"))
               .select_from(FTS).where(text("paper_fts MATCH :match").bindparams(match=parsed.fts()))
