@@ -16,14 +16,12 @@ p50/p95 against the 20 ms target with the default rule (an unfiltered query rank
 max(20, RANK_CAP // query_cost) matches; the number is printed per query as `ranked`) and with
 every match ranked (rank_cap=None, the baseline), and a set of filtered queries (which always rank
 every match passing the filters). Prints figures; asserts nothing. Timings depend on machine load:
-note `uptime` with them. Before timing, the import's objects are freed and the engine is new
-(`fresh_search_process_state`), as in a separate `ingest search` process.
+note `uptime` with them.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import random
 import re
 import statistics
@@ -123,17 +121,6 @@ def timed(engine, query: str, filters: SearchFilters | None, runs: int,
     return times, hits
 
 
-def fresh_search_process_state(engine, path: Path):
-    """A new engine, and the import's garbage collected and frozen (gc.freeze) so that the timed
-    searches are not charged for the cyclic collector walking the 100k imported records, which
-    a separate `ingest search` process would not hold."""
-    engine.dispose()
-    db.forget_engines()
-    gc.collect()
-    gc.freeze()
-    return db.open_engine(f"sqlite:///{path}")
-
-
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -169,8 +156,6 @@ def main() -> int:
         papers = conn.execute(text("SELECT count(*) FROM paper")).scalar()
         indexed = conn.execute(text("SELECT count(*) FROM paper_fts")).scalar()
         conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-    del records  # what a separate `ingest search` process would not hold
-    engine = fresh_search_process_state(engine, path)
     print(f"bulk file: {args.bulk}: {n_real} real records parsed in {parse_s:.2f}s, {len(errors)} bad lines")
     print(f"papers: {papers} ({n_real} real + {papers - n_real} synthetic), indexed in paper_fts: {indexed}")
     print(f"import (snapshot.read_snapshot + store.upsert_papers, FTS triggers on): {import_s:.1f}s = "
