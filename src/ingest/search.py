@@ -206,7 +206,7 @@ def _fts_statement(parsed: ParsedQuery, candidates: Any, limit: int, cap: int | 
     """bm25 ranking inside paper_fts (LIMIT applied there), then details for the top `limit` only.
     Filters are a membership test per match (`+rowid` stops SQLite from probing the index once per
     candidate, which costs seconds); without filters and with a `cap` only the newest
-    max(limit, cap // query size) matches are ranked (CAPPED)."""
+    max(limit, cap // query_cost) matches are ranked (CAPPED)."""
     if candidates is None and cap is not None:
         newest = max(limit, cap // query_cost(parsed))
         return CAPPED.params(match=parsed.fts(), newest=newest, limit=limit)
