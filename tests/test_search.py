@@ -257,6 +257,20 @@ def test_rank_cap_ranks_only_the_newest_matches(settings: Settings) -> None:
         assert set(newest.scalars()) == NEWEST_SEMANTIC_ID
 
 
+def test_cli_rank_all_ranks_every_match(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ingest.search
+
+    monkeypatch.setattr(ingest.search, "RANK_CAP", 10)  # the CLI's default cap: 5 newest of 16 ranked
+
+    def first_ids(*args: str) -> list[str]:
+        res = cli("search", "semantic", "ID", "--limit", "5", "--format", "json", *args)
+        assert res.exit_code == 0, res.stderr
+        return [row["arxiv_id"] for row in json.loads(res.stdout)]
+
+    assert set(first_ids()) == NEWEST_SEMANTIC_ID
+    assert first_ids("--rank-all")[0] == "2604.10471"
+
+
 def test_rank_cap_is_divided_by_query_cost_and_ignored_with_filters(settings: Settings) -> None:
     assert parse('"semantic ID" multi-task gener* OR x').size == 6
     assert query_cost(parse('"semantic ID" multi-task gener* OR x')) == 3 * 2 + 3 * 2 + 1 + 1
