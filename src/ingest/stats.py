@@ -150,17 +150,22 @@ def plot(stats: Stats, path: Path) -> Path:
     x = list(range(len(stats.weeks)))
     bottom = [0] * len(x)
     titles = topic_titles()
-    for slug, counts in stats.topics.items():
+    from matplotlib import colormaps  # importable: _figure checked
+
+    colors = colormaps["tab20"].colors
+    for i, (slug, counts) in enumerate(stats.topics.items()):
         values = [counts[w] for w in stats.weeks]
-        bars.bar(x, values, bottom=bottom, label=titles.get(slug, slug))
+        color = colors[i % len(colors)]  # tab20: 20 distinct colours for the 12 topics
+        bars.bar(x, values, bottom=bottom, label=titles.get(slug, slug), color=color)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     bars.set(title="In-scope papers per topic (a paper may have up to 3)", ylabel="papers")
     bars.set_xticks(x, stats.weeks, rotation=45, ha="right")
     if stats.topics:
         bars.legend(fontsize=7, loc="upper left")
-    for label, index in (("industrial share", 0), ("online A/B share", 1)):
-        values = [w.shares()[index] for w in stats.per_week]
-        shares.plot(x, [v if v is not None else float("nan") for v in values], marker="o", label=label)
+    for label, index, style in (("industrial share", 0, dict(marker="o", markersize=9)),
+                                ("online A/B share", 1, dict(marker="x", markersize=7, linestyle="--"))):
+        values = [w.shares()[index] for w in stats.per_week]  # equal shares stay visible: o under x
+        shares.plot(x, [v if v is not None else float("nan") for v in values], label=label, **style)
     shares.set(title="Share of in-scope papers", ylim=(0, 1))
     shares.set_xticks(x, stats.weeks, rotation=45, ha="right")
     shares.legend(fontsize=8)
