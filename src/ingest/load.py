@@ -4,7 +4,8 @@ A load is what one crawl call stores: a week (`crawl.crawl_week`) or a backfill
 (`crawl.crawl_range`, bench/bulk_load.py). All of it is ONE transaction: every batch is upserted
 (`store.upsert_papers`, idempotent by base arXiv id), then the near-duplicate pass runs ONCE over
 every new/updated id of the whole load against the whole database (`dedup.near_duplicate_links`),
-then each batch's Run row is closed. A failure stores nothing of the load.
+then each batch's Run row is closed. A failure stores nothing of the load. Every paper row the
+load writes gets the same store time (first_seen_at/last_seen_at).
 
 The near-duplicate pass needs no database read after the upserts: it runs over the titles stored
 before the load with the load's new/updated titles put over them (`dedup.overlay`), in a worker
@@ -12,7 +13,8 @@ thread, while the connection fills the FTS index (SQLite releases the GIL while 
 are written after both finish. The thread never touches the session.
 
 Bulk mode (default for loads of BULK_MIN records or more; `bulk=True/False` forces it): relevance
-scores are computed in a forked worker process meanwhile (`scoring.background_scores`), the per-row
+scores and the bound INSERT parameters of the paper rows are computed in a forked worker process
+meanwhile (`bulk_rows.background_rows`), the per-row
 FTS insert trigger is suspended and the new papers are indexed in one statement
 (`fts_bulk.suspended_insert_sync`; SQLite only), and SQLite gets a larger page cache until the
 load's last write (the cache is restored before the session commits).
@@ -25,13 +27,14 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from . import db, dedup, fts_bulk, scoring, store
-from .models import Run
+from . import bulk_rows, db, dedup, fts_bulk, store
+from .models import Run, utcnow
 
 if TYPE_CHECKING:
     from .crawl import CrawlResult, PaperRecord
@@ -54,8 +57,10 @@ def store_load(engine: Engine, batches: Sequence[Batch], *, bulk: bool | None = 
     """Store every batch in one transaction with one near-duplicate pass (see module doc)."""
     if bulk is None:
         bulk = sum(len(b.records) for b in batches) >= BULK_MIN
+    now = utcnow()  # the store time of every row of the load (one transaction)
+    statement = store.PaperInsert.of(engine.dialect, now) if bulk else None
     with (
-        scoring.background_scores([b.records for b in batches] if bulk else []) as scores,
+        bulk_rows.background_rows([b.records for b in batches], statement) as prepared,
         db.session_scope(engine) as session,
         _big_cache(session) if bulk else nullcontext(),
     ):
@@ -63,7 +68,7 @@ def store_load(engine: Engine, batches: Sequence[Batch], *, bulk: bool | None = 
         before = dedup.stored_rows(session)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-dedup") as pool:
             with fts_bulk.suspended_insert_sync(session.connection()) if bulk else nullcontext():
-                written = [_upsert(session, batch, scores(i)) for i, batch in enumerate(batches)]
+                written = [_upsert(session, batch, now, prepared(i)) for i, batch in enumerate(batches)]
                 planned = pool.submit(_plan_links, before, written, batches)
             links = planned.result()  # leaving suspended_insert_sync filled the FTS index meanwhile
         store.set_duplicate_of(session, links)
@@ -89,10 +94,10 @@ def _big_cache(session: Session) -> Iterator[None]:
 
 
 def _upsert(
-    session: Session, batch: Batch, scores: scoring.Scores | None
+    session: Session, batch: Batch, now: datetime, prepared: store.Prepared | None
 ) -> dict[str, tuple[str, list[str]]]:
     """Store one batch; fills its result's counts; returns what store.upsert_papers wrote."""
-    counts = store.upsert_papers(session, batch.records, scores=scores)
+    counts = store.upsert_papers(session, batch.records, now=now, prepared=prepared)
     result = batch.result
     result.new, result.updated, result.unchanged = len(counts.new), len(counts.updated), len(counts.unchanged)
     result.new_ids, result.updated_ids = counts.new, counts.updated

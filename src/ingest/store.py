@@ -14,12 +14,12 @@ import hashlib
 import os
 import re
 import socket
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, Text, bindparam, func, insert, select, type_coerce, update
+from sqlalchemy import Text, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -74,21 +74,21 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def _latest_per_id(records: Iterable[PaperRecord]) -> dict[str, PaperRecord]:
-    """One record per arxiv_id (a cross-list seen twice is one paper): the highest version wins."""
-    best: dict[str, PaperRecord] = {}
-    for rec in records:
+def _latest_per_id(records: Iterable[PaperRecord]) -> dict[str, tuple[int, PaperRecord]]:
+    """arxiv_id -> (position in `records`, record): one record per arxiv_id (a cross-list seen twice
+    is one paper), the highest version wins (the later one among equals)."""
+    best: dict[str, tuple[int, PaperRecord]] = {}
+    for n, rec in enumerate(records):
         old = best.get(rec.arxiv_id)
-        if old is None or (rec.version or 1) >= (old.version or 1):
-            best[rec.arxiv_id] = rec
+        if old is None or (rec.version or 1) >= (old[1].version or 1):
+            best[rec.arxiv_id] = (n, rec)
     return best
 
 
 def _text_fields(
-    rec: PaperRecord, fulltext: str | None, scores: Mapping[str, tuple[float, list[str]]] | None = None
+    rec: PaperRecord, fulltext: str | None, scored: tuple[float, list[str]] | None = None
 ) -> dict[str, Any]:
-    known = scores.get(rec.arxiv_id) if scores is not None else None
-    score, reasons = known if known is not None else relevance.score(rec)
+    score, reasons = scored if scored is not None else relevance.score(rec)
     return {
         "version": rec.version or 1,
         "title": rec.title,
@@ -108,9 +108,10 @@ def _text_fields(
 
 
 def _new_row(
-    rec: PaperRecord, now: datetime, scores: Mapping[str, tuple[float, list[str]]] | None = None
+    rec: PaperRecord, now: datetime, scored: tuple[float, list[str]] | None = None
 ) -> dict[str, Any]:
-    row = _text_fields(rec, None, scores)
+    """The paper row of a record not stored yet (`scored`: its relevance.score, computed when None)."""
+    row = _text_fields(rec, None, scored)
     row.update(
         arxiv_id=rec.arxiv_id,
         published=rec.published,
@@ -152,28 +153,44 @@ def _is_newer(rec: PaperRecord, row: Any, new_hash: str) -> bool:
     return not (rec.updated and row.updated and rec.updated < row.updated)
 
 
+@dataclass
+class Prepared:
+    """Work done ahead for one batch of records (bulk_rows, in a worker), one entry per record in the
+    batch's order: its relevance.score and the bound INSERT parameters of its paper row, made by a
+    PaperInsert for store time `now`."""
+
+    now: datetime
+    scores: list[tuple[float, list[str]]]
+    params: list[Any]
+
+
 def upsert_papers(
     session: Session,
     records: Iterable[PaperRecord],
     *,
     now: datetime | None = None,
-    scores: Mapping[str, tuple[float, list[str]]] | None = None,
+    prepared: Prepared | None = None,
 ) -> StoreCounts:
     """Store records (each with `.week` set): insert new papers, update newer versions, record versions.
-    `scores`: precomputed relevance.score results by arxiv_id (scoring.background_scores); any id
-    missing there is scored here."""
-    now = now or utcnow()
-    batch = _latest_per_id(records)
+    `prepared`: scores and insert parameters computed ahead for these `records`, in their order (its
+    `now` is then the store time); without it records are scored and bound here, by the same functions."""
+    now = prepared.now if prepared is not None else now or utcnow()
+    records = list(records)
+    if prepared is not None and not len(prepared.scores) == len(prepared.params) == len(records):
+        raise ValueError("prepared rows do not match the records")
+    latest = _latest_per_id(records)
+    batch = {arxiv_id: rec for arxiv_id, (_n, rec) in latest.items()}
+    scores = {a: prepared.scores[n] for a, (n, _rec) in latest.items()} if prepared is not None else {}
     existing = _existing(session, list(batch))
     counts, inserts, updates, touched = StoreCounts(), [], [], []
     for arxiv_id, rec in batch.items():
         row = existing.get(arxiv_id)
         if row is None:
-            inserts.append(_new_row(rec, now, scores))
+            inserts.append(latest[arxiv_id])
             counts.new.append(arxiv_id)
             counts.written[arxiv_id] = (rec.title, list(rec.authors))
             continue
-        fields = _text_fields(rec, row.fulltext, scores)
+        fields = _text_fields(rec, row.fulltext, scores.get(arxiv_id))
         if _is_newer(rec, row, fields["content_hash"]):
             fields["version"] = max(rec.version or row.version, row.version)
             updates.append({**fields, "_id": row.id, "last_seen_at": now})
@@ -185,7 +202,7 @@ def upsert_papers(
     conn = session.connection()
     if inserts:
         last_id = conn.execute(select(func.coalesce(func.max(PAPER.c.id), 0))).scalar_one()
-        insert_many(session, PAPER, inserts)
+        _insert_new(session, inserts, now, prepared)
         _first_versions(session, last_id)
     if updates:
         conn.execute(update(PAPER).where(PAPER.c.id == bindparam("_id")), updates)
@@ -201,28 +218,59 @@ def upsert_papers(
     return counts
 
 
-def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT `rows` (dicts with the same keys, one per row) into `table` in one executemany.
+NEW_ROW_KEYS = (
+    "version", "title", "abstract", "authors", "affiliations", "categories", "primary_category", "updated",
+    "comment", "journal_ref", "doi", "content_hash", "relevance", "relevance_reasons", "arxiv_id",
+    "published", "listing_date", "week", "source", "fulltext", "enriched_at", "duplicate_of",
+    "first_seen_at", "last_seen_at",
+)  # the keys of _new_row, in its order
 
-    Values go through each column type's own bind processor for the dialect (JSON, datetimes, ...),
-    exactly what `conn.execute(insert(table), rows)` stores, without SQLAlchemy's per-row parameter
-    bookkeeping (a third of a bulk load's Python time). Falls back to that call when the compiled
-    statement has parameters the rows do not give (Python-side column defaults)."""
-    if not rows:
-        return
+
+class PaperInsert:
+    """The INSERT of new paper rows for one dialect and store time `now`: a record (+ its relevance)
+    -> the statement's bound parameters, exactly what Core `insert(PAPER)` sends for
+    `_new_row(rec, now)` (each column type's own bind processor for the dialect: JSON, datetimes),
+    without SQLAlchemy's per-row bookkeeping. Pure: safe to call in a forked worker.
+    `PaperInsert.of(...)` is None when the compiled statement wants parameters _new_row does not give
+    (a Python-side column default added later): callers then use Core."""
+
+    def __init__(self, now: datetime, sql: str, positional: bool, procs: list[tuple[str, Any]]) -> None:
+        self.now, self.sql, self.positional, self.procs = now, sql, positional, procs
+
+    @classmethod
+    def of(cls, dialect: Any, now: datetime) -> PaperInsert | None:
+        compiled = insert(PAPER).compile(dialect=dialect, column_keys=list(NEW_ROW_KEYS))
+        positional = bool(compiled.positional)
+        order = list(compiled.positiontup or ()) if positional else list(compiled.bind_names.values())
+        if sorted(order) != sorted(NEW_ROW_KEYS):
+            return None
+        procs = [(k, PAPER.c[k].type.dialect_impl(dialect).bind_processor(dialect)) for k in order]
+        return cls(now, compiled.string, positional, procs)
+
+    def params(self, rec: PaperRecord, scored: tuple[float, list[str]] | None = None) -> Any:
+        """The bound parameters (a tuple; a dict for named paramstyles) of `rec`'s new paper row."""
+        row = _new_row(rec, self.now, scored)
+        if self.positional:
+            return tuple(p(row[k]) if p else row[k] for k, p in self.procs)
+        return {k: p(row[k]) if p else row[k] for k, p in self.procs}
+
+
+def _insert_new(
+    session: Session, records: list[tuple[int, PaperRecord]], now: datetime, prepared: Prepared | None
+) -> None:
+    """INSERT the paper rows of (position, record) pairs in one executemany: parameters from
+    `prepared` (made ahead by a PaperInsert for this dialect and `now`) or bound here."""
     conn = session.connection()
-    keys = list(rows[0])
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
-    order = list(compiled.positiontup or ()) if compiled.positional else list(compiled.bind_names.values())
-    if sorted(order) != sorted(keys):
-        conn.execute(insert(table), list(rows))
+    statement = PaperInsert.of(conn.dialect, now)
+    if statement is None:  # then bulk_rows made no parameters either (it needs a PaperInsert)
+        scored = prepared.scores if prepared is not None else None
+        conn.execute(insert(PAPER), [_new_row(r, now, scored[n] if scored else None) for n, r in records])
         return
-    procs = [(k, table.c[k].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)) for k in order]
-    if compiled.positional:
-        params: list[Any] = [tuple(p(r[k]) if p else r[k] for k, p in procs) for r in rows]
+    if prepared is not None:
+        params = [prepared.params[n] for n, _r in records]
     else:
-        params = [{k: p(r[k]) if p else r[k] for k, p in procs} for r in rows]
-    conn.exec_driver_sql(compiled.string, params)
+        params = [statement.params(r) for _n, r in records]
+    conn.exec_driver_sql(statement.sql, params)
 
 
 def _first_versions(session: Session, last_id: int) -> None:

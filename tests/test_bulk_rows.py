@@ -1,0 +1,105 @@
+"""Rows prepared ahead for a bulk load (bulk_rows, store.PaperInsert, store.Prepared) store exactly
+what the plain path stores: Core's INSERT of the same rows, in-process scores, the right version."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import insert, select
+
+from conftest import DATA
+from ingest import bulk_rows, db, relevance, store
+from ingest.config import Settings
+from ingest.load import Batch, store_load
+from ingest.models import utcnow
+from test_bulk_load import week_records
+
+WEEKS = sorted(p.stem for p in DATA.glob("2026-W*.jsonl"))
+NOW = datetime(2026, 11, 30, 8, 0, 0, 123456, tzinfo=UTC)
+
+
+def stored(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT * FROM paper ORDER BY id").all()
+
+
+def test_paper_insert_stores_what_core_insert_stores(settings: Settings, tmp_path) -> None:
+    recs = week_records("2026-W16")[:20]
+    fast = db.open_engine(settings)
+    plain = db.open_engine(Settings(db_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}"))
+    statement = store.PaperInsert.of(fast.dialect, NOW)
+    assert statement is not None
+    with db.session_scope(fast) as session:
+        session.connection().exec_driver_sql(statement.sql, [statement.params(r) for r in recs])
+    with db.session_scope(plain) as session:
+        session.connection().execute(insert(store.PAPER), [store._new_row(r, NOW) for r in recs])
+    assert stored(fast) == stored(plain)  # the same stored bytes
+    with fast.connect() as conn:
+        row = conn.execute(select(*store.PAPER.c).where(store.PAPER.c.arxiv_id == recs[1].arxiv_id)).one()
+    assert (row.title, row.authors, row.first_seen_at) == (recs[1].title, list(recs[1].authors), NOW)
+    assert (row.relevance, row.relevance_reasons) == relevance.score(recs[1])
+    assert list(store._new_row(recs[1], NOW)) == list(store.NEW_ROW_KEYS)
+
+
+def test_background_rows_equal_in_process_rows(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    monkeypatch.setattr(bulk_rows, "CHUNK", 17)  # many chunks: some done by the worker, some here
+    batches = [week_records(week) for week in WEEKS[:3]]
+    statement = store.PaperInsert.of(db.open_engine(settings).dialect, NOW)
+    with bulk_rows.background_rows(batches, statement) as prepared:
+        got = [prepared(i) for i in range(len(batches))]
+    for batch, found in zip(batches, got, strict=True):
+        if found is not None:  # None: the worker was not used here (threads alive, one CPU)
+            assert found.now == NOW and len(found.params) == len(batch) > 17
+            assert found.scores == [relevance.score(r) for r in batch]
+            assert found.params == [statement.params(r) for r in batch]
+
+
+def test_prepared_rows_follow_the_record_that_wins(settings: Settings) -> None:
+    """A batch holding one paper twice (v2 then v1) stores v2's text with v2's prepared row."""
+    first = week_records("2026-W16")[0]
+    v2 = replace(first, version=2, title=first.title + " (extended)", abstract=first.abstract + " More.")
+    v1 = replace(first, version=1)
+    records = [v2, v1]
+    engine = db.open_engine(settings)
+    statement = store.PaperInsert.of(engine.dialect, NOW)
+    scores = [relevance.score(r) for r in records]
+    prepared = store.Prepared(NOW, scores, [statement.params(r) for r in records])
+    with db.session_scope(engine) as session:
+        counts = store.upsert_papers(session, records, prepared=prepared)
+        with pytest.raises(ValueError, match="do not match"):
+            store.upsert_papers(session, records, prepared=store.Prepared(NOW, [], []))
+    assert counts.new == [first.arxiv_id]
+    (row,) = stored(engine)
+    columns = [c.name for c in store.PAPER.c]
+    got = dict(zip(columns, row, strict=True))
+    assert (got["version"], got["title"], got["first_seen_at"]) == (2, v2.title, "2026-11-30 08:00:00.123456")
+
+
+def test_bulk_load_with_prepared_rows_equals_a_plain_load(settings: Settings, tmp_path) -> None:
+    records = [r for week in WEEKS[:2] for r in week_records(week)]
+    half = len(records) // 2
+    bulk = db.open_engine(settings)
+    plain = db.open_engine(Settings(db_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}"))
+
+    def batches() -> list[Batch]:
+        from ingest.crawl import CrawlResult
+
+        return [Batch(None, part, CrawlResult(week=None, fetched=len(part)))
+                for part in (records[:half], records[half:])]
+
+    began = utcnow()
+    store_load(bulk, batches(), bulk=True)
+    store_load(plain, batches(), bulk=False)
+    columns = [c.name for c in store.PAPER.c]
+    times = {columns.index("first_seen_at"), columns.index("last_seen_at")}
+
+    def without_times(rows: list[tuple]) -> list[tuple]:
+        return [tuple(v for n, v in enumerate(row) if n not in times) for row in rows]
+
+    assert without_times(stored(bulk)) == without_times(stored(plain))
+    assert len(stored(bulk)) == len({r.arxiv_id for r in records})
+    seen = {row[columns.index("first_seen_at")] for row in stored(bulk)}
+    assert len(seen) == 1  # one store time for the whole load
+    assert datetime.fromisoformat(seen.pop()).replace(tzinfo=UTC) >= began
