@@ -27,6 +27,8 @@ def stored(engine) -> list[tuple]:
 
 def test_paper_insert_stores_what_core_insert_stores(settings: Settings, tmp_path) -> None:
     recs = week_records("2026-W16")[:20]
+    odd = ["Zoë O'Neil", 'A "quoted" Name\\', "李 明", "tab\there"]  # escapes and non-ASCII in JSON lists
+    recs.append(replace(recs[0], arxiv_id="2699.00001", authors=odd, affiliations=["Café 🍵"], categories=[]))
     fast = db.open_engine(settings)
     plain = db.open_engine(Settings(db_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}"))
     statement = store.PaperInsert.of(fast.dialect, NOW)
@@ -39,6 +41,10 @@ def test_paper_insert_stores_what_core_insert_stores(settings: Settings, tmp_pat
     with fast.connect() as conn:
         row = conn.execute(select(*store.PAPER.c).where(store.PAPER.c.arxiv_id == recs[1].arxiv_id)).one()
     assert (row.title, row.authors, row.first_seen_at) == (recs[1].title, list(recs[1].authors), NOW)
+    with fast.connect() as conn:
+        odd_row = conn.execute(select(store.PAPER.c.authors, store.PAPER.c.affiliations)
+                               .where(store.PAPER.c.arxiv_id == "2699.00001")).one()
+    assert (odd_row.authors, odd_row.affiliations) == (odd, ["Café 🍵"])
     assert (row.relevance, row.relevance_reasons) == relevance.score(recs[1])
     assert list(store._new_row(recs[1], NOW)) == list(store.NEW_ROW_KEYS)
 

@@ -11,15 +11,17 @@ transaction, so a failed batch stores nothing. Lookups of unknown ids raise NotF
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import socket
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Text, bindparam, func, insert, select, type_coerce, update
+from sqlalchemy import JSON, Text, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -244,15 +246,42 @@ class PaperInsert:
         order = list(compiled.positiontup or ()) if positional else list(compiled.bind_names.values())
         if sorted(order) != sorted(NEW_ROW_KEYS):
             return None
-        procs = [(k, PAPER.c[k].type.dialect_impl(dialect).bind_processor(dialect)) for k in order]
+        procs = [(k, _fast_json(PAPER.c[k].type, dialect)) for k in order]
+        procs = [(k, _once_for(now, p) if k in ("first_seen_at", "last_seen_at") else p) for k, p in procs]
         return cls(now, compiled.string, positional, procs)
 
     def params(self, rec: PaperRecord, scored: tuple[float, list[str]] | None = None) -> Any:
         """The bound parameters (a tuple; a dict for named paramstyles) of `rec`'s new paper row."""
         row = _new_row(rec, self.now, scored)
         if self.positional:
-            return tuple(p(row[k]) if p else row[k] for k, p in self.procs)
+            return tuple([p(row[k]) if p else row[k] for k, p in self.procs])
         return {k: p(row[k]) if p else row[k] for k, p in self.procs}
+
+
+def _once_for(now: datetime, process: Any) -> Any:
+    """`process`, with its result for `now` (every row's first/last_seen_at) computed once."""
+    if process is None:
+        return None
+    bound = process(now)
+    return lambda value: bound if value is now else process(value)
+
+
+def _fast_json(column_type: Any, dialect: Any) -> Any:
+    """The bind processor of `column_type` for `dialect`; for a JSON column serialised by plain
+    json.dumps, one that writes a list of strings itself (the same text, a third of the time) and
+    hands anything else to that processor."""
+    process = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if not isinstance(column_type, JSON) or process is None:
+        return process
+    if getattr(dialect, "_json_serializer", None) not in (None, json.dumps) or process("é") != '"\\u00e9"':
+        return process
+
+    def list_of_str(value: Any) -> Any:
+        if type(value) is list and all(type(item) is str for item in value):
+            return "[" + ", ".join(map(encode_basestring_ascii, value)) + "]"
+        return process(value)
+
+    return list_of_str
 
 
 def _insert_new(
