@@ -99,5 +99,23 @@ def test_bulk_path_uses_the_trigger_sql_of_migration_0005(engine) -> None:
     assert stored == fts_bulk.trigger_sql()
     with engine.begin() as conn:  # a database whose trigger differs: the bulk path stands aside
         conn.exec_driver_sql("DROP TRIGGER paper_fts_paper_ai")
-        with fts_bulk.suspended_insert_sync(conn) as suspended:
-            assert suspended is False
+        with fts_bulk.suspended_insert_sync(conn) as index_new:
+            assert index_new is None
+
+
+def test_bulk_load_updating_a_paper_it_inserted_keeps_the_index_consistent(engine) -> None:
+    """v1 arrives in the load's first batch, v2 (new title) in its second: the update triggers remove
+    v1 from the index, so v1 must be indexed by then; the index then holds v2's words only."""
+    w16 = week_records("2026-W16")
+    genrec = next(r for r in w16 if r.arxiv_id == "2604.14878")
+    v2 = replace(genrec, version=2, title="Quokkaformer: " + genrec.title,
+                 abstract=genrec.abstract + " Zebu.")
+    batches = [load.Batch("2026-W16", w16, crawl.CrawlResult(week="2026-W16")),
+               load.Batch("2026-W16", [v2], crawl.CrawlResult(week="2026-W16"))]
+    results = load.store_load(engine, batches, bulk=True)
+    assert (results[0].new, results[1].updated) == (len(w16), 1)
+    with db.session_scope(engine) as s:
+        s.connection().exec_driver_sql("INSERT INTO paper_fts(paper_fts, rank) VALUES('integrity-check', 1)")
+        assert s.connection().exec_driver_sql("SELECT count(*) FROM paper_fts").scalar() == len(w16)
+    assert [h.arxiv_id for h in search.search(engine, "quokkaformer zebu").hits] == ["2604.14878"]
+    assert [h.arxiv_id for h in search.search(engine, "Preference-Oriented").hits] == ["2604.14878"]

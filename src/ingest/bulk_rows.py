@@ -1,17 +1,19 @@
-"""Rows for a bulk load, prepared in a worker process while the loader writes.
+"""Rows for a bulk load, prepared in worker processes while the loader writes.
 
 Input: the load's batches of PaperRecords and a `store.PaperInsert` (dialect + store time). Output
 (`background_rows`, a context manager): a function `prepared(i)` -> `store.Prepared` for batch i:
 each record's relevance.score and the bound INSERT parameters of its paper row, or None when the
 caller must do that work in-process. The values are exactly what `store.upsert_papers` computes
-itself (the same pure functions, run in a forked copy of this process), so a load stores the same
+itself (the same pure functions, run in forked copies of this process), so a load stores the same
 rows either way; only the time differs: scoring, hashing and JSON/datetime binding are most of a
-bulk load's Python time, and the loader's own time is spent largely inside SQLite, so a second
-core does them meanwhile. Parameters of records that turn out to be stored already are not used.
+bulk load's CPU time (about 80 us a record), and the loader spends its own time inside SQLite
+or waiting, so one worker per CPU (the loader's CPU included: it mostly waits) prepares the
+batches in order while the loader writes the earlier ones. Parameters of records that turn out to
+be stored already are not used.
 
-The worker is used only where it is safe and useful: a 'fork' start method (POSIX), more than one
+Workers are used only where it is safe and useful: a 'fork' start method (POSIX), more than one
 CPU, and no other thread alive in this process (forking a multi-threaded process can deadlock).
-Otherwise, and whenever the worker fails (killed, broken pool, pickling error), `prepared(i)` is
+Otherwise, and whenever a worker fails (killed, broken pool, pickling error), `prepared(i)` is
 None and the loader does the work in-process: nothing is lost, a load never fails here.
 """
 
@@ -32,7 +34,8 @@ if TYPE_CHECKING:
     from .crawl import PaperRecord
 
 
-CHUNK = 2500  # records per task: the first rows arrive while the loader still reads batch 0
+CHUNK = 2000  # records per task (~0.15 s): the first batch is ready soon, few round trips
+MAX_WORKERS = 4  # worker processes, at most one per CPU
 
 # The records and the statement: set before the worker is forked, so the worker reads them from its
 # copy of this process's memory and no record is ever pickled (only chunk numbers go out; scores
@@ -41,17 +44,23 @@ _RECORDS: list[Sequence[PaperRecord]] = []
 _INSERT: list[PaperInsert] = []
 
 
-def _prepare_chunk(batch: int, start: int) -> tuple[list[tuple[float, list[str]]], list[int], list[Any]]:
-    """(distinct scores, one index into them per record, one parameter row per record) for records
-    [start, start + CHUNK) of batch `batch` of _RECORDS (runs in the worker)."""
+Chunk = tuple[list[tuple[float, list[str]]], list[int], list[Any]]
+
+
+def _prepare(records: Sequence[PaperRecord], statement: PaperInsert) -> Chunk:
+    """Records -> (distinct scores, one index into them per record, one parameter row per record)."""
     distinct: dict[tuple[float, tuple[str, ...]], int] = {}
     codes, params = [], []
-    statement = _INSERT[0]
-    for record in _RECORDS[batch][start : start + CHUNK]:
+    for record in records:
         score, reasons = scored = relevance.score(record)
         codes.append(distinct.setdefault((score, tuple(reasons)), len(distinct)))
         params.append(statement.params(record, scored))
     return [(score, list(reasons)) for score, reasons in distinct], codes, params
+
+
+def _prepare_chunk(batch: int, start: int, stop: int) -> Chunk:
+    """_prepare of records [start, stop) of batch `batch` of _RECORDS (runs in the worker)."""
+    return _prepare(_RECORDS[batch][start:stop], _INSERT[0])
 
 
 def can_fork() -> bool:
@@ -72,30 +81,21 @@ def background_rows(
         yield lambda _i: None
         return
     _RECORDS[:], _INSERT[:] = batches, [statement]
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     try:
         futures = [
-            [pool.submit(_prepare_chunk, i, start) for start in range(0, len(batch), CHUNK)]
+            [pool.submit(_prepare_chunk, i, start, min(start + CHUNK, len(batch)))
+             for start in range(0, len(batch), CHUNK)]
             for i, batch in enumerate(batches)
         ]
 
         def prepared(i: int) -> Prepared | None:
-            """Batch i's rows: chunks the worker has not started are prepared here meanwhile (from the
-            back; the worker goes from the front), the others are waited for."""
+            """Batch i's rows (waits for the workers; the workers go on with the next batches)."""
             try:
-                parts: list[tuple[list[tuple[float, list[str]]], list[Any]]] = []
-                for n in reversed(range(len(futures[i]))):
-                    chunk = batches[i][n * CHUNK : (n + 1) * CHUNK]
-                    if futures[i][n].cancel():
-                        scores = [relevance.score(record) for record in chunk]
-                        rows = [statement.params(r, s) for r, s in zip(chunk, scores, strict=True)]
-                        parts.append((scores, rows))
-                        continue
-                    results, codes, params = futures[i][n].result()
-                    parts.append(([results[code] for code in codes], params))
-                parts.reverse()
-                scores_in_order = [s for part in parts for s in part[0]]
-                return Prepared(statement.now, scores_in_order, [row for part in parts for row in part[1]])
+                chunks = [future.result() for future in futures[i]]
+                scores = [results[code] for results, codes, _ in chunks for code in codes]
+                return Prepared(statement.now, scores, [row for _, _, rows in chunks for row in rows])
             except Exception:  # a failed worker costs time, never the load: work in-process
                 return None
 

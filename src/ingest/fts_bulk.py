@@ -1,13 +1,15 @@
-"""Bulk inserts into `paper` with the paper_fts index filled in one statement instead of per row.
+"""Bulk inserts into `paper` with the paper_fts index filled by a few statements instead of per row.
 
 Input: an open SQLAlchemy connection inside the caller's transaction. Output: `suspended_insert_sync`,
 a context manager: inside it the per-row AFTER INSERT trigger of `paper` (paper_fts_paper_ai) is
-dropped; on leaving it the papers inserted meanwhile (id above the largest id before) are indexed
-with ONE `INSERT INTO paper_fts ... SELECT` from the view paper_fts_source (with a large
-FTS5 'hashsize' buffer for that statement only) and the trigger is re-created. All of it runs in the
+dropped, and the papers inserted meanwhile (ids above the largest id indexed so far) are indexed
+by ONE `INSERT INTO paper_fts ... SELECT` from the view paper_fts_source per call of the
+`index_new()` it yields (the loader calls it after each batch) and once more on leaving, with a
+large FTS5 'hashsize' buffer; then the trigger is re-created. All of it runs in the
 caller's transaction (SQLite DDL is transactional), so a failure or a crash anywhere rolls back the
 rows, the index and the DROP TRIGGER together: the database never commits without its triggers.
-Update/delete triggers and the extraction triggers stay active throughout.
+Update/delete triggers and the extraction triggers stay active throughout: a later batch that
+updates a paper an earlier batch inserted finds it indexed, because `index_new()` ran in between.
 
 Single source of the SQL: the trigger and fill statements are those of migration 0005 (loaded from
 its file, `migrations/versions/0005_fts_external.py`; not copied). The bulk path runs only when the
@@ -21,7 +23,7 @@ corrupt it.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from types import ModuleType
@@ -68,20 +70,32 @@ def _ensure_transaction(conn: Connection) -> None:
 
 
 @contextmanager
-def suspended_insert_sync(conn: Connection) -> Iterator[bool]:
-    """Yields True when the per-row insert trigger is suspended (see module doc), False otherwise."""
+def suspended_insert_sync(conn: Connection) -> Iterator[Callable[[], None] | None]:
+    """Yields `index_new()` while the per-row insert trigger is suspended (None when the bulk path
+    stands aside, see module doc). `index_new()` indexes the papers inserted since its last call
+    (or since entering): call it after each batch, before a later batch may update those papers
+    (an update removes the old text from the index, which must be there). Leaving indexes the rest
+    and re-creates the trigger, also on an error."""
     stored = _stored_trigger(conn)
     if stored is None or stored != trigger_sql():
-        yield False
+        yield None
         return
     _ensure_transaction(conn)
     conn.exec_driver_sql(f"DROP TRIGGER {TRIGGER}")
-    before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM paper").scalar()
+    indexed = [conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM paper").scalar()]
+    fill = text(fts_migration().FILL_NEW.format(where="id > :after AND id <= :upto"))
+
+    def index_new() -> None:
+        upto = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM paper").scalar()
+        if upto > indexed[0]:
+            conn.execute(fill, {"after": indexed[0], "upto": upto})
+            indexed[0] = upto
+
+    _set_hashsize(conn, FILL_HASHSIZE)
     try:
-        yield True
+        yield index_new
     finally:  # also on an error, in case the caller commits what was stored before it
-        _set_hashsize(conn, FILL_HASHSIZE)
-        conn.execute(text(fts_migration().FILL_NEW.format(where="id > :before")), {"before": before})
+        index_new()
         _set_hashsize(conn, DEFAULT_HASHSIZE)
         conn.exec_driver_sql(stored)
 

@@ -67,10 +67,14 @@ def store_load(engine: Engine, batches: Sequence[Batch], *, bulk: bool | None = 
         runs = [store.start_run(session, "crawl", b.week) if b.run_id is None else None for b in batches]
         before = dedup.stored_rows(session)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-dedup") as pool:
-            with fts_bulk.suspended_insert_sync(session.connection()) if bulk else nullcontext():
-                written = [_upsert(session, batch, now, prepared(i)) for i, batch in enumerate(batches)]
+            with fts_bulk.suspended_insert_sync(session.connection()) if bulk else nullcontext() as index_new:
+                written = []
+                for i, batch in enumerate(batches):
+                    written.append(_upsert(session, batch, now, prepared(i)))
+                    if index_new is not None and i + 1 < len(batches):
+                        index_new()  # SQLite indexes this batch while the workers prepare the next
                 planned = pool.submit(_plan_links, before, written, batches)
-            links = planned.result()  # leaving suspended_insert_sync filled the FTS index meanwhile
+            links = planned.result()  # leaving suspended_insert_sync indexed the last batch meanwhile
         store.set_duplicate_of(session, links)
         _count_links(batches, links)
         for batch, run in zip(batches, runs, strict=True):
