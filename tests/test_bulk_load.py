@@ -119,3 +119,12 @@ def test_bulk_load_updating_a_paper_it_inserted_keeps_the_index_consistent(engin
         assert s.connection().exec_driver_sql("SELECT count(*) FROM paper_fts").scalar() == len(w16)
     assert [h.arxiv_id for h in search.search(engine, "quokkaformer zebu").hits] == ["2604.14878"]
     assert [h.arxiv_id for h in search.search(engine, "Preference-Oriented").hits] == ["2604.14878"]
+
+
+def test_bulk_load_checkpoints_the_wal_after_its_commit_and_restores_the_setting(engine) -> None:
+    load.store_load(engine, [load.Batch("2026-W16", week_records("2026-W16"),
+                                        crawl.CrawlResult(week="2026-W16"))], bulk=True)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+        busy, frames, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+    assert busy == 0 and frames == copied  # every frame of the load is in the database file already

@@ -76,7 +76,7 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def _latest_per_id(records: Iterable[PaperRecord]) -> dict[str, tuple[int, PaperRecord]]:
+def latest_per_id(records: Iterable[PaperRecord]) -> dict[str, tuple[int, PaperRecord]]:
     """arxiv_id -> (position in `records`, record): one record per arxiv_id (a cross-list seen twice
     is one paper), the highest version wins (the later one among equals)."""
     best: dict[str, tuple[int, PaperRecord]] = {}
@@ -180,7 +180,7 @@ def upsert_papers(
     records = list(records)
     if prepared is not None and not len(prepared.scores) == len(prepared.params) == len(records):
         raise ValueError("prepared rows do not match the records")
-    latest = _latest_per_id(records)
+    latest = latest_per_id(records)
     batch = {arxiv_id: rec for arxiv_id, (_n, rec) in latest.items()}
     scores = {a: prepared.scores[n] for a, (n, _rec) in latest.items()} if prepared is not None else {}
     existing = _existing(session, list(batch))
