@@ -8,9 +8,10 @@ a different title (half of the words replaced by words drawn from the real title
 other authors; 10% keep the title (minus one word) and the authors: planted near-duplicates that
 the dedup pass must link to their (older) original.
 Figures: papers/second through the crawl store path as a backfill uses it (load.store_load, bulk=True:
-store.upsert_papers per batch with relevance scored by a forked worker, FTS index filled in one
-statement, ONE near-duplicate pass in a thread meanwhile
-for the whole load, all in one transaction), the time of one more full near-duplicate pass over
+store.upsert_papers per batch with scores and INSERT parameters prepared by forked workers, each
+batch's papers indexed for search in one statement, ONE near-duplicate pass for the whole load
+planned meanwhile in a forked process, all in one transaction, WAL checkpoint after the commit
+included), the time of one more full near-duplicate pass over
 every paper (it must link 0 more), and ratios against the
 targets (>= 5,000 papers/s; 100k pass <= 30 s) and against baselines measured in the same run
 (raw sqlite3 executemany into a bare table; brute-force all-pairs Jaccard on a sample, extrapolated).
