@@ -232,7 +232,7 @@ def _like_statement(parsed: ParsedQuery, candidates: Any, limit: int) -> Any:
              for g in parsed.groups]
     ids = (select(P.c.id.label("pid"), literal_column("NULL").label("score"))
            .select_from(P.outerjoin(ext, latest)))
-    ids = ids.where(*terms).distinct() if terms else ids
+    ids = ids.where(*terms) if terms else ids  # one row per paper: only its latest ok extraction joins
     if candidates is not None:
         ids = ids.where(P.c.id.in_(candidates))
     ranked = ids.order_by(P.c.listing_date.desc(), P.c.arxiv_id.desc()).limit(limit).subquery("ranked")
