@@ -79,3 +79,34 @@ def test_rows_written_at_0001_survive_upgrade_to_head(db_url):
     engine.dispose()
     assert tuple(paper) == ("2604.14878", 2, "GenRec", '["Yanyan Zou"]')
     assert versions == [2] and tuple(run) == ("crawl", '{"new": 1}')
+
+
+def test_a_failing_upgrade_on_sqlite_leaves_nothing_behind(db_url, monkeypatch):
+    """0005 fails at its first CREATE TRIGGER, after dropping 0004's index and creating its view:
+    all of it rolls back (DDL is inside the migration's transaction), the revision stays 0004."""
+    import alembic.op
+
+    db.upgrade(db_url, "0004")
+    real_execute = alembic.op.execute
+
+    def failing_execute(sql, *args, **kwargs):
+        if str(sql).startswith("CREATE TRIGGER"):
+            raise RuntimeError("disk on fire")
+        return real_execute(sql, *args, **kwargs)
+
+    monkeypatch.setattr(alembic.op, "execute", failing_execute)
+    try:
+        db.upgrade(db_url, "head")
+    except RuntimeError as exc:
+        assert "disk on fire" in str(exc)
+    else:
+        raise AssertionError("the upgrade should have failed")
+    engine = db.make_engine(db_url)
+    with engine.connect() as conn:
+        names = set(conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars())
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0004"
+    assert "paper_fts_source" not in names and "paper_fts" in names and "paper_fts_paper_ai" in names
+    monkeypatch.undo()
+    db.upgrade(db_url, "head")  # and it can be run again
+    with engine.connect() as conn:
+        assert "paper_fts_source" in set(conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars())
