@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from conftest import DATA
-from ingest import bulk_rows, db, relevance, store
+from ingest import bulk_rows, db, load, relevance, store
 from ingest.config import Settings
 from ingest.load import Batch, store_load
 from ingest.models import utcnow
@@ -53,10 +53,12 @@ def test_background_rows_equal_in_process_rows(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setattr(bulk_rows, "CHUNK", 17)  # many chunks: some done by the worker, some here
     batches = [week_records(week) for week in WEEKS[:3]]
     statement = store.PaperInsert.of(db.open_engine(settings).dialect, NOW)
+    forking = bulk_rows.can_fork()  # workers are used exactly then
     with bulk_rows.background_rows(batches, statement) as prepared:
         got = [prepared(i) for i in range(len(batches))]
     for batch, found in zip(batches, got, strict=True):
-        if found is not None:  # None: the worker was not used here (threads alive, one CPU)
+        assert (found is not None) == forking  # None only without workers, never on an error
+        if found is not None:
             assert found.now == NOW and len(found.params) == len(batch) > 17
             assert found.scores == [relevance.score(r) for r in batch]
             assert found.params == [statement.params(r) for r in batch]
@@ -83,9 +85,16 @@ def test_prepared_rows_follow_the_record_that_wins(settings: Settings) -> None:
     assert (got["version"], got["title"], got["first_seen_at"]) == (2, v2.title, "2026-11-30 08:00:00.123456")
 
 
-def test_bulk_load_with_prepared_rows_equals_a_plain_load(settings: Settings, tmp_path) -> None:
+def test_bulk_load_with_prepared_rows_equals_a_plain_load(settings: Settings, tmp_path, monkeypatch) -> None:
+    """In parts of 7 records (load.UNIT), indexed every 20 papers: the same rows and counts as a
+    plain load, also for a paper updated by a later batch and one listed twice in a batch."""
+    monkeypatch.setattr(load, "UNIT", 7)
+    monkeypatch.setattr(load, "INDEX_EVERY", 20)
     records = [r for week in WEEKS[:2] for r in week_records(week)]
     half = len(records) // 2
+    later = replace(records[3], version=2, title=records[3].title + " (v2)")  # updates a first-half paper
+    twice = replace(records[-1], version=2, abstract=records[-1].abstract + " Revised.")
+    records += [later, twice]  # the second half now lists records[-1] as v1 and as v2
     bulk = db.open_engine(settings)
     plain = db.open_engine(Settings(db_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}"))
 
@@ -96,8 +105,12 @@ def test_bulk_load_with_prepared_rows_equals_a_plain_load(settings: Settings, tm
                 for part in (records[:half], records[half:])]
 
     began = utcnow()
-    store_load(bulk, batches(), bulk=True)
-    store_load(plain, batches(), bulk=False)
+    counted = [[(r.new, r.updated, r.unchanged, r.new_ids, r.updated_ids)
+                for r in store_load(engine, batches(), bulk=b)]
+               for engine, b in ((bulk, True), (plain, False))]
+    assert counted[0] == counted[1] and counted[0][1][1] == 1  # `later` updated its paper
+    with bulk.connect() as conn:
+        conn.exec_driver_sql("INSERT INTO paper_fts(paper_fts, rank) VALUES('integrity-check', 1)")
     columns = [c.name for c in store.PAPER.c]
     times = {columns.index("first_seen_at"), columns.index("last_seen_at")}
 

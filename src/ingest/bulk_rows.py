@@ -6,10 +6,10 @@ each record's relevance.score and the bound INSERT parameters of its paper row, 
 caller must do that work in-process. The values are exactly what `store.upsert_papers` computes
 itself (the same pure functions, run in forked copies of this process), so a load stores the same
 rows either way; only the time differs: scoring, hashing and JSON/datetime binding are most of a
-bulk load's CPU time (about 80 us a record), and the loader spends its own time inside SQLite
-or waiting, so one worker per CPU (the loader's CPU included: it mostly waits) prepares the
-batches in order while the loader writes the earlier ones. Parameters of records that turn out to
-be stored already are not used.
+bulk load's CPU time (about 70 us a record), and the loader spends its own time inside SQLite
+or waiting, so workers (one per CPU but one; measured on 2 CPUs: one worker 14.0-16.5 s per 100k
+papers, two 16.6-17.3 s) prepare the load's parts in order while the loader writes the earlier
+ones. Parameters of records that turn out to be stored already are not used.
 
 Workers are used only where it is safe and useful: a 'fork' start method (POSIX), more than one
 CPU, and no other thread alive in this process (forking a multi-threaded process can deadlock).
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 CHUNK = 2000  # records per task (~0.15 s): the first batch is ready soon, few round trips
-MAX_WORKERS = 4  # worker processes, at most one per CPU
+MAX_WORKERS = 4  # worker processes: one per CPU but one (the loader and the dedup_ahead process share it)
 
 # The records and the statement: set before the worker is forked, so the worker reads them from its
 # copy of this process's memory and no record is ever pickled (only chunk numbers go out; scores
@@ -48,13 +48,14 @@ Chunk = tuple[list[tuple[float, list[str]]], list[int], list[Any]]
 
 
 def _prepare(records: Sequence[PaperRecord], statement: PaperInsert) -> Chunk:
-    """Records -> (distinct scores, one index into them per record, one parameter row per record)."""
+    """Records -> (distinct scores, one index into them per record, one parameter row per record
+    without the record's own text, see PaperInsert.params_aside)."""
     distinct: dict[tuple[float, tuple[str, ...]], int] = {}
     codes, params = [], []
     for record in records:
         score, reasons = scored = relevance.score(record)
         codes.append(distinct.setdefault((score, tuple(reasons)), len(distinct)))
-        params.append(statement.params(record, scored))
+        params.append(statement.params_aside(statement.params(record, scored)))
     return [(score, list(reasons)) for score, reasons in distinct], codes, params
 
 
@@ -81,7 +82,7 @@ def background_rows(
         yield lambda _i: None
         return
     _RECORDS[:], _INSERT[:] = batches, [statement]
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    workers = max(1, min((os.cpu_count() or 1) - 1, MAX_WORKERS))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     try:
         futures = [
@@ -95,7 +96,9 @@ def background_rows(
             try:
                 chunks = [future.result() for future in futures[i]]
                 scores = [results[code] for results, codes, _ in chunks for code in codes]
-                return Prepared(statement.now, scores, [row for _, _, rows in chunks for row in rows])
+                rows = zip((row for _, _, part in chunks for row in part), batches[i], strict=True)
+                params = [statement.params_with_text(row, rec) for row, rec in rows]
+                return Prepared(statement.now, scores, params)
             except Exception:  # a failed worker costs time, never the load: work in-process
                 return None
 

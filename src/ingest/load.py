@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from .crawl import CrawlResult, PaperRecord
 
 BULK_MIN = 2000  # records per load from which the bulk path pays off
+UNIT = 2000  # bulk mode: records per upsert (a big batch is stored in parts, see _units)
+INDEX_EVERY = 10_000  # bulk mode: new papers written before SQLite indexes them for search
 LOAD_CACHE_KIB = 262_144  # PRAGMA cache_size for a bulk load (256 MiB), restored afterwards
 
 
@@ -63,7 +65,10 @@ def store_load(engine: Engine, batches: Sequence[Batch], *, bulk: bool | None = 
         bulk = sum(len(b.records) for b in batches) >= BULK_MIN
     now = utcnow()  # the store time of every row of the load (one transaction)
     statement = store.PaperInsert.of(engine.dialect, now) if bulk else None
-    records = [b.records for b in batches]
+    units = _units(batches, bulk)
+    records = [part for _i, part in units]
+    for batch in batches:
+        _reset_counts(batch)
     with (
         _checkpoint_after_commit() as no_checkpoint_in,
         dedup_ahead.planned_ahead(records if bulk else []) as ahead,
@@ -78,11 +83,15 @@ def store_load(engine: Engine, batches: Sequence[Batch], *, bulk: bool | None = 
         ahead.start(before)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-dedup") as pool:
             with fts_bulk.suspended_insert_sync(session.connection()) if bulk else nullcontext() as index_new:
-                written = []
-                for i, batch in enumerate(batches):
-                    written.append(_upsert(session, batch, now, prepared(i)))
-                    if index_new is not None and i + 1 < len(batches):
-                        index_new()  # SQLite indexes this batch while the workers prepare the next
+                written: list[dict[str, tuple[str, list[str]]]] = []
+                waiting: set[str] = set()  # papers written since the index last caught up
+                for u, (i, part) in enumerate(units):
+                    if index_new is not None and (len(waiting) >= INDEX_EVERY
+                                                  or not waiting.isdisjoint(r.arxiv_id for r in part)):
+                        index_new()  # SQLite indexes while the workers prepare; and before an update
+                        waiting.clear()
+                    written.append(_upsert(session, batches[i], part, now, prepared(u)))
+                    waiting.update(written[-1])
                 ready = ahead.matches(written)  # else plan in a thread while SQLite indexes the last batch
                 planned = None if ready else pool.submit(dedup_ahead.plan, before, written)
             links = ahead.links() if ready else None
@@ -135,15 +144,40 @@ def _checkpoint_after_commit() -> Iterator[Callable[[Session], None]]:
                 raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
-def _upsert(
-    session: Session, batch: Batch, now: datetime, prepared: store.Prepared | None
-) -> dict[str, tuple[str, list[str]]]:
-    """Store one batch; fills its result's counts; returns what store.upsert_papers wrote."""
-    counts = store.upsert_papers(session, batch.records, now=now, prepared=prepared)
+def _units(batches: Sequence[Batch], bulk: bool) -> list[tuple[int, Sequence[PaperRecord]]]:
+    """The load in the parts it is stored in, in order, as (batch index, records): each batch whole,
+    or in bulk mode its winning records (store.latest_per_id: one per paper, so the parts never
+    share a paper and their counts add up to the batch's) in parts of at most UNIT, so that the
+    workers and SQLite take turns early instead of after a whole big batch."""
+    if not bulk:
+        return [(i, b.records) for i, b in enumerate(batches)]
+    units: list[tuple[int, Sequence[PaperRecord]]] = []
+    for i, batch in enumerate(batches):
+        winners = [rec for _n, rec in store.latest_per_id(batch.records).values()]
+        units += [(i, winners[start:start + UNIT]) for start in range(0, max(len(winners), 1), UNIT)]
+    return units
+
+
+def _reset_counts(batch: Batch) -> None:
     result = batch.result
-    result.new, result.updated, result.unchanged = len(counts.new), len(counts.updated), len(counts.unchanged)
-    result.new_ids, result.updated_ids = counts.new, counts.updated
+    result.new = result.updated = result.unchanged = 0
+    result.new_ids, result.updated_ids = [], []
     result.weeks = dict(sorted(Counter(r.week for r in batch.records if r.week).items()))
+
+
+def _upsert(
+    session: Session, batch: Batch, records: Sequence[PaperRecord], now: datetime,
+    prepared: store.Prepared | None,
+) -> dict[str, tuple[str, list[str]]]:
+    """Store records of `batch` (all of them, or a part: see _units); adds to its result's counts;
+    returns what store.upsert_papers wrote."""
+    counts = store.upsert_papers(session, records, now=now, prepared=prepared)
+    result = batch.result
+    result.new += len(counts.new)
+    result.updated += len(counts.updated)
+    result.unchanged += len(counts.unchanged)
+    result.new_ids += counts.new
+    result.updated_ids += counts.updated
     return counts.written
 
 

@@ -238,6 +238,7 @@ class PaperInsert:
 
     def __init__(self, now: datetime, sql: str, positional: bool, procs: list[tuple[str, Any]]) -> None:
         self.now, self.sql, self.positional, self.procs = now, sql, positional, procs
+        self._aside = [(i, k, p) for i, (k, p) in enumerate(procs) if k in self.ASIDE]
 
     @classmethod
     def of(cls, dialect: Any, now: datetime) -> PaperInsert | None:
@@ -249,6 +250,29 @@ class PaperInsert:
         procs = [(k, _fast_json(PAPER.c[k].type, dialect)) for k in order]
         procs = [(k, _once_for(now, p) if k in ("first_seen_at", "last_seen_at") else p) for k, p in procs]
         return cls(now, compiled.string, positional, procs)
+
+    ASIDE = ("title", "abstract", "comment")  # the record's own text: params_aside leaves it out
+
+    def params_aside(self, params: Any) -> Any:
+        """`params` without the record's own text (None in its place): what a worker sends back,
+        as the loader holds that text already (a tenth of the bytes to pickle)."""
+        if self.positional:
+            row = list(params)
+            for i, _key, _process in self._aside:
+                row[i] = None
+            return tuple(row)
+        return {**params, **dict.fromkeys(self.ASIDE)}
+
+    def params_with_text(self, params: Any, rec: PaperRecord) -> Any:
+        """params_aside's result with `rec`'s text put back: equal to params(rec, ...)."""
+        if self.positional:
+            row = list(params)
+            for i, key, process in self._aside:
+                value = getattr(rec, key)
+                row[i] = process(value) if process else value
+            return tuple(row)
+        return {**params, **{k: p(getattr(rec, k)) if p else getattr(rec, k)
+                             for k, p in self.procs if k in self.ASIDE}}
 
     def params(self, rec: PaperRecord, scored: tuple[float, list[str]] | None = None) -> Any:
         """The bound parameters (a tuple; a dict for named paramstyles) of `rec`'s new paper row."""
