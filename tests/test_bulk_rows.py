@@ -3,6 +3,8 @@ what the plain path stores: Core's INSERT of the same rows, in-process scores, t
 
 from __future__ import annotations
 
+import os
+import signal
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -122,3 +124,22 @@ def test_bulk_load_with_prepared_rows_equals_a_plain_load(settings: Settings, tm
     seen = {row[columns.index("first_seen_at")] for row in stored(bulk)}
     assert len(seen) == 1  # one store time for the whole load
     assert datetime.fromisoformat(seen.pop()).replace(tzinfo=UTC) >= began
+
+
+def _die(batch: int, start: int, stop: int) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_killed_worker_costs_time_not_the_load(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    if not bulk_rows.can_fork():
+        pytest.skip("no worker processes here (one CPU, or another thread is alive)")
+    monkeypatch.setattr(bulk_rows, "_prepare_chunk", _die)  # the forked worker runs this and dies
+    records = week_records("2026-W16")
+    statement = store.PaperInsert.of(db.open_engine(settings).dialect, NOW)
+    with bulk_rows.background_rows([records], statement) as prepared:
+        assert prepared(0) is None
+    from ingest.crawl import CrawlResult
+
+    batch = Batch("2026-W16", records, CrawlResult(week="2026-W16"))
+    (result,) = store_load(db.open_engine(settings), [batch], bulk=True)
+    assert result.new == 116 and len(stored(db.open_engine(settings))) == 116

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -99,8 +100,8 @@ def background_rows(
                 rows = zip((row for _, _, part in chunks for row in part), batches[i], strict=True)
                 params = [statement.params_with_text(row, rec) for row, rec in rows]
                 return Prepared(statement.now, scores, params)
-            except Exception:  # a failed worker costs time, never the load: work in-process
-                return None
+            except (BrokenExecutor, OSError, EOFError, pickle.PickleError):  # a worker died or its result
+                return None  # did not arrive: that costs time, never the load (work in-process)
 
         yield prepared
     finally:
