@@ -82,11 +82,11 @@ def suspended_insert_sync(conn: Connection) -> Iterator[Callable[[], None] | Non
         return
     _ensure_transaction(conn)
     conn.exec_driver_sql(f"DROP TRIGGER {TRIGGER}")
-    indexed = [conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM paper").scalar()]
+    indexed = [int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM paper").scalar() or 0)]
     fill = text(fts_migration().FILL_NEW.format(where="id > :after AND id <= :upto"))
 
     def index_new() -> None:
-        upto = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM paper").scalar()
+        upto = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM paper").scalar() or 0)
         if upto > indexed[0]:
             conn.execute(fill, {"after": indexed[0], "upto": upto})
             indexed[0] = upto

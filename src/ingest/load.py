@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -126,14 +126,15 @@ def _checkpoint_after_commit() -> Iterator[Callable[[Session], None]]:
     load into the database file and the setting is restored. The same work, measured cheaper for a
     big load (100k papers: commit 1.3 s + checkpoint 1.2 s, against 4.0 s for a commit that
     checkpoints itself). A connection closed meanwhile took its setting with it. Others: nothing."""
-    held: list[tuple[sqlite3.Connection, int]] = []
+    held: list[tuple[Any, int]] = []  # (the sqlite3 connection, its wal_autocheckpoint)
 
     def no_checkpoint_in(session: Session) -> None:
         conn = session.connection()
-        if conn.dialect.name == "sqlite":
+        raw = conn.connection.dbapi_connection
+        if conn.dialect.name == "sqlite" and raw is not None:
             saved = int(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() or 0)
             conn.exec_driver_sql("PRAGMA wal_autocheckpoint = 0")
-            held.append((conn.connection.dbapi_connection, saved))
+            held.append((raw, saved))
 
     try:
         yield no_checkpoint_in

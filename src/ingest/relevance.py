@@ -137,7 +137,7 @@ def _needles(alternatives: tuple[str, ...]) -> list[tuple[str, tuple[int, ...], 
         offsets = [next((o + text.find(candidate) for o, text in rs if candidate in text), -1) for rs in runs]
         if -1 not in offsets:
             return [(candidate, tuple(range(len(alternatives))), tuple(offsets))]
-    needles = []
+    needles: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = []
     for index, rs in enumerate(runs):
         offset, text = max(rs, key=lambda run: len(run[1]), default=(0, ""))
         needles.append((text, (index,), (offset,)))
@@ -150,7 +150,7 @@ def _anchors(needles: set[str]) -> tuple[list[tuple[str, list[str]]], list[str]]
     Greedy: the uncommon character in most of the needles still left becomes an anchor while it is
     in at least _MIN_GROUP of them.
     """
-    left, groups = sorted(needles - {""}), []
+    left, groups = sorted(needles - {""}), []  # type: list[str], list[tuple[str, list[str]]]
     while True:
         counts = {c: sum(c in n for n in left) for c in sorted({c for n in left for c in n} - _COMMON)}
         anchor = max(counts, key=counts.__getitem__, default="")
