@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from conftest import DATA
 from ingest import crawl, relevance
@@ -12,17 +13,19 @@ from test_bulk_load import week_records
 WEEKS = sorted(p.stem for p in DATA.glob("2026-W*.jsonl"))
 
 
-def reference_score(rec: crawl.PaperRecord) -> tuple[float, list[str]]:
-    """relevance.score written the obvious way: every alternative as one r'\\b(?:...)' regex search."""
+def regex_found(alts: tuple[str, ...], text: str) -> bool:
+    """One rule's alternatives as one r'\\b(?:...)' regex search."""
+    return re.search(r"\b(?:" + "|".join(alts) + ")", text) is not None
+
+
+def reference_score(rec: crawl.PaperRecord, found: Callable[[tuple[str, ...], str], bool] = regex_found
+                    ) -> tuple[float, list[str]]:
+    """relevance.score written the obvious way: each rule's alternatives searched with `found`."""
     title, abstract = (rec.title or "").lower(), (rec.abstract or "").lower()
     comment = (rec.comment or "").lower()
     primary = rec.primary_category or (rec.categories[0] if rec.categories else None)
     total, reasons = relevance._category_score(primary, list(rec.categories))
     reasons, hits = list(reasons), 0
-
-    def found(alts: tuple[str, ...], text: str) -> bool:
-        return re.search(r"\b(?:" + "|".join(alts) + ")", text) is not None
-
     for label, alts in relevance.VOCABULARY:
         if found(alts, title):
             total, reasons = total + 2.0, [*reasons, f"title: {label}"]

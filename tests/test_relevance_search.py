@@ -147,27 +147,15 @@ def test_every_derived_needle_is_where_re_puts_literals() -> None:
                 assert all(fixed.get(offset + i) == c for i, c in enumerate(needle)), (needle, offset)
 
 
-def loop_reference_score(rec: crawl.PaperRecord) -> tuple[float, list[str]]:
-    """relevance.score as it was before needles: each alternative tried at every index of every
-    field, a match counting where the field starts or follows a non-word character."""
-    def found(alts: tuple[str, ...], text: str) -> bool:
-        starts = [p for p in range(len(text) + 1)
-                  if p == 0 or not (text[p - 1].isalnum() or text[p - 1] == "_")]
-        return any(re.compile(alt).match(text, p) for alt in alts for p in starts)
+def loop_found(alts: tuple[str, ...], text: str) -> bool:
+    """Each alternative tried at every index of `text` where a word starts (start, or after a
+    non-word character): relevance.score as it was before needles."""
+    starts = [p for p in range(len(text) + 1) if p == 0 or not (text[p - 1].isalnum() or text[p - 1] == "_")]
+    return any(re.compile(alt).match(text, p) for alt in alts for p in starts)
 
-    title, abstract = (rec.title or "").lower(), (rec.abstract or "").lower()
-    comment = (rec.comment or "").lower()
-    total, reasons = relevance._category_score(rec.primary_category, list(rec.categories))
-    hits = 0
-    for label, alts in relevance.VOCABULARY:
-        if found(alts, title):
-            total, reasons = total + 2.0, [*reasons, f"title: {label}"]
-        elif hits < relevance.ABSTRACT_CAP and found(alts, abstract):
-            hits, total, reasons = hits + 1, total + 1.0, [*reasons, f"abstract: {label}"]
-    for label, alts in relevance.INDUSTRY:
-        if found(alts, abstract) or found(alts, comment):
-            total, reasons = total + 0.5, [*reasons, f"abstract: {label}"]
-    return round(total, 2), reasons
+
+def loop_reference_score(rec: crawl.PaperRecord) -> tuple[float, list[str]]:
+    return reference_score(rec, loop_found)
 
 
 EXTRA_VOCABULARY = (  # alternatives without a needle, sharing one, sharing an anchor, starting oddly

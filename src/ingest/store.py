@@ -3,8 +3,9 @@
 Identity key: `paper.arxiv_id` (base id, no version); `paper_version(paper_id, version)`.
 `upsert_papers` is idempotent: storing the same records twice changes nothing but `last_seen_at`
 (and reports them as unchanged). A newer version (or changed text) updates the row in place and
-adds a paper_version row; it never makes a new paper. Bulk path: SQLAlchemy Core executemany
-inserts/updates, no ORM object per row. Nothing here commits: the caller's session scope owns the
+adds a paper_version row; it never makes a new paper. Bulk path: executemany inserts/updates, no
+ORM object per row; new rows' parameters come from a PaperInsert, possibly made ahead in a worker
+(store.Prepared, bulk_rows). Read views for the CLI live in paper_views. Nothing here commits: the caller's session scope owns the
 transaction, so a failed batch stores nothing. Lookups of unknown ids raise NotFoundError.
 """
 
@@ -22,7 +23,6 @@ from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Text, bindparam, func, insert, select, type_coerce, update
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from . import relevance
@@ -458,79 +458,3 @@ def finish_run(
     session.add(run)
     session.flush()
     return run
-
-
-# ------------------------------------------------------------------------------------ read views
-
-
-def paper_summary(paper: Paper) -> dict[str, Any]:
-    return {
-        "arxiv_id": paper.arxiv_id,
-        "version": paper.version,
-        "week": paper.week,
-        "title": paper.title,
-        "primary_category": paper.primary_category,
-        "relevance": paper.relevance,
-        "duplicate_of": paper.duplicate_of,
-    }
-
-
-def week_listing(engine: Engine, week: str, *, include_duplicates: bool = False) -> list[dict[str, Any]]:
-    """JSON-ready summaries of a week's papers (see papers_for_week)."""
-    with Session(engine) as session:
-        return [
-            paper_summary(p) for p in papers_for_week(session, week, include_duplicates=include_duplicates)
-        ]
-
-
-def _extraction_view(session: Session, ex: Extraction) -> dict[str, Any]:
-    metrics = [
-        {"kind": m.kind, "metric": m.metric, "value": m.value, "dataset": m.dataset}
-        for m in extraction_metrics(session, ex)
-    ]
-    return {
-        "id": ex.id,
-        "scope": ex.scope,
-        "short_name": ex.short_name,
-        "institutions": ex.institutions,
-        "industrial": ex.industrial,
-        "deployed_online": ex.deployed_online,
-        "topics": ex.topics,
-        "one_line": ex.one_line,
-        "grounded": ex.grounded_count,
-        "ungrounded": ex.ungrounded_count,
-        "model": ex.model,
-        "backend": ex.backend,
-        "metrics": metrics,
-    }
-
-
-def paper_detail(engine: Engine, arxiv_id: str) -> dict[str, Any]:
-    """Everything known about one paper: metadata, versions, latest extraction + metrics, reports."""
-    with Session(engine) as session:
-        paper = get_paper(session, arxiv_id)
-        detail = paper.model_dump(mode="json", exclude={"fulltext"})
-        detail["has_fulltext"] = bool(paper.fulltext)
-        detail["versions"] = [
-            {
-                "version": v.version,
-                "updated": v.updated and v.updated.isoformat(),
-                "content_hash": v.content_hash,
-                "seen_at": v.seen_at.isoformat(),
-            }
-            for v in paper_versions(session, paper)
-        ]
-        ex = latest_extraction(session, paper)
-        detail["extraction"] = _extraction_view(session, ex) if ex is not None else None
-        detail["reports"] = [
-            {
-                "week": r.week,
-                "lang": r.lang,
-                "version": r.version,
-                "status": r.status,
-                "role": rp.role,
-                "section": rp.section,
-            }
-            for r, rp in reports_featuring(session, paper)
-        ]
-        return detail

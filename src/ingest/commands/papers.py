@@ -8,7 +8,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from .. import db, store, weeks
+from .. import db, paper_views, weeks
 from ..cli import app, out, state
 
 
@@ -35,7 +35,7 @@ def _extraction_lines(ex: dict[str, Any]) -> list[str]:
 
 
 def render_text(d: dict[str, Any]) -> str:
-    """Plain-text view of store.paper_detail output."""
+    """Plain-text view of paper_views.paper_detail output."""
     lines = [
         f"{d['arxiv_id']}v{d['version']}  {d['title']}",
         f"week {d['week']}  listed {d['listing_date'] or '-'}  published {d['published'] or '-'}",
@@ -76,7 +76,7 @@ def papers() -> None:
 def list_papers(ctx: click.Context, week: str, include_duplicates: bool, as_json: bool) -> None:
     """List the papers of a week (id, relevance, primary category, title)."""
     settings = state(ctx).settings()
-    rows = store.week_listing(
+    rows = paper_views.week_listing(
         db.open_engine(settings), weeks.normalize_week(week), include_duplicates=include_duplicates
     )
     if as_json:
@@ -101,7 +101,7 @@ def list_papers(ctx: click.Context, week: str, include_duplicates: bool, as_json
 def show_paper(ctx: click.Context, arxiv_id: str, as_json: bool) -> None:
     """Show one paper (ARXIV_ID like 2604.14878 or 2604.14878v2): metadata, versions, extraction, reports."""
     settings = state(ctx).settings()
-    detail = store.paper_detail(db.open_engine(settings), arxiv_id)
+    detail = paper_views.paper_detail(db.open_engine(settings), arxiv_id)
     if as_json:
         out.print_json(json.dumps(detail, ensure_ascii=False, default=str))
         return
