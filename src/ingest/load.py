@@ -3,8 +3,8 @@
 A load is what one crawl call stores: a week (`crawl.crawl_week`) or a backfill
 (`crawl.crawl_range`, bench/bulk_load.py). All of it is ONE transaction: every batch is upserted
 (`store.upsert_papers`, idempotent by base arXiv id), then the near-duplicate pass runs ONCE over
-every new/updated id of the whole load against the whole database (`dedup.near_duplicate_links`),
-then each batch's Run row is closed. A failure stores nothing of the load. Every paper row the
+every new/updated id of the whole load against the whole database (`dedup_ahead.plan`), then each
+batch's Run row is closed. A failure stores nothing of the load. Every paper row the
 load writes gets the same store time (first_seen_at/last_seen_at).
 
 The near-duplicate pass needs no database read after the upserts: it runs over the titles stored
@@ -16,8 +16,10 @@ otherwise a thread plans it while SQLite indexes the last batch (one statement, 
 
 Bulk mode (default for loads of BULK_MIN records or more; `bulk=True/False` forces it): relevance
 scores and the bound INSERT parameters of the paper rows are computed by forked workers meanwhile
-(`bulk_rows.background_rows`); the per-row FTS insert trigger is suspended and each batch's new
-papers are indexed in one statement after it (`fts_bulk.suspended_insert_sync`; SQLite only);
+(`bulk_rows.background_rows`), and batches are stored in parts of UNIT papers (_units); the per-row
+FTS insert trigger is suspended and new papers are indexed one statement per INDEX_EVERY papers,
+and before a part that may update papers not indexed yet (`fts_bulk.suspended_insert_sync`;
+SQLite only);
 SQLite gets a larger page cache until the load's last write (restored before the commit), and
 the commit skips the automatic WAL checkpoint, which runs right after it instead (cheaper, see
 _checkpoint_after_commit). 100k papers: bench/bulk_load.py.

@@ -5,8 +5,9 @@ Identity key: `paper.arxiv_id` (base id, no version); `paper_version(paper_id, v
 (and reports them as unchanged). A newer version (or changed text) updates the row in place and
 adds a paper_version row; it never makes a new paper. Bulk path: executemany inserts/updates, no
 ORM object per row; new rows' parameters come from a PaperInsert, possibly made ahead in a worker
-(store.Prepared, bulk_rows). Read views for the CLI live in paper_views. Nothing here commits: the caller's session scope owns the
-transaction, so a failed batch stores nothing. Lookups of unknown ids raise NotFoundError.
+(store.Prepared, bulk_rows). Read views for the CLI live in paper_views. Nothing here commits:
+the caller's session scope owns the transaction, so a failed batch stores nothing. Lookups of
+unknown ids raise NotFoundError.
 """
 
 from __future__ import annotations
