@@ -1,4 +1,4 @@
-"""Rows prepared ahead for a bulk load (bulk_rows, store.PaperInsert, store.Prepared) store exactly
+"""Rows prepared ahead for a bulk load (bulk_rows, paper_rows.PaperInsert, paper_rows.Prepared) store exactly
 what the plain path stores: Core's INSERT of the same rows, in-process scores, the right version."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from conftest import DATA
-from ingest import bulk_rows, db, load, relevance, store
+from ingest import bulk_rows, db, load, paper_rows, relevance, store
 from ingest.config import Settings
 from ingest.load import Batch, store_load
 from ingest.models import utcnow
@@ -33,12 +33,12 @@ def test_paper_insert_stores_what_core_insert_stores(settings: Settings, tmp_pat
     recs.append(replace(recs[0], arxiv_id="2699.00001", authors=odd, affiliations=["Café 🍵"], categories=[]))
     fast = db.open_engine(settings)
     plain = db.open_engine(Settings(db_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}"))
-    statement = store.PaperInsert.of(fast.dialect, NOW)
+    statement = paper_rows.PaperInsert.of(fast.dialect, NOW)
     assert statement is not None
     with db.session_scope(fast) as session:
         session.connection().exec_driver_sql(statement.sql, [statement.params(r) for r in recs])
     with db.session_scope(plain) as session:
-        session.connection().execute(insert(store.PAPER), [store._new_row(r, NOW) for r in recs])
+        session.connection().execute(insert(store.PAPER), [paper_rows.new_row(r, NOW) for r in recs])
     assert stored(fast) == stored(plain)  # the same stored bytes
     with fast.connect() as conn:
         row = conn.execute(select(*store.PAPER.c).where(store.PAPER.c.arxiv_id == recs[1].arxiv_id)).one()
@@ -48,13 +48,13 @@ def test_paper_insert_stores_what_core_insert_stores(settings: Settings, tmp_pat
                                .where(store.PAPER.c.arxiv_id == "2699.00001")).one()
     assert (odd_row.authors, odd_row.affiliations) == (odd, ["Café 🍵"])
     assert (row.relevance, row.relevance_reasons) == relevance.score(recs[1])
-    assert list(store._new_row(recs[1], NOW)) == list(store.NEW_ROW_KEYS)
+    assert list(paper_rows.new_row(recs[1], NOW)) == list(paper_rows.NEW_ROW_KEYS)
 
 
 def test_background_rows_equal_in_process_rows(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
     monkeypatch.setattr(bulk_rows, "CHUNK", 17)  # many chunks: some done by the worker, some here
     batches = [week_records(week) for week in WEEKS[:3]]
-    statement = store.PaperInsert.of(db.open_engine(settings).dialect, NOW)
+    statement = paper_rows.PaperInsert.of(db.open_engine(settings).dialect, NOW)
     forking = bulk_rows.can_fork()  # workers are used exactly then
     with bulk_rows.background_rows(batches, statement) as prepared:
         got = [prepared(i) for i in range(len(batches))]
@@ -73,13 +73,13 @@ def test_prepared_rows_follow_the_record_that_wins(settings: Settings) -> None:
     v1 = replace(first, version=1)
     records = [v2, v1]
     engine = db.open_engine(settings)
-    statement = store.PaperInsert.of(engine.dialect, NOW)
+    statement = paper_rows.PaperInsert.of(engine.dialect, NOW)
     scores = [relevance.score(r) for r in records]
-    prepared = store.Prepared(NOW, scores, [statement.params(r) for r in records])
+    prepared = paper_rows.Prepared(NOW, scores, [statement.params(r) for r in records])
     with db.session_scope(engine) as session:
         counts = store.upsert_papers(session, records, prepared=prepared)
         with pytest.raises(ValueError, match="do not match"):
-            store.upsert_papers(session, records, prepared=store.Prepared(NOW, [], []))
+            store.upsert_papers(session, records, prepared=paper_rows.Prepared(NOW, [], []))
     assert counts.new == [first.arxiv_id]
     (row,) = stored(engine)
     columns = [c.name for c in store.PAPER.c]
@@ -135,7 +135,7 @@ def test_a_killed_worker_costs_time_not_the_load(monkeypatch: pytest.MonkeyPatch
         pytest.skip("no worker processes here (one CPU, or another thread is alive)")
     monkeypatch.setattr(bulk_rows, "_prepare_chunk", _die)  # the forked worker runs this and dies
     records = week_records("2026-W16")
-    statement = store.PaperInsert.of(db.open_engine(settings).dialect, NOW)
+    statement = paper_rows.PaperInsert.of(db.open_engine(settings).dialect, NOW)
     with bulk_rows.background_rows([records], statement) as prepared:
         assert prepared(0) is None
     from ingest.crawl import CrawlResult

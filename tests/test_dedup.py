@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from ingest import crawl, db, dedup, store
+from ingest import crawl, db, dedup, paper_rows, store
 from ingest.crawl import PaperRecord
 from ingest.models import Paper, PaperVersion
 
@@ -50,7 +50,7 @@ def test_new_version_updates_the_row_and_records_the_version(engine):
     assert (result.new, result.updated, result.updated_ids) == (0, 1, ["2604.14878"])
     (paper,) = rows(engine)
     assert (paper.version, paper.abstract.endswith("9.5% gain."), paper.week) == (2, True, "2026-W16")
-    assert paper.content_hash == store.content_hash(v2.title, v2.abstract, v2.comment)
+    assert paper.content_hash == paper_rows.content_hash(v2.title, v2.abstract, v2.comment)
     with db.session_scope(engine) as s:
         versions = s.execute(select(PaperVersion.version).order_by(PaperVersion.version)).scalars().all()
     assert versions == [1, 2]

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import FIXTURES, week_file
-from ingest import crawl, db, enrich, store
+from ingest import crawl, db, enrich, paper_rows, store
 from ingest.config import Settings
 from ingest.models import Paper
 
@@ -121,7 +121,7 @@ def test_enrich_writes_affiliations_fulltext_and_a_new_content_hash(enriching: S
     assert after.affiliations == ["JD.com, Beijing, China", "Peking University, Beijing, China"]
     assert after.fulltext is not None and "GenRec serves the homepage feed" in after.fulltext
     assert after.enriched_at is not None
-    expected = store.content_hash(after.title, after.abstract, after.comment, after.fulltext)
+    expected = paper_rows.content_hash(after.title, after.abstract, after.comment, after.fulltext)
     assert after.content_hash == expected
     assert after.content_hash != before.content_hash
     assert sorted(pages.paths()) == sorted(f"{i}v1" for i in (GENREC, DSAIN, AUTHGR))

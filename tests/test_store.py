@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import week_file
-from ingest import crawl, db, store
+from ingest import crawl, db, paper_rows, store
 from ingest.errors import NotFoundError
 from ingest.models import Run
 
@@ -59,19 +59,19 @@ def test_runs_record_counts(engine):
 
 
 def test_content_hash_covers_every_text_part():
-    base = store.content_hash("t", "a", "c", None)
+    base = paper_rows.content_hash("t", "a", "c", None)
     assert (
         len(
             {
                 base,
-                store.content_hash("t", "a", "c", "full"),
-                store.content_hash("t", "a", None),
-                store.content_hash("T", "a", "c"),
+                paper_rows.content_hash("t", "a", "c", "full"),
+                paper_rows.content_hash("t", "a", None),
+                paper_rows.content_hash("T", "a", "c"),
             }
         )
         == 4
     )
-    assert base == store.content_hash("t", "a", "c", "")
+    assert base == paper_rows.content_hash("t", "a", "c", "")
 
 
 def test_unchanged_recrawl_touches_last_seen(settings, engine):

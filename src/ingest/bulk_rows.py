@@ -1,7 +1,7 @@
 """Rows for a bulk load, prepared in worker processes while the loader writes.
 
-Input: the load's batches of PaperRecords and a `store.PaperInsert` (dialect + store time). Output
-(`background_rows`, a context manager): a function `prepared(i)` -> `store.Prepared` for batch i:
+Input: the load's batches of PaperRecords and a `paper_rows.PaperInsert` (dialect + store time). Output
+(`background_rows`, a context manager): a function `prepared(i)` -> `paper_rows.Prepared` for batch i:
 each record's relevance.score and the bound INSERT parameters of its paper row, or None when the
 caller must do that work in-process. The values are exactly what `store.upsert_papers` computes
 itself (the same pure functions, run in forked copies of this process), so a load stores the same
@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from . import relevance
-from .store import PaperInsert, Prepared
+from .paper_rows import PaperInsert, Prepared
 
 if TYPE_CHECKING:
     from .crawl import PaperRecord

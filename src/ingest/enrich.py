@@ -6,7 +6,7 @@ the disk cache (`cache_dir/html/<id>v<n>.html`; `<id>v<n>.404` marks "no HTML ve
 with httpx, politely: settings.user_agent, one request at a time, at least settings.arxiv_delay_seconds
 apart. Output on the paper row: `affiliations` (when the page names any; else what the API gave),
 `fulltext` (affiliations, abstract and the introduction/experiment/deployment paragraphs, capped),
-`enriched_at`, and `content_hash` recomputed with store.content_hash (so the extraction re-runs on
+`enriched_at`, and `content_hash` recomputed with paper_rows.content_hash (so the extraction re-runs on
 the richer text). Idempotency key: the (arxiv_id, version) page in the cache; a re-run makes no
 request and leaves unchanged rows untouched. Failures: a 404 is recorded as `missing` (cached for
 that version, never fatal); other HTTP or network errors are recorded per paper in `failed`, the batch
@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from . import db, store
+from . import db, paper_rows
 from .config import Settings
 from .models import Paper, utcnow
 
@@ -228,7 +228,7 @@ def _apply(session: Session, paper_id: int, page: Page) -> bool:
     if paper.enriched_at is not None and affiliations == paper.affiliations and fulltext == paper.fulltext:
         return False
     paper.affiliations, paper.fulltext, paper.enriched_at = affiliations, fulltext, utcnow()
-    paper.content_hash = store.content_hash(paper.title, paper.abstract, paper.comment, fulltext)
+    paper.content_hash = paper_rows.content_hash(paper.title, paper.abstract, paper.comment, fulltext)
     session.add(paper)
     return True
 

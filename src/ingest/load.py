@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from . import bulk_rows, db, dedup, dedup_ahead, fts_bulk, store
+from . import bulk_rows, db, dedup, dedup_ahead, fts_bulk, paper_rows, store
 from .models import Run, utcnow
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def store_load(engine: Engine, batches: Sequence[Batch], *, bulk: bool | None = 
     if bulk is None:
         bulk = sum(len(b.records) for b in batches) >= BULK_MIN
     now = utcnow()  # the store time of every row of the load (one transaction)
-    statement = store.PaperInsert.of(engine.dialect, now) if bulk else None
+    statement = paper_rows.PaperInsert.of(engine.dialect, now) if bulk else None
     units = _units(batches, bulk)
     records = [part for _i, part in units]
     for batch in batches:
@@ -170,7 +170,7 @@ def _reset_counts(batch: Batch) -> None:
 
 def _upsert(
     session: Session, batch: Batch, records: Sequence[PaperRecord], now: datetime,
-    prepared: store.Prepared | None,
+    prepared: paper_rows.Prepared | None,
 ) -> dict[str, tuple[str, list[str]]]:
     """Store records of `batch` (all of them, or a part: see _units); adds to its result's counts;
     returns what store.upsert_papers wrote."""

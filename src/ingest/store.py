@@ -5,30 +5,27 @@ Identity key: `paper.arxiv_id` (base id, no version); `paper_version(paper_id, v
 (and reports them as unchanged). A newer version (or changed text) updates the row in place and
 adds a paper_version row; it never makes a new paper. Bulk path: executemany inserts/updates, no
 ORM object per row; new rows' parameters come from a PaperInsert, possibly made ahead in a worker
-(store.Prepared, bulk_rows). Read views for the CLI live in paper_views. Nothing here commits:
+(paper_rows.Prepared, bulk_rows). Read views for the CLI live in paper_views. Nothing here commits:
 the caller's session scope owns the transaction, so a failed batch stores nothing. Lookups of
 unknown ids raise NotFoundError.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import socket
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Text, bindparam, func, insert, select, type_coerce, update
+from sqlalchemy import Text, bindparam, func, insert, select, type_coerce, update
 from sqlmodel import Session
 
-from . import relevance
 from .errors import NotFoundError
 from .models import Extraction, Metric, Paper, PaperVersion, Report, ReportPaper, Run, utcnow
+from .paper_rows import PaperInsert, Prepared, content_hash, new_row, text_fields
 
 if TYPE_CHECKING:
     from .crawl import PaperRecord
@@ -54,12 +51,6 @@ def split_id(text: str) -> tuple[str, int | None]:
         raise ValueError(f"not an arXiv id: {text!r}")
     version = m.group("version")
     return m.group("base"), int(version) if version else None
-
-
-def content_hash(title: str, abstract: str, comment: str | None, fulltext: str | None = None) -> str:
-    """sha256 over title+abstract+comment+fulltext (the extraction cache key); new text -> new hash."""
-    joined = "\x1f".join((title or "", abstract or "", comment or "", fulltext or ""))
-    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -88,48 +79,6 @@ def latest_per_id(records: Iterable[PaperRecord]) -> dict[str, tuple[int, PaperR
     return best
 
 
-def _text_fields(
-    rec: PaperRecord, fulltext: str | None, scored: tuple[float, list[str]] | None = None
-) -> dict[str, Any]:
-    score, reasons = scored if scored is not None else relevance.score(rec)
-    return {
-        "version": rec.version or 1,
-        "title": rec.title,
-        "abstract": rec.abstract,
-        "authors": list(rec.authors),
-        "affiliations": list(rec.affiliations),
-        "categories": list(rec.categories),
-        "primary_category": rec.primary_category,
-        "updated": rec.updated,
-        "comment": rec.comment,
-        "journal_ref": rec.journal_ref,
-        "doi": rec.doi,
-        "content_hash": content_hash(rec.title, rec.abstract, rec.comment, fulltext),
-        "relevance": score,
-        "relevance_reasons": reasons,
-    }
-
-
-def _new_row(
-    rec: PaperRecord, now: datetime, scored: tuple[float, list[str]] | None = None
-) -> dict[str, Any]:
-    """The paper row of a record not stored yet (`scored`: its relevance.score, computed when None)."""
-    row = _text_fields(rec, None, scored)
-    row.update(
-        arxiv_id=rec.arxiv_id,
-        published=rec.published,
-        listing_date=rec.listing_date,
-        week=rec.week,
-        source=rec.source,
-        fulltext=None,
-        enriched_at=None,
-        duplicate_of=None,
-        first_seen_at=now,
-        last_seen_at=now,
-    )
-    return row
-
-
 def _existing(session: Session, ids: Sequence[str]) -> dict[str, Any]:
     cols = (
         PAPER.c.id,
@@ -154,17 +103,6 @@ def _is_newer(rec: PaperRecord, row: Any, new_hash: str) -> bool:
     if new_hash == row.content_hash:
         return False
     return not (rec.updated and row.updated and rec.updated < row.updated)
-
-
-@dataclass
-class Prepared:
-    """Work done ahead for one batch of records (bulk_rows, in a worker), one entry per record in the
-    batch's order: its relevance.score and the bound INSERT parameters of its paper row, made by a
-    PaperInsert for store time `now`."""
-
-    now: datetime
-    scores: list[tuple[float, list[str]]]
-    params: list[Any]
 
 
 def upsert_papers(
@@ -193,7 +131,7 @@ def upsert_papers(
             counts.new.append(arxiv_id)
             counts.written[arxiv_id] = (rec.title, list(rec.authors))
             continue
-        fields = _text_fields(rec, row.fulltext, scores.get(arxiv_id))
+        fields = text_fields(rec, row.fulltext, scores.get(arxiv_id))
         if _is_newer(rec, row, fields["content_hash"]):
             fields["version"] = max(rec.version or row.version, row.version)
             updates.append({**fields, "_id": row.id, "last_seen_at": now})
@@ -221,94 +159,6 @@ def upsert_papers(
     return counts
 
 
-NEW_ROW_KEYS = (
-    "version", "title", "abstract", "authors", "affiliations", "categories", "primary_category", "updated",
-    "comment", "journal_ref", "doi", "content_hash", "relevance", "relevance_reasons", "arxiv_id",
-    "published", "listing_date", "week", "source", "fulltext", "enriched_at", "duplicate_of",
-    "first_seen_at", "last_seen_at",
-)  # the keys of _new_row, in its order
-
-
-class PaperInsert:
-    """The INSERT of new paper rows for one dialect and store time `now`: a record (+ its relevance)
-    -> the statement's bound parameters, exactly what Core `insert(PAPER)` sends for
-    `_new_row(rec, now)` (each column type's own bind processor for the dialect: JSON, datetimes),
-    without SQLAlchemy's per-row bookkeeping. Pure: safe to call in a forked worker.
-    `PaperInsert.of(...)` is None when the compiled statement wants parameters _new_row does not give
-    (a Python-side column default added later): callers then use Core."""
-
-    def __init__(self, now: datetime, sql: str, positional: bool, procs: list[tuple[str, Any]]) -> None:
-        self.now, self.sql, self.positional, self.procs = now, sql, positional, procs
-        self._aside = [(i, k, p) for i, (k, p) in enumerate(procs) if k in self.ASIDE]
-
-    @classmethod
-    def of(cls, dialect: Any, now: datetime) -> PaperInsert | None:
-        compiled = insert(PAPER).compile(dialect=dialect, column_keys=list(NEW_ROW_KEYS))
-        positional = bool(compiled.positional)
-        order = list(compiled.positiontup or ()) if positional else list(compiled.bind_names.values())
-        if sorted(order) != sorted(NEW_ROW_KEYS):
-            return None
-        procs = [(k, _fast_json(PAPER.c[k].type, dialect)) for k in order]
-        procs = [(k, _once_for(now, p) if k in ("first_seen_at", "last_seen_at") else p) for k, p in procs]
-        return cls(now, compiled.string, positional, procs)
-
-    ASIDE = ("title", "abstract", "comment")  # the record's own text: params_aside leaves it out
-
-    def params_aside(self, params: Any) -> Any:
-        """`params` without the record's own text (None in its place): what a worker sends back,
-        as the loader holds that text already (a tenth of the bytes to pickle)."""
-        if self.positional:
-            row = list(params)
-            for i, _key, _process in self._aside:
-                row[i] = None
-            return tuple(row)
-        return {**params, **dict.fromkeys(self.ASIDE)}
-
-    def params_with_text(self, params: Any, rec: PaperRecord) -> Any:
-        """params_aside's result with `rec`'s text put back: equal to params(rec, ...)."""
-        if self.positional:
-            row = list(params)
-            for i, key, process in self._aside:
-                value = getattr(rec, key)
-                row[i] = process(value) if process else value
-            return tuple(row)
-        return {**params, **{k: p(getattr(rec, k)) if p else getattr(rec, k)
-                             for k, p in self.procs if k in self.ASIDE}}
-
-    def params(self, rec: PaperRecord, scored: tuple[float, list[str]] | None = None) -> Any:
-        """The bound parameters (a tuple; a dict for named paramstyles) of `rec`'s new paper row."""
-        row = _new_row(rec, self.now, scored)
-        if self.positional:
-            return tuple([p(row[k]) if p else row[k] for k, p in self.procs])
-        return {k: p(row[k]) if p else row[k] for k, p in self.procs}
-
-
-def _once_for(now: datetime, process: Any) -> Any:
-    """`process`, with its result for `now` (every row's first/last_seen_at) computed once."""
-    if process is None:
-        return None
-    bound = process(now)
-    return lambda value: bound if value is now else process(value)
-
-
-def _fast_json(column_type: Any, dialect: Any) -> Any:
-    """The bind processor of `column_type` for `dialect`; for a JSON column serialised by plain
-    json.dumps, one that writes a list of strings itself (the same text, a third of the time) and
-    hands anything else to that processor."""
-    process = column_type.dialect_impl(dialect).bind_processor(dialect)
-    if not isinstance(column_type, JSON) or process is None:
-        return process
-    if getattr(dialect, "_json_serializer", None) not in (None, json.dumps) or process("é") != '"\\u00e9"':
-        return process
-
-    def list_of_str(value: Any) -> Any:
-        if type(value) is list and all(type(item) is str for item in value):
-            return "[" + ", ".join(map(encode_basestring_ascii, value)) + "]"
-        return process(value)
-
-    return list_of_str
-
-
 def _insert_new(
     session: Session, records: list[tuple[int, PaperRecord]], now: datetime, prepared: Prepared | None
 ) -> None:
@@ -318,7 +168,7 @@ def _insert_new(
     statement = PaperInsert.of(conn.dialect, now)
     if statement is None:  # then bulk_rows made no parameters either (it needs a PaperInsert)
         scored = prepared.scores if prepared is not None else None
-        conn.execute(insert(PAPER), [_new_row(r, now, scored[n] if scored else None) for n, r in records])
+        conn.execute(insert(PAPER), [new_row(r, now, scored[n] if scored else None) for n, r in records])
         return
     if prepared is not None:
         params = [prepared.params[n] for n, _r in records]
