@@ -3,6 +3,7 @@ what the plain path stores: Core's INSERT of the same rows, in-process scores, t
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 from dataclasses import replace
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from conftest import DATA
-from ingest import bulk_rows, db, load, paper_rows, relevance, store
+from ingest import bulk_rows, db, paper_rows, relevance, store
 from ingest.config import Settings
 from ingest.load import Batch, store_load
 from ingest.models import utcnow
@@ -51,12 +52,11 @@ def test_paper_insert_stores_what_core_insert_stores(settings: Settings, tmp_pat
     assert list(paper_rows.new_row(recs[1], NOW)) == list(paper_rows.NEW_ROW_KEYS)
 
 
-def test_background_rows_equal_in_process_rows(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
-    monkeypatch.setattr(bulk_rows, "CHUNK", 17)  # many chunks: some done by the worker, some here
+def test_background_rows_equal_in_process_rows(settings: Settings) -> None:
     batches = [week_records(week) for week in WEEKS[:3]]
     statement = paper_rows.PaperInsert.of(db.open_engine(settings).dialect, NOW)
     forking = bulk_rows.can_fork()  # workers are used exactly then
-    with bulk_rows.background_rows(batches, statement) as prepared:
+    with bulk_rows.background_rows(batches, statement, chunk=17) as prepared:  # many chunks
         got = [prepared(i) for i in range(len(batches))]
     for batch, found in zip(batches, got, strict=True):
         assert (found is not None) == forking  # None only without workers, never on an error
@@ -87,11 +87,9 @@ def test_prepared_rows_follow_the_record_that_wins(settings: Settings) -> None:
     assert (got["version"], got["title"], got["first_seen_at"]) == (2, v2.title, "2026-11-30 08:00:00.123456")
 
 
-def test_bulk_load_with_prepared_rows_equals_a_plain_load(settings: Settings, tmp_path, monkeypatch) -> None:
+def test_bulk_load_with_prepared_rows_equals_a_plain_load(settings: Settings, tmp_path) -> None:
     """In parts of 7 records (load.UNIT), indexed every 20 papers: the same rows and counts as a
     plain load, also for a paper updated by a later batch and one listed twice in a batch."""
-    monkeypatch.setattr(load, "UNIT", 7)
-    monkeypatch.setattr(load, "INDEX_EVERY", 20)
     records = [r for week in WEEKS[:2] for r in week_records(week)]
     half = len(records) // 2
     later = replace(records[3], version=2, title=records[3].title + " (v2)")  # updates a first-half paper
@@ -108,7 +106,7 @@ def test_bulk_load_with_prepared_rows_equals_a_plain_load(settings: Settings, tm
 
     began = utcnow()
     counted = [[(r.new, r.updated, r.unchanged, r.new_ids, r.updated_ids)
-                for r in store_load(engine, batches(), bulk=b)]
+                for r in store_load(engine, batches(), bulk=b, unit=7, index_every=20)]
                for engine, b in ((bulk, True), (plain, False))]
     assert counted[0] == counted[1] and counted[0][1][1] == 1  # `later` updated its paper
     with bulk.connect() as conn:
@@ -126,20 +124,15 @@ def test_bulk_load_with_prepared_rows_equals_a_plain_load(settings: Settings, tm
     assert datetime.fromisoformat(seen.pop()).replace(tzinfo=UTC) >= began
 
 
-def _die(batch: int, start: int, stop: int) -> None:
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-def test_a_killed_worker_costs_time_not_the_load(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+def test_a_killed_worker_costs_time_not_the_load(settings: Settings) -> None:
     if not bulk_rows.can_fork():
         pytest.skip("no worker processes here (one CPU, or another thread is alive)")
-    monkeypatch.setattr(bulk_rows, "_prepare_chunk", _die)  # the forked worker runs this and dies
-    records = week_records("2026-W16")
+    records = [replace(r, arxiv_id=f"2699.{n:05d}") for n, r in enumerate(week_records("2026-W16") * 40)]
     statement = paper_rows.PaperInsert.of(db.open_engine(settings).dialect, NOW)
     with bulk_rows.background_rows([records], statement) as prepared:
-        assert prepared(0) is None
-    from ingest.crawl import CrawlResult
-
-    batch = Batch("2026-W16", records, CrawlResult(week="2026-W16"))
-    (result,) = store_load(db.open_engine(settings), [batch], bulk=True)
-    assert result.new == 116 and len(stored(db.open_engine(settings))) == 116
+        for worker in multiprocessing.active_children():  # killed in its first task (4,640 records)
+            os.kill(worker.pid, signal.SIGKILL)
+        assert prepared(0) is None  # the pool broke: the caller prepares the rows itself
+    with db.session_scope(db.open_engine(settings)) as session:
+        counts = store.upsert_papers(session, records, now=NOW, prepared=None)
+    assert len(counts.new) == 4640 and len(stored(db.open_engine(settings))) == 4640

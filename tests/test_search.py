@@ -258,9 +258,7 @@ def test_rank_cap_ranks_only_the_newest_matches(settings: Settings) -> None:
 
 
 def test_cli_rank_all_ranks_every_match(cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ingest.search
-
-    monkeypatch.setattr(ingest.search, "RANK_CAP", 10)  # the CLI's default cap: 5 newest of 16 ranked
+    monkeypatch.setenv("INGEST_SEARCH_RANK_CAP", "10")  # 'semantic ID': the 5 newest of 16 matches ranked
 
     def first_ids(*args: str) -> list[str]:
         res = cli("search", "semantic", "ID", "--limit", "5", "--format", "json", *args)

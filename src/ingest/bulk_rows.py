@@ -76,9 +76,10 @@ def can_fork() -> bool:
 
 @contextmanager
 def background_rows(
-    batches: Sequence[Sequence[PaperRecord]], statement: PaperInsert | None
+    batches: Sequence[Sequence[PaperRecord]], statement: PaperInsert | None, chunk: int = CHUNK
 ) -> Iterator[Callable[[int], Prepared | None]]:
-    """Yields `prepared(i)` for batch i (None: do the work in-process); see the module doc."""
+    """Yields `prepared(i)` for batch i (None: do the work in-process), the workers taking `chunk`
+    records per task; see the module doc."""
     if not batches or statement is None or not can_fork():
         yield lambda _i: None
         return
@@ -87,8 +88,8 @@ def background_rows(
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     try:
         futures = [
-            [pool.submit(_prepare_chunk, i, start, min(start + CHUNK, len(batch)))
-             for start in range(0, len(batch), CHUNK)]
+            [pool.submit(_prepare_chunk, i, start, min(start + chunk, len(batch)))
+             for start in range(0, len(batch), chunk)]
             for i, batch in enumerate(batches)
         ]
 

@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     lang: Literal["en", "zh"] = "en"
     trend_weeks: int = 8
 
+    # search
+    search_rank_cap: int = Field(4000, ge=1, description="term-rows an unfiltered search ranks (its newest "
+                                 "matches: this divided by the query's cost); --rank-all ranks all")
+
     # scheduling and operations
     schedule_day: str = "mon"
     schedule_hour: int = Field(6, ge=0, le=23)

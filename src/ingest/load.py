@@ -61,13 +61,15 @@ class Batch:
     run_id: int | None = None
 
 
-def store_load(engine: Engine, batches: Sequence[Batch], *, bulk: bool | None = None) -> list[CrawlResult]:
-    """Store every batch in one transaction with one near-duplicate pass (see module doc)."""
+def store_load(engine: Engine, batches: Sequence[Batch], *, bulk: bool | None = None, unit: int = UNIT,
+               index_every: int = INDEX_EVERY) -> list[CrawlResult]:
+    """Store every batch in one transaction with one near-duplicate pass (see module doc); `unit` and
+    `index_every`: bulk mode's part size and indexing interval (UNIT, INDEX_EVERY)."""
     if bulk is None:
         bulk = sum(len(b.records) for b in batches) >= BULK_MIN
     now = utcnow()  # the store time of every row of the load (one transaction)
     statement = paper_rows.PaperInsert.of(engine.dialect, now) if bulk else None
-    units = _units(batches, bulk)
+    units = _units(batches, unit if bulk else None)
     records = [part for _i, part in units]
     for batch in batches:
         _reset_counts(batch)
@@ -88,7 +90,7 @@ def store_load(engine: Engine, batches: Sequence[Batch], *, bulk: bool | None = 
                 written: list[dict[str, tuple[str, list[str]]]] = []
                 waiting: set[str] = set()  # papers written since the index last caught up
                 for u, (i, part) in enumerate(units):
-                    if index_new is not None and (len(waiting) >= INDEX_EVERY
+                    if index_new is not None and (len(waiting) >= index_every
                                                   or not waiting.isdisjoint(r.arxiv_id for r in part)):
                         index_new()  # SQLite indexes while the workers prepare; and before an update
                         waiting.clear()
@@ -147,17 +149,17 @@ def _checkpoint_after_commit() -> Iterator[Callable[[Session], None]]:
                 raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
-def _units(batches: Sequence[Batch], bulk: bool) -> list[tuple[int, Sequence[PaperRecord]]]:
+def _units(batches: Sequence[Batch], unit: int | None) -> list[tuple[int, Sequence[PaperRecord]]]:
     """The load in the parts it is stored in, in order, as (batch index, records): each batch whole,
-    or in bulk mode its winning records (store.latest_per_id: one per paper, so the parts never
-    share a paper and their counts add up to the batch's) in parts of at most UNIT, so that the
+    or (bulk mode, `unit` given) its winning records (store.latest_per_id: one per paper, so the parts
+    never share a paper and their counts add up to the batch's) in parts of at most `unit`, so that the
     workers and SQLite take turns early instead of after a whole big batch."""
-    if not bulk:
+    if unit is None:
         return [(i, b.records) for i, b in enumerate(batches)]
     units: list[tuple[int, Sequence[PaperRecord]]] = []
     for i, batch in enumerate(batches):
         winners = [rec for _n, rec in store.latest_per_id(batch.records).values()]
-        units += [(i, winners[start:start + UNIT]) for start in range(0, max(len(winners), 1), UNIT)]
+        units += [(i, winners[start:start + unit]) for start in range(0, max(len(winners), 1), unit)]
     return units
 
 

@@ -58,7 +58,8 @@ from .weeks import normalize_week
 P, E, M = Paper.__table__, Extraction.__table__, Metric.__table__
 MAX_LIMIT = 1000
 FTS = table("paper_fts")
-RANK_CAP = 4000  # term-rows: an unfiltered query ranks its newest RANK_CAP // query_cost(query) matches
+RANK_CAP = Settings.model_fields["search_rank_cap"].default  # term-rows: an unfiltered query ranks its
+# newest RANK_CAP // query_cost(query) matches (the CLI takes settings.search_rank_cap)
 PHRASE_COST = 3  # each word of a phrase costs this many term-rows (FTS5 checks word positions)
 BM25 = "bm25(paper_fts, 10.0, 1.0, 3.0)"  # title, abstract, extracted; called directly (faster than rank)
 

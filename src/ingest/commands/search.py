@@ -97,8 +97,9 @@ def search(ctx: click.Context, query: tuple[str, ...], institution: str | None, 
     filters = library.SearchFilters(
         institution=institution, industrial=industrial, deployed=deployed, topic=topic, week=week,
         since=_date(since, "--since"), until=_date(until, "--until"), metric=metric)
-    result = library.search(state(ctx).settings(), " ".join(query), filters, limit=limit,
-                            rank_cap=None if rank_all else library.RANK_CAP)
+    settings = state(ctx).settings()
+    result = library.search(settings, " ".join(query), filters, limit=limit,
+                            rank_cap=None if rank_all else settings.search_rank_cap)
     if fmt == "json":
         click.echo(json.dumps([asdict(h) for h in result.hits], ensure_ascii=False, indent=2))
     elif fmt == "csv":
