@@ -56,12 +56,12 @@ def test_background_rows_equal_in_process_rows(settings: Settings) -> None:
     batches = [week_records(week) for week in WEEKS[:3]]
     statement = paper_rows.PaperInsert.of(db.open_engine(settings).dialect, NOW)
     forking = bulk_rows.can_fork()  # workers are used exactly then
-    with bulk_rows.background_rows(batches, statement, chunk=17) as prepared:  # many chunks
+    with bulk_rows.background_rows(batches, statement) as prepared:
         got = [prepared(i) for i in range(len(batches))]
     for batch, found in zip(batches, got, strict=True):
         assert (found is not None) == forking  # None only without workers, never on an error
         if found is not None:
-            assert found.now == NOW and len(found.params) == len(batch) > 17
+            assert found.now == NOW and len(found.params) == len(batch) > 17  # whole weeks
             assert found.scores == [relevance.score(r) for r in batch]
             assert found.params == [statement.params(r) for r in batch]
 

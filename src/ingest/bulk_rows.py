@@ -35,20 +35,19 @@ if TYPE_CHECKING:
     from .crawl import PaperRecord
 
 
-CHUNK = 2000  # records per task (~0.15 s): the first batch is ready soon, few round trips
 MAX_WORKERS = 4  # worker processes: one per CPU but one (the loader and the dedup_ahead process share it)
 
 # The records and the statement: set before the worker is forked, so the worker reads them from its
-# copy of this process's memory and no record is ever pickled (only chunk numbers go out; scores
+# copy of this process's memory and no record is ever pickled (only batch numbers go out; scores
 # come back as compact codes, the parameters as tuples of plain values).
 _RECORDS: list[Sequence[PaperRecord]] = []
 _INSERT: list[PaperInsert] = []
 
 
-Chunk = tuple[list[tuple[float, list[str]]], list[int], list[Any]]
+Done = tuple[list[tuple[float, list[str]]], list[int], list[Any]]
 
 
-def _prepare(records: Sequence[PaperRecord], statement: PaperInsert) -> Chunk:
+def _prepare(records: Sequence[PaperRecord], statement: PaperInsert) -> Done:
     """Records -> (distinct scores, one index into them per record, one parameter row per record
     without the record's own text, see PaperInsert.params_aside)."""
     distinct: dict[tuple[float, tuple[str, ...]], int] = {}
@@ -60,9 +59,9 @@ def _prepare(records: Sequence[PaperRecord], statement: PaperInsert) -> Chunk:
     return [(score, list(reasons)) for score, reasons in distinct], codes, params
 
 
-def _prepare_chunk(batch: int, start: int, stop: int) -> Chunk:
-    """_prepare of records [start, stop) of batch `batch` of _RECORDS (runs in the worker)."""
-    return _prepare(_RECORDS[batch][start:stop], _INSERT[0])
+def _prepare_batch(batch: int) -> Done:
+    """_prepare of batch `batch` of _RECORDS (runs in the worker)."""
+    return _prepare(_RECORDS[batch], _INSERT[0])
 
 
 def can_fork() -> bool:
@@ -76,10 +75,10 @@ def can_fork() -> bool:
 
 @contextmanager
 def background_rows(
-    batches: Sequence[Sequence[PaperRecord]], statement: PaperInsert | None, chunk: int = CHUNK
+    batches: Sequence[Sequence[PaperRecord]], statement: PaperInsert | None
 ) -> Iterator[Callable[[int], Prepared | None]]:
-    """Yields `prepared(i)` for batch i (None: do the work in-process), the workers taking `chunk`
-    records per task; see the module doc."""
+    """Yields `prepared(i)` for batch i (None: do the work in-process), one worker task per batch
+    (the loader hands over parts of load.UNIT records); see the module doc."""
     if not batches or statement is None or not can_fork():
         yield lambda _i: None
         return
@@ -87,20 +86,15 @@ def background_rows(
     workers = max(1, min((os.cpu_count() or 1) - 1, MAX_WORKERS))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        futures = [
-            [pool.submit(_prepare_chunk, i, start, min(start + chunk, len(batch)))
-             for start in range(0, len(batch), chunk)]
-            for i, batch in enumerate(batches)
-        ]
+        futures = [pool.submit(_prepare_batch, i) for i in range(len(batches))]
 
         def prepared(i: int) -> Prepared | None:
             """Batch i's rows (waits for the workers; the workers go on with the next batches)."""
             try:
-                chunks = [future.result() for future in futures[i]]
-                scores = [results[code] for results, codes, _ in chunks for code in codes]
-                rows = zip((row for _, _, part in chunks for row in part), batches[i], strict=True)
-                params = [statement.params_with_text(row, rec) for row, rec in rows]
-                return Prepared(statement.now, scores, params)
+                results, codes, rows = futures[i].result()
+                pairs = zip(rows, batches[i], strict=True)
+                params = [statement.params_with_text(row, rec) for row, rec in pairs]
+                return Prepared(statement.now, [results[code] for code in codes], params)
             except (BrokenExecutor, OSError, EOFError, pickle.PickleError):  # a worker died or its result
                 return None  # did not arrive: that costs time, never the load (work in-process)
 

@@ -4,12 +4,13 @@ Input: an open SQLAlchemy connection inside the caller's transaction. Output: `s
 a context manager: inside it the per-row AFTER INSERT trigger of `paper` (paper_fts_paper_ai) is
 dropped, and the papers inserted meanwhile (ids above the largest id indexed so far) are indexed
 by ONE `INSERT INTO paper_fts ... SELECT` from the view paper_fts_source per call of the
-`index_new()` it yields (the loader calls it after each batch) and once more on leaving, with a
+`index_new()` it yields (the loader calls it every load.INDEX_EVERY papers and before a part that
+may update papers not indexed yet) and once more on leaving, with a
 large FTS5 'hashsize' buffer; then the trigger is re-created. All of it runs in the
 caller's transaction (SQLite DDL is transactional), so a failure or a crash anywhere rolls back the
 rows, the index and the DROP TRIGGER together: the database never commits without its triggers.
-Update/delete triggers and the extraction triggers stay active throughout: a later batch that
-updates a paper an earlier batch inserted finds it indexed, because `index_new()` ran in between.
+Update/delete triggers and the extraction triggers stay active throughout: a later part that
+updates a paper an earlier part inserted finds it indexed, because `index_new()` ran in between.
 
 Single source of the SQL: the trigger and fill statements are those of migration 0005 (loaded from
 its file, `migrations/versions/0005_fts_external.py`; not copied). The bulk path runs only when the
@@ -73,7 +74,7 @@ def _ensure_transaction(conn: Connection) -> None:
 def suspended_insert_sync(conn: Connection) -> Iterator[Callable[[], None] | None]:
     """Yields `index_new()` while the per-row insert trigger is suspended (None when the bulk path
     stands aside, see module doc). `index_new()` indexes the papers inserted since its last call
-    (or since entering): call it after each batch, before a later batch may update those papers
+    (or since entering): call it at least before anything may update those papers
     (an update removes the old text from the index, which must be there). Leaving indexes the rest
     and re-creates the trigger, also on an error."""
     stored = _stored_trigger(conn)
@@ -102,6 +103,7 @@ def suspended_insert_sync(conn: Connection) -> Iterator[Callable[[], None] | Non
 
 def _set_hashsize(conn: Connection, size: int) -> None:
     """FTS5's 'hashsize' option: how much new index it buffers before writing a segment. A large
-    buffer makes the fill write fewer, larger segments and merge less (100k papers: 6.0 s -> 4.8 s);
+    buffer makes the fill write fewer, larger segments and merge less (measured: one 100k fill 6.0 s ->
+    4.8 s; bench/bulk_load's ten 10k fills 6.2-6.3 s -> 5.2-5.3 s);
     it is reset to the default afterwards, so row-by-row trigger inserts keep their small buffer."""
     conn.execute(text("INSERT INTO paper_fts (paper_fts, rank) VALUES ('hashsize', :size)"), {"size": size})
