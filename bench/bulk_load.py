@@ -30,16 +30,20 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from ingest import crawl, db, dedup, snapshot
+from ingest import dedup
 from ingest.config import Settings
-from ingest.load import Batch, store_load
-from ingest.models import Paper
+from ingest.crawl import snapshot
+from ingest.crawl import stage as crawl
+from ingest.crawl.load import Batch, store_load
+from ingest.db import engine as db
+from ingest.db.models import Paper
+from ingest.records import PaperRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATE, TARGET_PASS = 5000.0, 30.0
 
 
-def load_real(path: Path) -> list[crawl.PaperRecord]:
+def load_real(path: Path) -> list[PaperRecord]:
     records, errors = snapshot.read_jsonl(path.read_bytes(), path, f"snapshot:{path.name}")
     if errors:
         print(f"warning: {len(errors)} bad lines, first: {errors[0]}", file=sys.stderr)
@@ -48,7 +52,7 @@ def load_real(path: Path) -> list[crawl.PaperRecord]:
     return records
 
 
-def pad(real: list[crawl.PaperRecord], total: int, rng: random.Random) -> tuple[list[crawl.PaperRecord], int]:
+def pad(real: list[PaperRecord], total: int, rng: random.Random) -> tuple[list[PaperRecord], int]:
     vocab = sorted({w for r in real for w in r.title.split()})
     authors = [a for r in real for a in r.authors]
     out, planted = list(real), 0
@@ -68,7 +72,7 @@ def pad(real: list[crawl.PaperRecord], total: int, rng: random.Random) -> tuple[
     return out, planted
 
 
-def raw_baseline(records: list[crawl.PaperRecord]) -> float:
+def raw_baseline(records: list[PaperRecord]) -> float:
     """Papers/s of a bare sqlite3 executemany into a table without indexes, triggers or logic."""
     with tempfile.TemporaryDirectory() as tmp:
         conn = sqlite3.connect(Path(tmp) / "raw.sqlite3")
@@ -84,7 +88,7 @@ def raw_baseline(records: list[crawl.PaperRecord]) -> float:
     return len(records) / elapsed
 
 
-def brute_force_estimate(records: list[crawl.PaperRecord], n: int, sample: int = 2000) -> float:
+def brute_force_estimate(records: list[PaperRecord], n: int, sample: int = 2000) -> float:
     """Seconds an all-pairs Jaccard comparison would take for n titles (timed on `sample`, scaled n^2)."""
     tokens = [dedup.title_tokens(r.title) for r in records[:sample]]
     began = time.perf_counter()
@@ -95,7 +99,7 @@ def brute_force_estimate(records: list[crawl.PaperRecord], n: int, sample: int =
 
 
 def timed_load(
-    records: list[crawl.PaperRecord], batch: int, *, fts: bool
+    records: list[PaperRecord], batch: int, *, fts: bool
 ) -> tuple[float, int, int, float, int]:
     """(load seconds, stored, linked, full near-dup pass seconds, links of that pass) on a fresh database.
 

@@ -26,9 +26,12 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from ingest import crawl, db, extract, relevance  # noqa: E402
 from ingest.config import Settings  # noqa: E402
-from ingest.snapshot import read_snapshot  # noqa: E402
+from ingest.crawl import relevance  # noqa: E402
+from ingest.crawl import stage as crawl  # noqa: E402
+from ingest.crawl.snapshot import read_snapshot  # noqa: E402
+from ingest.db import engine as db  # noqa: E402
+from ingest.extract import stage as extract  # noqa: E402
 
 WEEK, WEEK_MONDAY = "2026-W16", "2026-04-13"
 

@@ -23,10 +23,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 from pydantic import SecretStr  # noqa: E402
 
 from fakeopenai import FakeOpenAI  # noqa: E402
-from ingest import crawl, db, extract, report  # noqa: E402
 from ingest.config import Settings  # noqa: E402
+from ingest.crawl import stage as crawl  # noqa: E402
+from ingest.db import engine as db  # noqa: E402
 from ingest.errors import VerificationError  # noqa: E402
-from ingest.report_verify import parse  # noqa: E402
+from ingest.extract import stage as extract  # noqa: E402
+from ingest.report import build as report  # noqa: E402
+from ingest.report.verify import parse  # noqa: E402
 
 
 def _prepare(tmp: Path, week: str, n: int) -> tuple[Settings, float]:

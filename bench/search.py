@@ -34,11 +34,13 @@ from pathlib import Path
 
 from sqlalchemy import insert, select, text
 
-from ingest import crawl, db, store
-from ingest.models import Extraction, Metric, Paper, utcnow
-from ingest.search import RANK_CAP, SearchFilters, query_cost, search
-from ingest.search_query import parse
-from ingest.snapshot import read_snapshot
+from ingest.crawl import stage as crawl
+from ingest.crawl import upsert
+from ingest.crawl.snapshot import read_snapshot
+from ingest.db import engine as db
+from ingest.db.models import Extraction, Metric, Paper, utcnow
+from ingest.search.fts import RANK_CAP, SearchFilters, query_cost, search
+from ingest.search.query import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BULK = ROOT / ".." / "shared" / "data" / "arxiv-bulk.jsonl"
@@ -83,7 +85,7 @@ def import_papers(engine, records: list, chunk: int = 5000) -> float:
     start = time.perf_counter()
     for offset in range(0, len(records), chunk):
         with db.session_scope(engine) as session:
-            store.upsert_papers(session, records[offset:offset + chunk])
+            upsert.upsert_papers(session, records[offset:offset + chunk])
     return time.perf_counter() - start
 
 

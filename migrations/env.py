@@ -10,7 +10,7 @@ from alembic import context
 from sqlalchemy import event, pool
 from sqlmodel import SQLModel
 
-import ingest.models  # noqa: F401  registers the tables on SQLModel.metadata
+import ingest.db.models  # noqa: F401  registers the tables on SQLModel.metadata
 from ingest.config import Settings
 
 config = context.config

@@ -9,9 +9,9 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from ingest import db
 from ingest.cli import main
 from ingest.config import Settings
+from ingest.db import engine as db
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "arxiv"

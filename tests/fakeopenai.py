@@ -285,9 +285,9 @@ def _schema_name(body: dict[str, Any]) -> str | None:
 
 def default_answer(request: FakeRequest) -> str:
     """RuleBasedLLM's answer for the request's prompt (found from the schema name), as JSON text."""
-    from ingest import schemas
-    from ingest.offline import RuleBasedLLM
-    from ingest.prompts import RenderedPrompt, parse_input_json
+    from ingest.llm import RuleBasedLLM
+    from ingest.llm import contracts as schemas
+    from ingest.llm.prompts import RenderedPrompt, parse_input_json
 
     name = request.schema_name or ""
     if name not in PROMPT_OF_SCHEMA:

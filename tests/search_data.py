@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from conftest import DATA
-from ingest.models import Extraction, Metric, Paper
+from ingest.db.models import Extraction, Metric, Paper
 
 WEEKS = ("2026-W10", "2026-W12", "2026-W16", "2026-W22", "2026-W26")
 
@@ -146,8 +146,9 @@ def add_extractions(engine: Engine) -> dict[str, int]:
 
 def build_db(url: str) -> None:
     """The five weeks through the real crawl (snapshot import) + the curated extractions."""
-    from ingest import crawl, db
     from ingest.config import Settings
+    from ingest.crawl import stage as crawl
+    from ingest.db import engine as db
 
     settings = Settings(db_url=url, backend="offline", arxiv_delay_seconds=0.0)
     for week in WEEKS:

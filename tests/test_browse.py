@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from conftest import run_ingest as run_cli
-from ingest.browse import metadata
+from ingest.views.browse import metadata
 from search_data import build_db
 
 needs_datasette = pytest.mark.skipif(importlib.util.find_spec("datasette") is None,

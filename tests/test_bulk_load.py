@@ -10,9 +10,15 @@ import pytest
 from sqlalchemy import func, select, text
 
 from conftest import DATA
-from ingest import crawl, db, dedup, fts_bulk, load, search
-from ingest.models import Paper, Run
-from ingest.snapshot import read_snapshot
+from ingest import dedup
+from ingest.crawl import load
+from ingest.crawl import stage as crawl
+from ingest.crawl.snapshot import read_snapshot
+from ingest.db import engine as db
+from ingest.db import fts_fill as fts_bulk
+from ingest.db.models import Paper, Run
+from ingest.records import PaperRecord
+from ingest.search import fts as search
 
 TRIGGERS = {"paper_fts_paper_ai", "paper_fts_paper_bu", "paper_fts_paper_au", "paper_fts_paper_bd",
             "paper_fts_extraction_bi", "paper_fts_extraction_ai", "paper_fts_extraction_bu",
@@ -24,7 +30,7 @@ def triggers(engine) -> set[str]:
         return set(conn.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'")).scalars())
 
 
-def week_records(week: str) -> list[crawl.PaperRecord]:
+def week_records(week: str) -> list[PaperRecord]:
     records, errors = read_snapshot(DATA / f"{week}.jsonl")
     assert errors == []
     for rec in records:
@@ -32,7 +38,7 @@ def week_records(week: str) -> list[crawl.PaperRecord]:
     return records
 
 
-def near_copy(rec: crawl.PaperRecord, arxiv_id: str) -> crawl.PaperRecord:
+def near_copy(rec: PaperRecord, arxiv_id: str) -> PaperRecord:
     """The same paper resubmitted under a newer id, its title missing one word (Jaccard 7/8)."""
     title = rec.title.replace(" Generative", "")
     assert title != rec.title

@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import insert, select
 
 from conftest import DATA
-from ingest import bulk_rows, db, paper_rows, relevance, store
 from ingest.config import Settings
-from ingest.load import Batch, store_load
-from ingest.models import utcnow
+from ingest.crawl import bulk_rows, paper_rows, relevance, upsert
+from ingest.crawl.load import Batch, store_load
+from ingest.db import engine as db
+from ingest.db import store
+from ingest.db.models import utcnow
 from test_bulk_load import week_records
 
 WEEKS = sorted(p.stem for p in DATA.glob("2026-W*.jsonl"))
@@ -77,9 +79,9 @@ def test_prepared_rows_follow_the_record_that_wins(settings: Settings) -> None:
     scores = [relevance.score(r) for r in records]
     prepared = paper_rows.Prepared(NOW, scores, [statement.params(r) for r in records])
     with db.session_scope(engine) as session:
-        counts = store.upsert_papers(session, records, prepared=prepared)
+        counts = upsert.upsert_papers(session, records, prepared=prepared)
         with pytest.raises(ValueError, match="do not match"):
-            store.upsert_papers(session, records, prepared=paper_rows.Prepared(NOW, [], []))
+            upsert.upsert_papers(session, records, prepared=paper_rows.Prepared(NOW, [], []))
     assert counts.new == [first.arxiv_id]
     (row,) = stored(engine)
     columns = [c.name for c in store.PAPER.c]
@@ -99,7 +101,7 @@ def test_bulk_load_with_prepared_rows_equals_a_plain_load(settings: Settings, tm
     plain = db.open_engine(Settings(db_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}"))
 
     def batches() -> list[Batch]:
-        from ingest.crawl import CrawlResult
+        from ingest.crawl.stage import CrawlResult
 
         return [Batch(None, part, CrawlResult(week=None, fetched=len(part)))
                 for part in (records[:half], records[half:])]
@@ -134,5 +136,5 @@ def test_a_killed_worker_costs_time_not_the_load(settings: Settings) -> None:
             os.kill(worker.pid, signal.SIGKILL)
         assert prepared(0) is None  # the pool broke: the caller prepares the rows itself
     with db.session_scope(db.open_engine(settings)) as session:
-        counts = store.upsert_papers(session, records, now=NOW, prepared=None)
+        counts = upsert.upsert_papers(session, records, now=NOW, prepared=None)
     assert len(counts.new) == 4640 and len(stored(db.open_engine(settings))) == 4640

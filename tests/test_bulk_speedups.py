@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable
 
 from conftest import DATA
-from ingest import crawl, relevance
+from ingest.crawl import relevance
+from ingest.records import PaperRecord
 from test_bulk_load import week_records
 
 WEEKS = sorted(p.stem for p in DATA.glob("2026-W*.jsonl"))
@@ -18,7 +19,7 @@ def regex_found(alts: tuple[str, ...], text: str) -> bool:
     return re.search(r"\b(?:" + "|".join(alts) + ")", text) is not None
 
 
-def reference_score(rec: crawl.PaperRecord, found: Callable[[tuple[str, ...], str], bool] = regex_found
+def reference_score(rec: PaperRecord, found: Callable[[tuple[str, ...], str], bool] = regex_found
                     ) -> tuple[float, list[str]]:
     """relevance.score written the obvious way: each rule's alternatives searched with `found`."""
     title, abstract = (rec.title or "").lower(), (rec.abstract or "").lower()
@@ -45,7 +46,7 @@ def test_relevance_equals_the_plain_regex_definition_on_every_bundled_paper() ->
 
 def test_relevance_terms_match_only_at_the_start_of_a_word() -> None:
     def reasons(title: str) -> list[str]:
-        return relevance.score(crawl.PaperRecord(arxiv_id="2699.00001", title=title, abstract=""))[1]
+        return relevance.score(PaperRecord(arxiv_id="2699.00001", title=title, abstract=""))[1]
 
     assert reasons("Prerecommendation and unrecommended items") == []
     assert reasons("(Recommendation) at scale") == ["title: recommendation"]

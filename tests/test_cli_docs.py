@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-import ingest.commands  # noqa: F401  registers every command
+import ingest.cli  # noqa: F401  registers every command
 from conftest import ROOT
 from ingest.cli import app
 

@@ -9,8 +9,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from conftest import DATA, FIXTURES, run_ingest, week_file, week_records
-from ingest import crawl, db, relevance, store
-from ingest.models import Paper, Run
+from ingest.crawl import relevance
+from ingest.crawl import stage as crawl
+from ingest.db import engine as db
+from ingest.db import store
+from ingest.db.models import Paper, Run
 
 
 def count(engine) -> int:

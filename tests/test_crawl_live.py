@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import FIXTURES, week_file
-from ingest import crawl, db, weeks
+from ingest import weeks
 from ingest.config import Settings
+from ingest.crawl import stage as crawl
+from ingest.db import engine as db
+from ingest.db.models import Paper, Run
 from ingest.errors import FetchError
-from ingest.models import Paper, Run
 from test_crawl import run_ingest
 
 ATOM = FIXTURES / "atom"

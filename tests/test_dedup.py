@@ -8,9 +8,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from ingest import crawl, db, dedup, paper_rows, store
-from ingest.crawl import PaperRecord
-from ingest.models import Paper, PaperVersion
+from ingest import dedup
+from ingest.crawl import paper_rows
+from ingest.crawl import stage as crawl
+from ingest.db import engine as db
+from ingest.db import store
+from ingest.db.models import Paper, PaperVersion
+from ingest.records import PaperRecord
 
 BASE = PaperRecord(
     arxiv_id="2604.14878",

@@ -8,12 +8,16 @@ from dataclasses import replace
 
 import pytest
 
-from ingest import bulk_rows, crawl, db, dedup, dedup_ahead, load
+from ingest import dedup
+from ingest.crawl import bulk_rows, dedup_ahead, load
+from ingest.crawl import stage as crawl
+from ingest.db import engine as db
+from ingest.records import PaperRecord
 from test_bulk_load import near_copy, week_records
 
 
 @pytest.fixture
-def batches() -> list[list[crawl.PaperRecord]]:
+def batches() -> list[list[PaperRecord]]:
     w16, w22 = week_records("2026-W16"), week_records("2026-W22")
     genrec = next(r for r in w16 if r.arxiv_id == "2604.14878")
     copy = near_copy(genrec, "2606.99999")

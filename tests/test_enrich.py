@@ -14,9 +14,12 @@ import pytest
 from sqlalchemy import select
 
 from conftest import FIXTURES, week_file
-from ingest import crawl, db, enrich, paper_rows, store
 from ingest.config import Settings
-from ingest.models import Paper
+from ingest.crawl import enrich, paper_rows
+from ingest.crawl import stage as crawl
+from ingest.db import engine as db
+from ingest.db import store
+from ingest.db.models import Paper
 
 PAGES = FIXTURES / "html"
 GENREC, DSAIN, AUTHGR, NO_HTML = "2604.14878", "2604.12298", "2604.13468", "2604.08549"

@@ -10,11 +10,11 @@ from sqlmodel import Session, select
 
 from conftest import ROOT, week_file
 from conftest import run_ingest as run_cli
-from ingest.crawl import crawl_week
+from ingest.crawl.stage import crawl_week
+from ingest.db.models import Extraction, LLMCall, Metric, Paper, Run
 from ingest.errors import LLMOutputError
-from ingest.extract import extract_week, extractions_for_week, parsed
-from ingest.models import Extraction, LLMCall, Metric, Paper, Run
-from ingest.offline import RuleBasedLLM
+from ingest.extract.stage import extract_week, extractions_for_week, parsed
+from ingest.llm import RuleBasedLLM
 
 WEEK = "2026-W16"
 

@@ -13,10 +13,12 @@ from sqlalchemy import func, select
 
 from conftest import week_file, week_records
 from fakeopenai import FakeOpenAI, FakeRequest, Fault, default_answer
-from ingest import crawl, db, extract
 from ingest.config import Settings
+from ingest.crawl import stage as crawl
+from ingest.db import engine as db
+from ingest.db.models import Extraction, LLMCall, Metric, Paper
 from ingest.errors import LLMAuthError
-from ingest.models import Extraction, LLMCall, Metric, Paper
+from ingest.extract import stage as extract
 
 CANARY = "sk-test-canary-4b8e2f1d9c7a6350"
 WEEK = "2026-W16"

@@ -12,8 +12,8 @@ from alembic import command
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from ingest import db
-from ingest.models import Extraction, Metric, Paper
+from ingest.db import engine as db
+from ingest.db.models import Extraction, Metric, Paper
 from search_data import add_extractions, load_papers
 
 TRIGGERS = {"paper_fts_paper_ai", "paper_fts_paper_bu", "paper_fts_paper_au", "paper_fts_paper_bd",

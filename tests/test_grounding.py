@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ingest.grounding import ground_extraction, is_grounded, numbers_in, source_text
-from ingest.schemas import Institution, OfflineMetric, OnlineMetric, PaperExtraction
+from ingest.extract.grounding import ground_extraction, is_grounded, numbers_in, source_text
+from ingest.llm.contracts import Institution, OfflineMetric, OnlineMetric, PaperExtraction
 
 SOURCE = ("GenRec: a framework. Deployed on the JD App. In online A/B tests GenRec achieves 9.5% improvement "
           "in click count and 8.7% in transaction count; latency \u22123.5\u2009% with 1,234 GPUs and "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.institutions import find_institutions, lookup
+from ingest.facts.institutions import find_institutions, lookup
 
 
 def names(text: str) -> list[tuple[str, str, bool]]:

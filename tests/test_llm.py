@@ -14,7 +14,7 @@ from fakeopenai import FakeOpenAI, FakeRequest, Fault
 from ingest.config import Settings
 from ingest.errors import LLMAuthError, LLMOutputError, LLMTransportError
 from ingest.llm import OpenAICompatibleLLM, make_llm
-from ingest.prompts import RenderedPrompt, input_json, parse_input_json
+from ingest.llm.prompts import RenderedPrompt, input_json, parse_input_json
 
 CANARY = "sk-test-canary-7f3c9a1e5b2d4680"
 

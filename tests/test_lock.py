@@ -14,16 +14,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from ingest import lock
+from ingest.db import lock
+from ingest.db.models import Lock
 from ingest.errors import LockError
-from ingest.models import Lock
 from test_config import run_cli
 
 HOLDER = """
 import sys, time
 from ingest.config import Settings
-from ingest.db import open_engine
-from ingest import lock
+from ingest.db.engine import open_engine
+from ingest.db import lock
 s = Settings(db_url=sys.argv[1], lock_stale_seconds=3600)
 held = lock.acquire(open_engine(s), s)
 print("held", flush=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import inspect, text
 
-from ingest import db
+from ingest.db import engine as db
 
 
 def tables(url: str) -> set[str]:

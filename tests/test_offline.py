@@ -8,11 +8,11 @@ import pytest
 
 from conftest import week_records
 from ingest.errors import LLMOutputError
-from ingest.grounding import ground_extraction, source_text
-from ingest.offline import RuleBasedLLM
-from ingest.offline_extract import extract
-from ingest.prompts import RenderedPrompt, parse_input_json, render
-from ingest.schemas import PaperExtraction
+from ingest.extract.grounding import ground_extraction, source_text
+from ingest.llm import RuleBasedLLM
+from ingest.llm.contracts import PaperExtraction
+from ingest.llm.offline.extract import extract
+from ingest.llm.prompts import RenderedPrompt, parse_input_json, render
 
 W16 = {r["id"]: r for r in week_records("2026-W16")}
 W10 = {r["id"]: r for r in week_records("2026-W10")}

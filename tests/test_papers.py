@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 from conftest import week_file
-from ingest import crawl, db, store
-from ingest.models import Extraction, Metric, Report, ReportPaper
+from ingest.crawl import stage as crawl
+from ingest.db import engine as db
+from ingest.db import store
+from ingest.db.models import Extraction, Metric, Report, ReportPaper
 from test_crawl import run_ingest
 
 

@@ -26,8 +26,8 @@ from conftest import FIXTURES, ROOT, week_file, week_records
 from fakeopenai import FakeOpenAI
 from ingest import schedule
 from ingest.config import Settings
+from ingest.db.models import Extraction, LLMCall, Paper, Report, Run
 from ingest.errors import StageFailures
-from ingest.models import Extraction, LLMCall, Paper, Report, Run
 from ingest.pipeline import run_week
 from test_config import CANARY, run_cli
 

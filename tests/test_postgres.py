@@ -13,7 +13,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from conftest import DATA, run_ingest
-from ingest import crawl, db, load, search
+from ingest.crawl import load
+from ingest.crawl import stage as crawl
+from ingest.db import engine as db
+from ingest.search import fts as search
 from test_bulk_load import week_records
 
 PG_URL = os.environ.get("INGEST_TEST_PG_URL", "")

@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from ingest import crawl, relevance
+from ingest.crawl import relevance
+from ingest.records import PaperRecord
 from test_bulk_speedups import reference_score
 
 # One or more texts each alternative of VOCABULARY and INDUSTRY matches, plus near misses.
@@ -34,8 +35,8 @@ CONTEXTS = (
 )
 
 
-def record(title: str = "", abstract: str = "", comment: str | None = None) -> crawl.PaperRecord:
-    return crawl.PaperRecord(arxiv_id="2699.00001", title=title, abstract=abstract, comment=comment)
+def record(title: str = "", abstract: str = "", comment: str | None = None) -> PaperRecord:
+    return PaperRecord(arxiv_id="2699.00001", title=title, abstract=abstract, comment=comment)
 
 
 def test_needle_search_equals_the_regex_definition_wherever_a_term_sits() -> None:
@@ -79,7 +80,7 @@ def fragments(words: tuple[str, ...]) -> list[str]:
     return pieces + [" ", " ", "-", "/", "(", ")", "_", "x", "é", "“", "\n", ".", "9", "s", "ing"]
 
 
-def random_records(words: tuple[str, ...], n: int, seed: int) -> list[crawl.PaperRecord]:
+def random_records(words: tuple[str, ...], n: int, seed: int) -> list[PaperRecord]:
     rng, pieces = random.Random(seed), fragments(words)
 
     def text(k: int) -> str:
@@ -154,7 +155,7 @@ def loop_found(alts: tuple[str, ...], text: str) -> bool:
     return any(re.compile(alt).match(text, p) for alt in alts for p in starts)
 
 
-def loop_reference_score(rec: crawl.PaperRecord) -> tuple[float, list[str]]:
+def loop_reference_score(rec: PaperRecord) -> tuple[float, list[str]]:
     return reference_score(rec, loop_found)
 
 

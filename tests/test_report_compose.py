@@ -8,14 +8,10 @@ import pytest
 from sqlmodel import Session, select
 
 from conftest import week_records
-from ingest import offline_report, report
+from ingest.db.models import Extraction, Paper, Report, ReportPaper
 from ingest.errors import VerificationError
 from ingest.llm import LLMResult
-from ingest.models import Extraction, Paper, Report, ReportPaper
-from ingest.report_plan import repair
-from ingest.report_select import Candidate
-from ingest.report_verify import parse
-from ingest.schemas import (
+from ingest.llm.contracts import (
     DigestGroup,
     OfflineMetric,
     OnlineMetric,
@@ -24,6 +20,11 @@ from ingest.schemas import (
     ReportPlan,
     SectionText,
 )
+from ingest.llm.offline import report as offline_report
+from ingest.report import build as report
+from ingest.report.plan import repair
+from ingest.report.select import Candidate
+from ingest.report.verify import parse
 
 WEEK = "2026-W16"
 

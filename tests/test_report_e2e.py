@@ -6,9 +6,11 @@ from pydantic import SecretStr
 
 from conftest import week_file
 from fakeopenai import FakeOpenAI
-from ingest import crawl, extract, report
-from ingest.report_numbers import numbers
-from ingest.report_verify import parse
+from ingest.crawl import stage as crawl
+from ingest.extract import stage as extract
+from ingest.facts.numbers import numbers
+from ingest.report import build as report
+from ingest.report.verify import parse
 
 WEEK = "2026-W16"
 

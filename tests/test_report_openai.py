@@ -9,11 +9,13 @@ from pydantic import SecretStr
 from sqlmodel import Session, select
 
 from fakeopenai import PROMPT_OF_SCHEMA, FakeOpenAI, FakeRequest
-from ingest import offline_report, report, schemas
+from ingest.db.models import LLMCall, Report
 from ingest.errors import VerificationError
-from ingest.models import LLMCall, Report
-from ingest.prompts import parse_input_json
-from ingest.report_verify import parse
+from ingest.llm import contracts as schemas
+from ingest.llm.offline import report as offline_report
+from ingest.llm.prompts import parse_input_json
+from ingest.report import build as report
+from ingest.report.verify import parse
 from test_report_compose import WEEK, seed
 
 

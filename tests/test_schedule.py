@@ -12,9 +12,9 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from ingest import schedule
+from ingest.db.models import Run
+from ingest.db.runlog import missed_weeks
 from ingest.errors import ConfigError
-from ingest.models import Run
-from ingest.runlog import missed_weeks
 from test_config import CANARY, run_cli
 
 NOW = datetime(2026, 4, 29, 12, 0, tzinfo=UTC)  # Wednesday of 2026-W18; last complete: W17

@@ -16,12 +16,12 @@ from sqlalchemy import text
 
 from conftest import ROOT
 from conftest import run_ingest as run_cli
-from ingest import db
 from ingest.config import Settings
+from ingest.db import engine as db
 from ingest.errors import InputError, WeekError
-from ingest.search import SearchFilters, like_search, query_cost, search
-from ingest.search_query import parse
-from ingest.search_snippet import Matcher, normalize, snippet, stem
+from ingest.search.fts import SearchFilters, like_search, query_cost, search
+from ingest.search.query import parse
+from ingest.search.snippet import Matcher, normalize, snippet, stem
 from search_data import build_db
 
 HOSTILE = [
@@ -221,7 +221,8 @@ def test_cli_search_on_empty_database_says_no_match(tmp_path: Path) -> None:
 
 
 def test_search_over_the_real_offline_extraction_of_w16(tmp_path: Path) -> None:
-    from ingest import crawl, extract
+    from ingest.crawl import stage as crawl
+    from ingest.extract import stage as extract
 
     settings = Settings(db_url=f"sqlite:///{tmp_path / 'w16.sqlite3'}", backend="offline",
                         arxiv_delay_seconds=0.0, cache_dir=tmp_path / "cache",

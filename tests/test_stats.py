@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run_ingest as run_cli
-from ingest import db
+from ingest.db import engine as db
 from ingest.errors import InputError
-from ingest.stats import compute, plot
+from ingest.views.stats import compute, plot
 from search_data import build_db
 
 

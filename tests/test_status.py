@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from ingest import lock
 from ingest.config import Settings
-from ingest.models import Extraction, LLMCall, Paper, Report, Run
-from ingest.runlog import estimate_cost, finish_run, start_run
-from ingest.status import status_report
+from ingest.db import lock
+from ingest.db.models import Extraction, LLMCall, Paper, Report, Run
+from ingest.db.runlog import estimate_cost, finish_run, start_run
+from ingest.views.status import status_report
 from test_config import run_cli
 
 T0 = datetime(2026, 4, 20, 6, 0, tzinfo=UTC)

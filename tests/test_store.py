@@ -6,9 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from conftest import week_file
-from ingest import crawl, db, paper_rows, store
+from ingest.crawl import paper_rows
+from ingest.crawl import stage as crawl
+from ingest.db import engine as db
+from ingest.db import store
+from ingest.db.models import Run
 from ingest.errors import NotFoundError
-from ingest.models import Run
+from ingest.records import split_id
 
 
 @pytest.mark.parametrize(
@@ -22,12 +26,12 @@ from ingest.models import Run
     ],
 )
 def test_split_id(text, expected):
-    assert store.split_id(text) == expected
+    assert split_id(text) == expected
 
 
 def test_split_id_rejects_garbage():
     with pytest.raises(ValueError, match="not an arXiv id"):
-        store.split_id("GenRec")
+        split_id("GenRec")
 
 
 def test_get_paper_forms_and_not_found(settings, engine):

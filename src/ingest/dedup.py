@@ -38,7 +38,7 @@ from operator import eq
 
 from sqlmodel import Session
 
-from . import store
+from ingest.db import store
 
 THRESHOLD = 0.8
 STOPWORDS = frozenset("a an and as at by for from in into is of on or the to towards via with".split())

@@ -30,13 +30,13 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from . import lock, runlog
-from .config import Settings
-from .db import open_engine
-from .errors import IngestError, LLMAuthError, LLMError, StageFailures, VerificationError
-from .models import Extraction, Paper, Report, ReportPaper
-from .progress import StageProgress
-from .weeks import last_complete_week, normalize_week
+from ingest.cli.progress import StageProgress
+from ingest.config import Settings
+from ingest.db import lock, runlog
+from ingest.db.engine import open_engine
+from ingest.db.models import Extraction, Paper, Report, ReportPaper
+from ingest.errors import IngestError, LLMAuthError, LLMError, StageFailures, VerificationError
+from ingest.weeks import last_complete_week, normalize_week
 
 REPORT_PROMPTS = ("extract_paper", "plan_report", "write_section", "write_overview")
 
@@ -106,7 +106,7 @@ class _StageError(Exception):
 
 
 def _crawl(settings: Settings, week: str, source: Path | None, engine: Engine, summary: RunSummary):
-    from .crawl import crawl_week
+    from ingest.crawl.stage import crawl_week
 
     def stage() -> dict[str, Any]:
         res = crawl_week(settings, week, source=source, engine=engine, run_id=summary.run_id)
@@ -118,7 +118,7 @@ def _crawl(settings: Settings, week: str, source: Path | None, engine: Engine, s
 
 
 def _enrich(settings: Settings, week: str, engine: Engine, summary: RunSummary):
-    from .enrich import enrich_papers
+    from ingest.crawl.enrich import enrich_papers
 
     def stage() -> dict[str, Any]:
         res = enrich_papers(settings, week, engine=engine)
@@ -129,7 +129,7 @@ def _enrich(settings: Settings, week: str, engine: Engine, summary: RunSummary):
 
 
 def _extract(settings: Settings, week: str, engine: Engine, summary: RunSummary, display: StageProgress):
-    from .extract import extract_week
+    from ingest.extract.stage import extract_week
 
     def stage() -> dict[str, Any]:
         res = extract_week(settings, week, engine=engine, run_id=summary.run_id,
@@ -153,7 +153,7 @@ def _aware(value: datetime) -> datetime:
 
 def current_report(session: Session, settings: Settings, week: str, lang: str) -> Report | None:
     """The newest Published report of (week, lang) if nothing it depends on changed since, else None."""
-    from .report_select import select_week
+    from ingest.report.select import select_week
 
     latest = session.exec(select(Report).where(Report.week == week, Report.lang == lang)
                           .order_by(Report.version.desc())).first()  # type: ignore[attr-defined]
@@ -177,7 +177,7 @@ def current_report(session: Session, settings: Settings, week: str, lang: str) -
 
 
 def _report(settings: Settings, week: str, lang: str, engine: Engine, summary: RunSummary):
-    from .report import build_report
+    from ingest.report.build import build_report
 
     def stage() -> dict[str, Any]:
         with Session(engine) as session:

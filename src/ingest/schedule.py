@@ -26,10 +26,10 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from . import runlog
-from .config import Settings
-from .db import open_engine
-from .errors import ConfigError, IngestError
+from ingest.config import Settings
+from ingest.db import runlog
+from ingest.db.engine import open_engine
+from ingest.errors import ConfigError, IngestError
 
 log = logging.getLogger(__name__)
 JOB_ID = "ingest-weekly-run"
@@ -86,8 +86,8 @@ def catch_up(settings: Settings, now: datetime | None = None) -> list[str]:
 
     A week that fails is logged and does not stop the following ones; a held lock stops the round.
     """
-    from .errors import LockError
-    from .pipeline import run_week
+    from ingest.errors import LockError
+    from ingest.pipeline import run_week
 
     done: list[str] = []
     for week in runlog.missed_weeks(open_engine(settings), settings.catchup_weeks, now):

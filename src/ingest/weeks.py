@@ -13,7 +13,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .errors import WeekError
+from ingest.errors import WeekError
 
 ET = ZoneInfo("America/New_York")
 CUTOFF = time(14, 0)

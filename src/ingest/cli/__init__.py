@@ -1,0 +1,57 @@
+"""Command line: `ingest <command>`. Each command parses, builds Settings, calls one function, prints.
+
+`main()` is the console script. It imports every command module (importing one registers its
+commands on `app`; each imports the stage it runs inside the command, so `ingest --help` loads no
+database, LLM or arXiv code) and is the only place errors become messages and exit codes: an
+IngestError prints one line `error: ...` (secrets scrubbed) and exits with its kind's code; anything
+unexpected prints one line too (the traceback only with -v).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ingest.cli import (  # noqa: F401  importing a command module registers its commands
+    browse,
+    config,
+    crawl,
+    db,
+    extract,
+    papers,
+    report,
+    run,
+    schedule,
+    search,
+    stats,
+    status,
+)
+from ingest.cli.app import app, err, scrub
+from ingest.errors import IngestError
+
+__all__ = ["app", "main"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `ingest` console script."""
+    verbose = any(a in ("-v", "-vv", "--verbose") for a in (argv or sys.argv[1:]))
+    try:
+        result = app.main(args=argv, standalone_mode=False, prog_name="ingest")
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        err.print("error: interrupted")
+        sys.exit(130)
+    except IngestError as exc:
+        err.print(f"error: {scrub(str(exc))}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: one line, no traceback
+        if verbose:
+            err.print_exception()
+        err.print(f"error: internal error: {type(exc).__name__}: {scrub(str(exc))}", markup=False)
+        sys.exit(70)
+    sys.exit(result if isinstance(result, int) else 0)

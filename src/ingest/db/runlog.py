@@ -1,0 +1,132 @@
+"""Run log: the `run` table as the pipeline writes it, LLM cost estimation, and which weeks were missed.
+
+Input: an engine and a run id. Output: Run rows with per-stage timings (`stages`), counts, tokens,
+estimated cost and status (running -> ok | partial | failed). Every write is its own short
+transaction, so a process killed at any point leaves at worst a row in status `running`;
+`close_interrupted` marks those failed ("interrupted") once the lock shows their process is gone.
+Cost = sum over llm_call rows of the run of tokens x settings.prices[model] (USD per million tokens);
+models without a price count 0 and are named in counts["unpriced_models"].
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from ingest.config import Settings
+from ingest.db.engine import session_scope
+from ingest.db.lock import pid_alive
+from ingest.db.models import LLMCall, Run
+from ingest.weeks import last_complete_week, parse_week, shift_week, weeks_between
+
+OK_STATUSES = ("ok",)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def start_run(engine: Engine, kind: str, week: str | None) -> int:
+    """Insert a `running` Run row for this process; returns its id."""
+    with session_scope(engine) as session:
+        run = Run(kind=kind, week=week, status="running", pid=os.getpid(), host=socket.gethostname())
+        session.add(run)
+        session.flush()
+        assert run.id is not None
+        return run.id
+
+
+def mark_stage(engine: Engine, run_id: int, stage: str, **values: Any) -> None:
+    """Merge `values` into run.stages[stage] (e.g. started_at, seconds, status) and commit."""
+    with session_scope(engine) as session:
+        run = session.get(Run, run_id)
+        if run is None:
+            return
+        stages = dict(run.stages or {})
+        stages[stage] = {**stages.get(stage, {}), **values}
+        run.stages = stages
+
+
+def stage_started(engine: Engine, run_id: int, stage: str) -> None:
+    mark_stage(engine, run_id, stage, started_at=_now().isoformat(), status="running")
+
+
+def llm_usage(session: Session, run_id: int) -> list[tuple[str, int, int, int]]:
+    """(model, calls, prompt_tokens, completion_tokens) per model for the run's llm_call rows."""
+    stmt = (select(LLMCall.model, func.count(), func.coalesce(func.sum(LLMCall.prompt_tokens), 0),
+                   func.coalesce(func.sum(LLMCall.completion_tokens), 0))
+            .where(LLMCall.run_id == run_id).group_by(LLMCall.model))
+    return [(m, int(n), int(p), int(c)) for m, n, p, c in session.exec(stmt).all()]
+
+
+def estimate_cost(settings: Settings, model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
+    """USD for these tokens at settings.prices[model]; None when the model has no price."""
+    price = settings.prices.get(model)
+    if price is None:
+        return None
+    return (prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000
+
+
+def finish_run(engine: Engine, settings: Settings, run_id: int, *, status: str,
+               counts: dict[str, Any], error: str | None = None) -> Run:
+    """Close the run: status, counts, tokens and cost from its llm_call rows, scrubbed error text."""
+    with session_scope(engine) as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        usage = llm_usage(session, run_id)
+        run.prompt_tokens = sum(p for _, _, p, _ in usage)
+        run.completion_tokens = sum(c for _, _, _, c in usage)
+        costs = {m: estimate_cost(settings, m, p, c) for m, _, p, c in usage}
+        run.cost_usd = round(sum(c for c in costs.values() if c is not None), 6)
+        unpriced = sorted(m for m, c in costs.items() if c is None)
+        run.counts = {**counts, "llm_calls": sum(n for _, n, _, _ in usage),
+                      **({"unpriced_models": unpriced} if unpriced else {})}
+        run.status = status
+        run.error = settings.scrub(error) if error else None
+        run.finished_at = _now()
+        return run
+
+
+def _is_orphan(run: Run, stale_after: timedelta) -> bool:
+    if run.host == socket.gethostname() and run.pid is not None:
+        return run.pid != os.getpid() and not pid_alive(run.pid)
+    started = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
+    return _now() - started > stale_after
+
+
+def close_interrupted(engine: Engine, settings: Settings) -> list[int]:
+    """Mark `running` rows whose process died (or that are older than the lock staleness) as failed."""
+    stale_after = timedelta(seconds=settings.lock_stale_seconds)
+    with session_scope(engine) as session:
+        running = session.exec(select(Run).where(Run.status == "running")).all()
+        closed = [r for r in running if _is_orphan(r, stale_after)]
+        for run in closed:
+            run.status, run.finished_at = "failed", _now()
+            run.error = run.error or "interrupted: the process stopped before the run finished"
+        return [r.id for r in closed if r.id is not None]
+
+
+def ok_weeks(engine: Engine) -> set[str]:
+    """Weeks that have at least one successful pipeline run."""
+    with Session(engine) as session:
+        stmt = select(Run.week).where(Run.kind == "run", Run.status.in_(OK_STATUSES)).distinct()
+        return {w for w in session.exec(stmt).all() if w}
+
+
+def missed_weeks(engine: Engine, limit: int, now: datetime | None = None) -> list[str]:
+    """Weeks the scheduler should (re)run now, oldest first: every complete week after the newest
+    successful run that has no successful run itself, at most the `limit` newest of them. With no
+    successful run at all, only the last complete week (a fresh install does not crawl history)."""
+    latest = last_complete_week(now)
+    done = ok_weeks(engine)
+    if not done:
+        return [latest] if limit > 0 else []
+    newest_ok = max(done, key=parse_week)
+    todo = [w for w in weeks_between(shift_week(newest_ok, 1), latest) if w not in done]
+    return todo[-limit:] if limit > 0 else []

@@ -1,0 +1,110 @@
+"""Queries over stored papers, extractions and reports: a session -> rows (papers of a week, one
+paper by any id form, its versions, its latest extraction, the reports featuring it, the titles
+the near-duplicate pass reads) and the duplicate links it writes.
+
+Nothing here commits: the caller's session scope owns the transaction. Lookups of unknown ids raise
+NotFoundError. Writing new paper rows is the crawl stage's (ingest.crawl.upsert).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from sqlalchemy import Text, bindparam, select, type_coerce, update
+from sqlmodel import Session
+
+from ingest.db.models import Extraction, Metric, Paper, PaperVersion, Report, ReportPaper, Run, utcnow
+from ingest.errors import NotFoundError
+from ingest.records import split_id
+
+PAPER = Paper.__table__
+
+
+def title_rows(session: Session) -> list[tuple[str, str, str, str | None]]:
+    """(arxiv_id, title, authors as raw JSON text, duplicate_of) of every paper, for the near-dup pass."""
+    cols = (PAPER.c.arxiv_id, PAPER.c.title, type_coerce(PAPER.c.authors, Text), PAPER.c.duplicate_of)
+    return list(session.connection().execute(select(*cols)).all())
+
+
+def set_duplicate_of(session: Session, links: dict[str, str | None]) -> None:
+    """Set paper.duplicate_of (canonical arxiv_id or None) for each arxiv_id in `links`."""
+    if links:
+        stmt = (
+            update(PAPER).where(PAPER.c.arxiv_id == bindparam("_aid")).values(duplicate_of=bindparam("_dup"))
+        )
+        session.connection().execute(stmt, [{"_aid": a, "_dup": d} for a, d in links.items()])
+
+
+def get_paper(session: Session, arxiv_id: str) -> Paper:
+    """The paper with this id ('2604.14878', '2604.14878v2', 'arXiv:2604.14878'); NotFoundError if absent."""
+    try:
+        base, _version = split_id(arxiv_id)
+    except ValueError as exc:
+        raise NotFoundError(f"{exc}; expected an id like 2604.14878") from None
+    paper = session.execute(select(Paper).where(Paper.arxiv_id == base)).scalars().first()
+    if paper is None:
+        raise NotFoundError(f"paper {base} is not in the database (crawl its week first)")
+    return paper
+
+
+def papers_for_week(session: Session, week: str, *, include_duplicates: bool = False) -> list[Paper]:
+    """Papers assigned to `week`, by arxiv_id; near-duplicates (duplicate_of set) only when asked."""
+    query = select(Paper).where(Paper.week == week)
+    if not include_duplicates:
+        query = query.where(Paper.duplicate_of.is_(None))
+    return list(session.execute(query.order_by(Paper.arxiv_id)).scalars())
+
+
+def paper_versions(session: Session, paper: Paper) -> list[PaperVersion]:
+    query = select(PaperVersion).where(PaperVersion.paper_id == paper.id).order_by(PaperVersion.version)
+    return list(session.execute(query).scalars())
+
+
+def latest_extraction(session: Session, paper: Paper) -> Extraction | None:
+    """The newest successful extraction of a paper (highest id), or None."""
+    query = (
+        select(Extraction)
+        .where(Extraction.paper_id == paper.id, Extraction.status == "ok")
+        .order_by(Extraction.id.desc())
+        .limit(1)
+    )
+    return session.execute(query).scalars().first()
+
+
+def extraction_metrics(session: Session, extraction: Extraction) -> list[Metric]:
+    query = select(Metric).where(Metric.extraction_id == extraction.id).order_by(Metric.id)
+    return list(session.execute(query).scalars())
+
+
+def reports_featuring(session: Session, paper: Paper) -> list[tuple[Report, ReportPaper]]:
+    """Every report that selected this paper, oldest week first."""
+    query = (
+        select(Report, ReportPaper)
+        .join(ReportPaper, ReportPaper.report_id == Report.id)
+        .where(ReportPaper.paper_id == paper.id)
+        .order_by(Report.week, Report.lang, Report.version)
+    )
+    return [(r, rp) for r, rp in session.execute(query).all()]
+
+
+def start_run(session: Session, kind: str, week: str | None) -> Run:
+    """A new Run row in status 'running' (flushed so it has an id)."""
+    run = Run(kind=kind, week=week, pid=os.getpid(), host=socket.gethostname())
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(
+    session: Session, run: Run, *, status: str, counts: dict[str, Any], error: str | None = None
+) -> Run:
+    """Close a run with its outcome ('ok' | 'partial' | 'failed') and counts."""
+    run.status = status
+    run.counts = dict(counts)
+    run.error = error
+    run.finished_at = utcnow()
+    session.add(run)
+    session.flush()
+    return run

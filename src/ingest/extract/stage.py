@@ -1,0 +1,228 @@
+"""Extract stage: a week's relevant papers -> grounded PaperExtraction rows (+ metrics, llm_call log).
+
+Input: papers of the week (crawled; near-duplicates skipped) whose crawl pre-score
+`paper.relevance >= settings.relevance_threshold`. Output: one extraction row per paper per cache
+key (prompt hash, model, paper.content_hash): an existing OK row means no LLM call (unless
+force=True), so a re-run costs 0 calls and pinning a new prompt version re-extracts only what that
+version has not seen. Calls run concurrently (settings.llm_concurrency); each paper's extraction,
+metric rows and llm_call row commit in one transaction on a single writer thread, so the event
+loop never waits on SQLite. Failures are isolated per paper: stored as failed rows with the error,
+listed in ExtractResult.failures, retried by the next run. Every extraction is grounded
+(grounding.ground_extraction) before it is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from ingest.config import Settings
+from ingest.db import runlog
+from ingest.db.engine import open_engine
+from ingest.db.models import Paper
+from ingest.db.store import papers_for_week
+from ingest.extract.grounding import ground_extraction, source_text
+from ingest.extract.store import (
+    CacheKey,
+    cached_keys,
+    extractions_for_week,
+    parsed,
+    store_failure,
+    store_success,
+)
+from ingest.llm import LLM, make_llm
+from ingest.llm.contracts import PaperExtraction
+from ingest.llm.prompts import RenderedPrompt, prompt_hash, render
+
+PROMPT = "extract_paper"
+Progress = Callable[[int, int], None]
+__all__ = ["ExtractResult", "extract_week", "extract_papers", "extractions_for_week", "parsed",
+           "variables_of"]
+
+
+@dataclass
+class ExtractResult:
+    week: str | None
+    selected: int = 0  # papers at or above the relevance threshold
+    extracted: int = 0  # new OK extractions this run
+    cached: int = 0  # papers whose OK extraction for this key already existed
+    failed: int = 0
+    skipped: int = 0  # papers below the relevance threshold
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    failures: list[str] = field(default_factory=list)  # "2604.14878: LLMOutputError: ..."
+    run_id: int | None = None
+    backend: str = ""
+    model: str = ""
+
+    def counts(self) -> dict[str, Any]:
+        return {"selected": self.selected, "extracted": self.extracted, "cached": self.cached,
+                "failed": self.failed, "skipped": self.skipped, "calls": self.calls}
+
+
+@lru_cache(maxsize=1)
+def _topic_titles() -> tuple[tuple[str, str], ...]:
+    data = json.loads(resources.files("ingest").joinpath("data/topics.json").read_text(encoding="utf-8"))
+    return tuple((slug, spec["title"]) for slug, spec in data.items())
+
+
+def topic_titles() -> dict[str, str]:
+    """Taxonomy slug -> title (the `topics` prompt variable)."""
+    return dict(_topic_titles())
+
+
+def variables_of(paper: Paper) -> dict[str, Any]:
+    """The extract_paper prompt variables for a paper (all untrusted text goes into the <input> fence)."""
+    return {
+        "arxiv_id": paper.arxiv_id, "title": paper.title, "abstract": paper.abstract,
+        "authors": list(paper.authors or []), "affiliations": list(paper.affiliations or []),
+        "categories": list(paper.categories or []), "comment": paper.comment or "",
+        "fulltext": paper.fulltext or "", "topics": topic_titles(),
+    }
+
+
+@dataclass
+class _Job:
+    arxiv_id: str
+    key: CacheKey
+    version: str
+    variables: dict[str, Any]
+    source: str
+    prompts_dir: Any = None
+
+    def prompt(self) -> RenderedPrompt:
+        return render(PROMPT, self.version, self.variables, self.prompts_dir)
+
+
+class _Runner:
+    """Runs jobs on one event loop: bounded concurrency for calls, one writer thread for the database."""
+
+    def __init__(self, engine: Engine, llm: LLM, result: ExtractResult, concurrency: int,
+                 run_id: int | None, scrub: Callable[[str], str], progress: Progress | None,
+                 total: int) -> None:
+        self.engine, self.llm, self.result, self.run_id, self.scrub = engine, llm, result, run_id, scrub
+        self.concurrency, self.progress, self.total = max(1, concurrency), progress, total
+        self.done = result.cached
+
+    async def run(self, jobs: list[_Job]) -> None:
+        semaphore = asyncio.Semaphore(self.concurrency)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract-writer") as writer:
+            self.writer = writer
+            try:
+                await asyncio.gather(*(self._one(job, semaphore) for job in jobs))
+            finally:
+                await self.llm.aclose()
+
+    async def _one(self, job: _Job, semaphore: asyncio.Semaphore) -> None:
+        async with semaphore:
+            prompt = job.prompt()  # rendered here, so rendering overlaps the calls already in flight
+            started = time.perf_counter()
+            try:
+                answer = await self.llm.complete(prompt, PaperExtraction)
+            except Exception as exc:  # noqa: BLE001 - one paper never stops the others
+                await self._failed(job, prompt, exc, (time.perf_counter() - started) * 1000)
+                return
+        self._count_tokens(answer.prompt_tokens, answer.completion_tokens)
+        grounding = ground_extraction(answer.parsed, job.source)
+        await self._write(store_success, self.engine, job.key, prompt, answer, grounding, self.run_id)
+        self.result.extracted += 1
+        self._tick()
+
+    async def _failed(self, job: _Job, prompt: RenderedPrompt, exc: Exception, latency_ms: float) -> None:
+        message = self.scrub(f"{type(exc).__name__}: {exc}")[:2000]
+        self._count_tokens(getattr(exc, "prompt_tokens", 0), getattr(exc, "completion_tokens", 0))
+        await self._write(store_failure, self.engine, job.key, prompt, self.llm.backend, exc, message,
+                          self.run_id, latency_ms)
+        self.result.failed += 1
+        self.result.failures.append(f"{job.arxiv_id}: {message}")
+        self._tick()
+
+    async def _write(self, fn: Callable[..., None], *args: Any) -> None:
+        await asyncio.get_running_loop().run_in_executor(self.writer, fn, *args)
+
+    def _count_tokens(self, prompt_tokens: int, completion_tokens: int) -> None:
+        self.result.calls += 1
+        self.result.prompt_tokens += prompt_tokens or 0
+        self.result.completion_tokens += completion_tokens or 0
+
+    def _tick(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+
+def _jobs(settings: Settings, papers: Sequence[Paper], model: str) -> list[_Job]:
+    version = settings.prompt_versions.get(PROMPT, "v1")
+    digest = prompt_hash(PROMPT, version, settings.prompts_dir)
+    jobs = []
+    for paper in papers:
+        assert paper.id is not None
+        key = CacheKey(paper.id, digest, model, paper.content_hash)
+        jobs.append(_Job(paper.arxiv_id, key, version, variables_of(paper), source_text(paper),
+                         settings.prompts_dir))
+    return jobs
+
+
+def extract_papers(settings: Settings, papers: Sequence[Paper], *, llm: LLM | None = None,
+                   engine: Engine | None = None, force: bool = False, concurrency: int | None = None,
+                   run_id: int | None = None, progress: Progress | None = None,
+                   result: ExtractResult | None = None) -> ExtractResult:
+    """Extract these papers (no relevance filter here); cached keys make no call unless `force`.
+
+    The LLM is closed (`aclose`) at the end of this call's event loop; backends reopen lazily.
+    """
+    engine = engine or open_engine(settings)
+    llm = llm or make_llm(settings)
+    result = result or ExtractResult(week=None)
+    result.backend, result.model, result.run_id = llm.backend, llm.model, run_id
+    jobs = _jobs(settings, papers, llm.model)
+    if not force:
+        with Session(engine) as session:
+            done = cached_keys(session, [j.key for j in jobs])
+        result.cached += sum(1 for j in jobs if j.key in done)
+        jobs = [j for j in jobs if j.key not in done]
+    total = result.cached + len(jobs)
+    if progress is not None:
+        progress(result.cached, total)
+    runner = _Runner(engine, llm, result, concurrency or settings.llm_concurrency, run_id, settings.scrub,
+                     progress, total)
+    asyncio.run(runner.run(jobs))
+    result.failures.sort()
+    return result
+
+
+def extract_week(settings: Settings, week: str, *, llm: LLM | None = None, engine: Engine | None = None,
+                 force: bool = False, concurrency: int | None = None, run_id: int | None = None,
+                 progress: Progress | None = None) -> ExtractResult:
+    """Extract every paper of `week` that passes the relevance pre-score; records an "extract" Run
+    (counts, tokens via its llm_call rows) unless `run_id` belongs to a caller's run."""
+    engine = engine or open_engine(settings)
+    with Session(engine) as session:
+        papers = papers_for_week(session, week)
+    chosen = [p for p in papers if (p.relevance or 0.0) >= settings.relevance_threshold]
+    result = ExtractResult(week=week, selected=len(chosen), skipped=len(papers) - len(chosen))
+    own_run = run_id is None
+    run_id = runlog.start_run(engine, "extract", week) if own_run else run_id
+    try:
+        extract_papers(settings, chosen, llm=llm, engine=engine, force=force, concurrency=concurrency,
+                       run_id=run_id, progress=progress, result=result)
+    except BaseException as exc:
+        if own_run:
+            runlog.finish_run(engine, settings, run_id, status="failed", counts=result.counts(),
+                              error=f"{type(exc).__name__}: {exc}")
+        raise
+    if own_run:
+        runlog.finish_run(engine, settings, run_id, status="partial" if result.failed else "ok",
+                          counts=result.counts(), error="; ".join(result.failures)[:4000] or None)
+    return result

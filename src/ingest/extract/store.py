@@ -1,0 +1,150 @@
+"""Extraction storage: one paper's LLM outcome -> extraction + metric + llm_call rows in ONE transaction.
+
+Cache key: (paper_id, prompt_hash, model, input_hash = paper.content_hash), the table's unique
+constraint uq_extraction_cache. A success replaces a failed row of the same key in place (and, with
+--force, an older OK row: its metric rows are rewritten). A failure never overwrites an OK row; it
+is stored as a status="failed" row (retried by the next run) plus its failed llm_call row.
+Only grounded metrics become Metric rows. Reads: `extractions_for_week`, `parsed`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from ingest.db.engine import session_scope
+from ingest.db.models import Extraction, Metric, Paper, utcnow
+from ingest.errors import LLMError
+from ingest.extract.grounding import GroundingResult
+from ingest.llm import LLMResult, log_call
+from ingest.llm.contracts import PaperExtraction
+from ingest.llm.prompts import RenderedPrompt
+
+STAGE = "extract"
+
+
+@dataclass(frozen=True)
+class CacheKey:
+    paper_id: int
+    prompt_hash: str
+    model: str
+    input_hash: str
+
+
+def find_row(session: Session, key: CacheKey) -> Extraction | None:
+    return session.exec(select(Extraction).where(
+        Extraction.paper_id == key.paper_id, Extraction.prompt_hash == key.prompt_hash,
+        Extraction.model == key.model, Extraction.input_hash == key.input_hash)).first()
+
+
+def cached_keys(session: Session, keys: list[CacheKey]) -> set[CacheKey]:
+    """The keys that already have an OK extraction."""
+    if not keys:
+        return set()
+    hashes = {k.prompt_hash for k in keys}
+    columns = (Extraction.paper_id, Extraction.prompt_hash, Extraction.model, Extraction.input_hash)
+    wanted = Extraction.prompt_hash.in_(hashes)  # type: ignore[attr-defined]
+    rows = session.exec(select(*columns).where(Extraction.status == "ok", wanted)).all()
+    have = {CacheKey(*row) for row in rows}
+    return {k for k in keys if k in have}
+
+
+def _metric_values(extraction_id: int, paper_id: int, ex: PaperExtraction) -> list[dict[str, Any]]:
+    def row(kind: str, metric: str, value: str, dataset: str | None = None, context: str | None = None):
+        return {"extraction_id": extraction_id, "paper_id": paper_id, "kind": kind, "metric": metric[:255],
+                "value": value[:255], "dataset": dataset, "context": context}
+    rows = [row("online", m.metric, m.value, None, m.context) for m in ex.online_metrics]
+    rows += [row("offline", m.metric, m.value, m.dataset[:255] or None,
+                 f"baseline: {m.baseline}" if m.baseline else None) for m in ex.offline_metrics]
+    rows += [row("efficiency", e.claim, e.value) for e in ex.efficiency]
+    return rows
+
+
+def _ok_values(ex: PaperExtraction, grounding: GroundingResult) -> dict[str, Any]:
+    return {
+        "status": "ok", "error": None, "data": ex.model_dump(mode="json"), "scope": ex.scope,
+        "short_name": ex.short_name[:255], "industrial": ex.industrial, "deployed_online": ex.deployed_online,
+        "institutions": list(dict.fromkeys(i.canonical or i.name for i in ex.institutions)),
+        "topics": list(ex.topics), "techniques": list(ex.key_techniques), "one_line": ex.one_line,
+        "method": ex.method, "grounded_count": grounding.grounded_count,
+        "ungrounded_count": len(grounding.dropped), "ungrounded": list(grounding.dropped),
+    }
+
+
+def _new_row(key: CacheKey, prompt: RenderedPrompt, backend: str, run_id: int | None) -> Extraction:
+    return Extraction(paper_id=key.paper_id, run_id=run_id, prompt_name=prompt.name,
+                      prompt_version=prompt.version, prompt_hash=key.prompt_hash, backend=backend,
+                      model=key.model, input_hash=key.input_hash)
+
+
+def _key_filter(key: CacheKey) -> Any:
+    return ((Extraction.paper_id == key.paper_id) & (Extraction.prompt_hash == key.prompt_hash)
+            & (Extraction.model == key.model) & (Extraction.input_hash == key.input_hash))
+
+
+def store_success(engine: Engine, key: CacheKey, prompt: RenderedPrompt, result: LLMResult[Any],
+                  grounding: GroundingResult, run_id: int | None) -> None:
+    """Extraction (new or replacing the failed/forced row of this key), its metrics and the llm_call.
+
+    Core statements (not ORM objects): this runs once per paper on the writer thread, and the less
+    Python it runs the less it competes with the event loop for the GIL.
+    """
+    table = Extraction.__table__  # type: ignore[attr-defined]
+    values = {**_ok_values(grounding.extraction, grounding), "run_id": run_id, "backend": result.backend,
+              "attempts": result.attempts, "prompt_name": prompt.name, "prompt_version": prompt.version}
+    with session_scope(engine) as session:
+        existing = session.execute(select(Extraction.id).where(_key_filter(key))).scalar()
+        if existing is None:
+            row = {**values, "paper_id": key.paper_id, "prompt_hash": key.prompt_hash, "model": key.model,
+                   "input_hash": key.input_hash, "created_at": utcnow()}
+            existing = session.execute(insert(table).values(**row)).inserted_primary_key[0]
+        else:
+            session.execute(update(table).where(table.c.id == existing).values(**values))
+            session.execute(delete(Metric).where(Metric.extraction_id == existing))  # type: ignore[arg-type]
+        metrics = _metric_values(existing, key.paper_id, grounding.extraction)
+        if metrics:
+            session.execute(insert(Metric.__table__), metrics)  # type: ignore[attr-defined]
+        log_call(session, stage=STAGE, prompt=prompt, backend=result.backend, model=result.model,
+                 result=result, paper_id=key.paper_id, run_id=run_id, input_hash=key.input_hash)
+
+
+def store_failure(engine: Engine, key: CacheKey, prompt: RenderedPrompt, backend: str, error: Exception,
+                  message: str, run_id: int | None, latency_ms: float) -> None:
+    """A failed row for this key (unless an OK row exists) + the failed llm_call row."""
+    with session_scope(engine) as session:
+        row = find_row(session, key)
+        if row is None or row.status != "ok":
+            row = row or _new_row(key, prompt, backend, run_id)
+            row.status, row.error, row.run_id = "failed", message, run_id
+            row.attempts = getattr(error, "attempts", 1) or 1
+            session.add(row)
+        llm_error = error if isinstance(error, LLMError) else LLMError(message)
+        call = log_call(session, stage=STAGE, prompt=prompt, backend=backend, model=key.model,
+                        error=llm_error, paper_id=key.paper_id, run_id=run_id, input_hash=key.input_hash,
+                        latency_ms=latency_ms)
+        call.error = message
+
+
+def extractions_for_week(session: Session, week: str) -> list[tuple[Paper, Extraction]]:
+    """(paper, newest OK extraction) for every non-duplicate paper of `week` that has one, by arXiv id."""
+    rows = session.exec(
+        select(Paper, Extraction).join(Extraction, Extraction.paper_id == Paper.id)
+        .where(Paper.week == week, Extraction.status == "ok",
+               Paper.duplicate_of.is_(None))  # type: ignore[union-attr]
+        .order_by(Paper.arxiv_id, Extraction.created_at, Extraction.id)
+    ).all()
+    latest: dict[str, tuple[Paper, Extraction]] = {}
+    for paper, ex in rows:
+        latest[paper.arxiv_id] = (paper, ex)
+    return list(latest.values())
+
+
+def parsed(extraction: Extraction) -> PaperExtraction:
+    """The stored PaperExtraction of an OK extraction row."""
+    if extraction.data is None:
+        raise ValueError(f"extraction {extraction.id} has no data (status {extraction.status})")
+    return PaperExtraction.model_validate(extraction.data)

@@ -1,0 +1,336 @@
+"""Query the paper database: search text + structured filters -> ranked `SearchHit`s (no printing).
+
+Input: a Settings (or an Engine), the user's query text (sanitised by `search_query.parse`) and
+`SearchFilters` (institution, industrial, deployed, topic, week or since/until, metric).
+Output: `SearchResult` with up to `limit` hits, each with a highlighted snippet (matches wrapped in
+`**`, built in Python by `search_snippet` from the hit's text), the facts of the paper's latest OK
+extraction and its metrics. Two statements per search: hits with their details, then metrics.
+
+- SQLite with the paper_fts index (migrations 0004-0005): FTS5 MATCH, ranked by bm25 (title 10,
+  abstract 1, extracted text 3; lower scores are better).
+- bm25 costs a fixed part per query (it counts each term's papers over the whole index) plus about
+  1.4 us per ranked paper and word, about 4 us per word of a phrase (word positions are checked).
+  So an unfiltered query ranks only its newest matches (highest rowids, i.e. the latest crawls):
+  the newest max(limit, RANK_CAP // query_cost) matches, query_cost counting 1 per word and
+  PHRASE_COST per word of a phrase ('embedding' ranks 4,000, 'semantic ID' 2,000, 'large language
+  model agent' 1,000, 'multi-task learning' 571), found in one pass of the MATCH, which FTS5 walks
+  newest first. `rank_cap=None` ranks every match. Filtered queries always rank every match that
+  passes the filters.
+- Any other database (PostgreSQL), or SQLite without the index: every term must occur (ILIKE) in
+  title, abstract or extracted text; newest first; substrings highlighted.
+- Empty query with filters: the filtered papers, newest first. Empty query without filters, bad
+  week/topic/limit/dates, oversized queries: one InputError. Read-only and idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    inspect,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+
+from ingest.config import Settings
+from ingest.db import engine as db
+from ingest.db.models import Extraction, Metric, Paper
+from ingest.errors import InputError
+from ingest.search.query import ParsedQuery, highlight, parse, resolve_topic
+from ingest.search.snippet import Matcher, snippet
+from ingest.weeks import normalize_week
+
+P, E, M = Paper.__table__, Extraction.__table__, Metric.__table__
+MAX_LIMIT = 1000
+FTS = table("paper_fts")
+RANK_CAP = Settings.model_fields["search_rank_cap"].default  # term-rows: an unfiltered query ranks its
+# newest RANK_CAP // query_cost(query) matches (the CLI takes settings.search_rank_cap)
+PHRASE_COST = 3  # each word of a phrase costs this many term-rows (FTS5 checks word positions)
+BM25 = "bm25(paper_fts, 10.0, 1.0, 3.0)"  # title, abstract, extracted; called directly (faster than rank)
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    institution: str | None = None
+    industrial: bool = False
+    deployed: bool = False
+    topic: str | None = None
+    week: str | None = None
+    since: date | None = None
+    until: date | None = None
+    metric: str | None = None
+
+    @property
+    def any(self) -> bool:
+        return any(getattr(self, f) not in (None, False) for f in self.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    arxiv_id: str
+    title: str
+    week: str
+    listing_date: str | None
+    score: float | None  # bm25 (negative, lower is better); None when not ranked by FTS5
+    snippet: str
+    short_name: str | None = None
+    institutions: list[str] = field(default_factory=list)
+    industrial: bool | None = None
+    deployed_online: bool | None = None
+    topics: list[str] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)  # "CTR 2.70% (online)"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    match: str | None  # the FTS5 expression actually run, None without search terms
+    mode: str  # fts | like | filter
+    hits: list[SearchHit]
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains(column: Any, value: str) -> Any:
+    return func.lower(column).like(f"%{_escape_like(value.lower())}%", escape="\\")
+
+
+def _json_has(column: Any, value: str, sqlite: bool) -> Any:
+    """The JSON list `column` holds `value` (case-insensitive)."""
+    if sqlite:
+        item = func.json_each(column).table_valued("value")
+        return exists().select_from(item).where(func.lower(item.c.value) == value.lower())
+    return _contains(cast(column, String), json.dumps(value.lower()))
+
+
+def _filter_clauses(f: SearchFilters, sqlite: bool) -> list[Any]:
+    clauses: list[Any] = []
+    if f.institution:
+        clauses.append(_json_has(E.c.institutions, f.institution.strip(), sqlite))
+    if f.industrial:
+        clauses.append(E.c.industrial.is_(True))
+    if f.deployed:
+        clauses.append(E.c.deployed_online.is_(True))
+    if f.topic:
+        clauses.append(_json_has(E.c.topics, resolve_topic(f.topic), sqlite))
+    if f.week:
+        clauses.append(P.c.week == normalize_week(f.week))
+    if f.since:
+        clauses.append(P.c.listing_date >= f.since)
+    if f.until:
+        clauses.append(P.c.listing_date <= f.until)
+    if f.metric:
+        clauses.append(exists().where(M.c.extraction_id == E.c.id, _contains(M.c.metric, f.metric.strip())))
+    return clauses
+
+
+def _validate(filters: SearchFilters, limit: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InputError(f"--limit must be between 1 and {MAX_LIMIT}, got {limit}")
+    if filters.week and (filters.since or filters.until):
+        raise InputError("give either --week or --since/--until, not both")
+    if filters.since and filters.until and filters.since > filters.until:
+        raise InputError(f"--since {filters.since} is after --until {filters.until}")
+    for name in ("institution", "metric"):
+        value = getattr(filters, name)
+        if value is not None and not value.strip():
+            raise InputError(f"--{name} must not be empty")
+
+
+def _latest_ok(ext: Any = E) -> Any:
+    """`ext` is its paper's latest extraction with status ok (no newer ok row exists)."""
+    newer = Extraction.__table__.alias("newer")
+    return and_(ext.c.status == "ok", ~exists().where(newer.c.paper_id == ext.c.paper_id,
+                                                       newer.c.status == "ok", newer.c.id > ext.c.id))
+
+
+LATEST_OK = _latest_ok()  # built once: constructing it costs milliseconds per query
+
+
+def _candidates(filters: SearchFilters, clauses: list[Any]) -> Any:
+    """Ids of the papers passing the filters (None without filters); driven by extraction when a
+    filter needs one, so it never visits unextracted papers."""
+    if not clauses:
+        return None
+    if any(getattr(filters, f) for f in ("institution", "industrial", "deployed", "topic", "metric")):
+        return (select(E.c.paper_id).select_from(E.join(P, P.c.id == E.c.paper_id))
+                .where(LATEST_OK, *clauses))
+    return select(P.c.id).where(*clauses)
+
+
+def _details(ranked: Any) -> Any:
+    """Paper + latest extraction columns for the (few) ranked ids of subquery `ranked`."""
+    cols = [P.c.arxiv_id, P.c.title, P.c.abstract, P.c.week, P.c.listing_date,
+            E.c.id.label("extraction_id"), E.c.short_name, E.c.institutions, E.c.industrial,
+            E.c.deployed_online, E.c.topics, E.c.one_line, E.c.method, E.c.techniques]
+    joined = ranked.join(P, P.c.id == ranked.c.pid).outerjoin(E, and_(E.c.paper_id == P.c.id, LATEST_OK))
+    return select(*cols, ranked.c.pid, ranked.c.score).select_from(joined)
+
+
+def query_cost(parsed: ParsedQuery) -> int:
+    """Term-rows one ranked match costs: 1 per single-word term, PHRASE_COST per word of a phrase
+    ('"semantic ID"', 'multi-task', 'GPT-4' are phrases to the index)."""
+    return max(1, sum(t.size if t.size == 1 else PHRASE_COST * t.size for t in parsed.terms))
+
+
+def _capped_statement() -> Any:
+    """Unfiltered, capped ranking: bm25 of the `:newest` newest matches only (FTS5 yields matches
+    newest first, rowid DESC, and stops there), the best `:limit` of them with their details.
+    Built once (parameters :match, :newest, :limit): building it costs about a millisecond."""
+    rowid = literal_column("paper_fts.rowid")
+    newest = (select(rowid.label("pid"), literal_column(BM25).label("score")).select_from(FTS)
+              .where(text("paper_fts MATCH :match")).order_by(rowid.desc())
+              .limit(bindparam("newest", type_=Integer)).subquery("newest"))
+    ranked = (select(newest.c.pid, newest.c.score).order_by(newest.c.score)
+              .limit(bindparam("limit", type_=Integer)).subquery("ranked"))
+    return _details(ranked).order_by(ranked.c.score)
+
+
+def _fts_statement(parsed: ParsedQuery, candidates: Any, limit: int, cap: int | None) -> Any:
+    """bm25 ranking inside paper_fts (LIMIT applied there), then details for the top `limit` only.
+    Filters are a membership test per match (`+rowid` stops SQLite from probing the index once per
+    candidate, which costs seconds); without filters and with a `cap` only the newest
+    max(limit, cap // query_cost) matches are ranked (CAPPED)."""
+    if candidates is None and cap is not None:
+        newest = max(limit, cap // query_cost(parsed))
+        return CAPPED.params(match=parsed.fts(), newest=newest, limit=limit)
+    ranked = (select(literal_column("paper_fts.rowid").label("pid"), literal_column(BM25).label("score"))
+              .select_from(FTS).where(text("paper_fts MATCH :match").bindparams(match=parsed.fts()))
+              .order_by(literal_column("score")).limit(limit))
+    if candidates is not None:
+        ranked = ranked.where(literal_column("+paper_fts.rowid").in_(candidates))
+    ranked = ranked.subquery("ranked")
+    return _details(ranked).order_by(ranked.c.score)
+
+
+CAPPED = _capped_statement()
+
+
+def _like_statement(parsed: ParsedQuery, candidates: Any, limit: int) -> Any:
+    """Every term group matches (ILIKE) title, abstract or extracted text; newest first."""
+    ext = Extraction.__table__.alias("ext")
+    fields = (P.c.title, P.c.abstract, ext.c.one_line, ext.c.method, ext.c.short_name,
+              cast(ext.c.techniques, String))
+    latest = and_(ext.c.paper_id == P.c.id, _latest_ok(ext))
+    terms = [or_(*[_contains(func.coalesce(col, ""), t.text) for col in fields for t in g])
+             for g in parsed.groups]
+    ids = (select(P.c.id.label("pid"), literal_column("NULL").label("score"))
+           .select_from(P.outerjoin(ext, latest)))
+    ids = ids.where(*terms) if terms else ids  # one row per paper: only its latest ok extraction joins
+    if candidates is not None:
+        ids = ids.where(P.c.id.in_(candidates))
+    ranked = ids.order_by(P.c.listing_date.desc(), P.c.arxiv_id.desc()).limit(limit).subquery("ranked")
+    return _details(ranked).order_by(P.c.listing_date.desc(), P.c.arxiv_id.desc())
+
+
+_FTS_SEEN: dict[str, bool] = {}
+
+
+def _has_fts(engine: Engine) -> bool:
+    """paper_fts exists (cached per database once found; a missing index is re-checked each time)."""
+    key = str(engine.url)
+    if not _FTS_SEEN.get(key):
+        _FTS_SEEN[key] = engine.dialect.name == "sqlite" and inspect(engine).has_table("paper_fts")
+    return _FTS_SEEN[key]
+
+
+def _snippet(row: Any, parsed: ParsedQuery, matcher: Matcher | None) -> str:
+    """FTS: the index's matches (stemmed) in the abstract, else the extracted text, else the title.
+    LIKE: the substrings that matched, in the abstract."""
+    if matcher is None:
+        return " ".join(highlight(row.abstract, parsed.terms).split())
+    techniques = "; ".join(str(t) for t in row.techniques) if isinstance(row.techniques, list) else None
+    return snippet((row.abstract, row.one_line, row.method, techniques, row.short_name, row.title), matcher)
+
+
+METRICS = (select(M.c.extraction_id, M.c.metric, M.c.value, M.c.kind)
+           .where(M.c.extraction_id.in_(bindparam("ids", expanding=True))).order_by(M.c.id))
+
+
+def _metrics(conn: Connection, extraction_ids: list[int]) -> dict[int, list[str]]:
+    """Extraction id -> its metrics as text ("CTR 2.70% (online)"), in stored order."""
+    if not extraction_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    for ext_id, metric, value, kind in conn.execute(METRICS, {"ids": extraction_ids}):
+        found.setdefault(ext_id, []).append(f"{metric} {value} ({kind})")
+    return found
+
+
+def _hit(row: Any, metrics: dict[int, list[str]], snippet_text: str) -> SearchHit:
+    return SearchHit(
+        arxiv_id=row.arxiv_id, title=" ".join(row.title.split()), week=row.week,
+        listing_date=row.listing_date.isoformat() if row.listing_date else None,
+        score=round(float(row.score), 4) if row.score is not None else None,
+        snippet=snippet_text, short_name=row.short_name,
+        institutions=list(row.institutions or []), industrial=row.industrial,
+        deployed_online=row.deployed_online, topics=list(row.topics or []),
+        metrics=metrics.get(row.extraction_id, []) if row.extraction_id else [],
+    )
+
+
+def _run(engine: Engine, stmt: Any, query: str) -> tuple[list[Any], dict[int, list[str]]]:
+    """The hits' rows and their metrics, over one connection."""
+    try:
+        with engine.connect() as conn:
+            rows = list(conn.execute(stmt))
+            return rows, _metrics(conn, [r.extraction_id for r in rows if r.extraction_id])
+    except OperationalError as exc:  # defence in depth: parse() should make this unreachable
+        if "fts5" in str(exc).lower() or "match" in str(exc).lower():
+            raise InputError(f"cannot search for {query[:80]!r}: {exc.orig}") from None
+        raise
+
+
+def _result(engine: Engine, query: str, parsed: ParsedQuery, mode: str, stmt: Any) -> SearchResult:
+    rows, metrics = _run(engine, stmt, query)
+    matcher = Matcher.of(parsed.terms) if mode == "fts" else None
+    return SearchResult(query=query, match=None if parsed.empty else parsed.fts(), mode=mode,
+                        hits=[_hit(r, metrics, _snippet(r, parsed, matcher)) for r in rows])
+
+
+def _prepare(engine: Engine, query: str | None, filters: SearchFilters | None,
+             limit: int) -> tuple[ParsedQuery, Any]:
+    filters = filters or SearchFilters()
+    _validate(filters, limit)
+    parsed = parse(query)
+    if parsed.empty and not filters.any:
+        raise InputError("nothing to search for: give search words or at least one filter")
+    return parsed, _candidates(filters, _filter_clauses(filters, engine.dialect.name == "sqlite"))
+
+
+def search(target: Settings | Engine, query: str | None, filters: SearchFilters | None = None,
+           limit: int = 20, rank_cap: int | None = RANK_CAP) -> SearchResult:
+    """Search the papers; see the module docstring for ranking, RANK_CAP, fallback and errors."""
+    engine = target if isinstance(target, Engine) else db.open_engine(target)
+    parsed, candidates = _prepare(engine, query, filters, limit)
+    if parsed.empty:
+        mode, stmt = "filter", _like_statement(parsed, candidates, limit)
+    elif _has_fts(engine):
+        mode, stmt = "fts", _fts_statement(parsed, candidates, limit, rank_cap)
+    else:
+        mode, stmt = "like", _like_statement(parsed, candidates, limit)
+    return _result(engine, query or "", parsed, mode, stmt)
+
+
+def like_search(engine: Engine, query: str, filters: SearchFilters | None = None,
+                limit: int = 20) -> SearchResult:
+    """The ILIKE fallback used on PostgreSQL, callable on any database (tests run it on SQLite)."""
+    parsed, candidates = _prepare(engine, query, filters, limit)
+    return _result(engine, query, parsed, "like", _like_statement(parsed, candidates, limit))

@@ -1,0 +1,1 @@
+"""Read-only views of the database for people: papers (list/show), stats, status, browse (Datasette)."""

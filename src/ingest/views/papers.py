@@ -1,0 +1,96 @@
+"""Read views of stored papers: database rows -> JSON-ready dicts for `ingest papers list/show`.
+
+Input: an Engine and a week or an arXiv id. Output: plain dicts (metadata, versions, the latest
+extraction with its metrics and grounding counts, the reports that featured the paper), built
+from the queries in store. Read-only; an unknown id raises NotFoundError (store.get_paper).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from ingest.db.models import Extraction, Paper
+from ingest.db.store import (
+    extraction_metrics,
+    get_paper,
+    latest_extraction,
+    paper_versions,
+    papers_for_week,
+    reports_featuring,
+)
+
+
+def paper_summary(paper: Paper) -> dict[str, Any]:
+    return {
+        "arxiv_id": paper.arxiv_id,
+        "version": paper.version,
+        "week": paper.week,
+        "title": paper.title,
+        "primary_category": paper.primary_category,
+        "relevance": paper.relevance,
+        "duplicate_of": paper.duplicate_of,
+    }
+
+
+def week_listing(engine: Engine, week: str, *, include_duplicates: bool = False) -> list[dict[str, Any]]:
+    """JSON-ready summaries of a week's papers (see papers_for_week)."""
+    with Session(engine) as session:
+        return [
+            paper_summary(p) for p in papers_for_week(session, week, include_duplicates=include_duplicates)
+        ]
+
+
+def _extraction_view(session: Session, ex: Extraction) -> dict[str, Any]:
+    metrics = [
+        {"kind": m.kind, "metric": m.metric, "value": m.value, "dataset": m.dataset}
+        for m in extraction_metrics(session, ex)
+    ]
+    return {
+        "id": ex.id,
+        "scope": ex.scope,
+        "short_name": ex.short_name,
+        "institutions": ex.institutions,
+        "industrial": ex.industrial,
+        "deployed_online": ex.deployed_online,
+        "topics": ex.topics,
+        "one_line": ex.one_line,
+        "grounded": ex.grounded_count,
+        "ungrounded": ex.ungrounded_count,
+        "model": ex.model,
+        "backend": ex.backend,
+        "metrics": metrics,
+    }
+
+
+def paper_detail(engine: Engine, arxiv_id: str) -> dict[str, Any]:
+    """Everything known about one paper: metadata, versions, latest extraction + metrics, reports."""
+    with Session(engine) as session:
+        paper = get_paper(session, arxiv_id)
+        detail = paper.model_dump(mode="json", exclude={"fulltext"})
+        detail["has_fulltext"] = bool(paper.fulltext)
+        detail["versions"] = [
+            {
+                "version": v.version,
+                "updated": v.updated and v.updated.isoformat(),
+                "content_hash": v.content_hash,
+                "seen_at": v.seen_at.isoformat(),
+            }
+            for v in paper_versions(session, paper)
+        ]
+        ex = latest_extraction(session, paper)
+        detail["extraction"] = _extraction_view(session, ex) if ex is not None else None
+        detail["reports"] = [
+            {
+                "week": r.week,
+                "lang": r.lang,
+                "version": r.version,
+                "status": r.status,
+                "role": rp.role,
+                "section": rp.section,
+            }
+            for r, rp in reports_featuring(session, paper)
+        ]
+        return detail
