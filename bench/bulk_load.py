@@ -98,9 +98,7 @@ def brute_force_estimate(records: list[PaperRecord], n: int, sample: int = 2000)
     return (time.perf_counter() - began) * (n / len(tokens)) ** 2
 
 
-def timed_load(
-    records: list[PaperRecord], batch: int, *, fts: bool
-) -> tuple[float, int, int, float, int]:
+def timed_load(records: list[PaperRecord], batch: int, *, fts: bool) -> tuple[float, int, int, float, int]:
     """(load seconds, stored, linked, full near-dup pass seconds, links of that pass) on a fresh database.
 
     fts=False drops the FTS5 sync triggers of migration 0005 first and empties nothing else, to show

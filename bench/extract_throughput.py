@@ -64,8 +64,12 @@ class FakeProcess:
 @contextmanager
 def fake_server(latency: float) -> Iterator[FakeProcess]:
     script = ROOT / "tests" / "fakeopenai.py"
-    child = subprocess.Popen([sys.executable, str(script), "--latency", str(latency)],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, str(script), "--latency", str(latency)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert child.stdout is not None
         yield FakeProcess(child.stdout.readline().strip())
@@ -83,9 +87,11 @@ def timed_run(settings: Settings, engine, fake: FakeProcess) -> tuple[float, int
     wall, end = time.perf_counter() - started, time.monotonic()
     stats = fake.stats()
     if stats["count"] > before:  # where the wall time went (the server's clock is the same monotonic clock)
-        print(f"  before the first call: {stats['first_at'] - mono:.2f}s; calls: "
-              f"{stats['last_done_at'] - stats['first_at']:.2f}s; after the last answer: "
-              f"{end - stats['last_done_at']:.2f}s")
+        print(
+            f"  before the first call: {stats['first_at'] - mono:.2f}s; calls: "
+            f"{stats['last_done_at'] - stats['first_at']:.2f}s; after the last answer: "
+            f"{end - stats['last_done_at']:.2f}s"
+        )
     return wall, stats["count"] - before, result
 
 
@@ -97,8 +103,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, fake_server(args.latency) as fake:
         settings = Settings(
-            db_url=f"sqlite:///{tmp}/bench.sqlite3", cache_dir=Path(tmp) / "cache", backend="openai",
-            openai_base_url=fake.base_url, openai_api_key="sk-bench", llm_concurrency=args.concurrency,
+            db_url=f"sqlite:///{tmp}/bench.sqlite3",
+            cache_dir=Path(tmp) / "cache",
+            backend="openai",
+            openai_base_url=fake.base_url,
+            openai_api_key="sk-bench",
+            llm_concurrency=args.concurrency,
             llm_timeout=30.0,
         )
         source = Path(tmp) / "papers.jsonl"
@@ -115,18 +125,28 @@ def main() -> None:
         wall, calls, result = timed_run(settings, engine, fake)
         ideal = calls * args.latency / args.concurrency
         tokens = result.prompt_tokens + result.completion_tokens
-        print(f"first run:  selected={result.selected} extracted={result.extracted} cached={result.cached} "
-              f"failed={result.failed}")
-        print(f"  calls={calls} (server saw at most {fake.stats()['max_in_flight']} in flight; "
-              f"concurrency {args.concurrency})")
-        print(f"  wall={wall:.2f}s ideal={ideal:.2f}s ratio={wall / ideal if ideal else float('nan'):.3f} "
-              f"(target <= 1.25)")
-        print(f"  tokens: prompt={result.prompt_tokens} completion={result.completion_tokens} "
-              f"per paper={tokens / max(1, result.extracted):.0f}")
+        print(
+            f"first run:  selected={result.selected} extracted={result.extracted} cached={result.cached} "
+            f"failed={result.failed}"
+        )
+        print(
+            f"  calls={calls} (server saw at most {fake.stats()['max_in_flight']} in flight; "
+            f"concurrency {args.concurrency})"
+        )
+        print(
+            f"  wall={wall:.2f}s ideal={ideal:.2f}s ratio={wall / ideal if ideal else float('nan'):.3f} "
+            f"(target <= 1.25)"
+        )
+        print(
+            f"  tokens: prompt={result.prompt_tokens} completion={result.completion_tokens} "
+            f"per paper={tokens / max(1, result.extracted):.0f}"
+        )
 
         wall2, calls2, result2 = timed_run(settings, engine, fake)
-        print(f"second run: calls={calls2} cached={result2.cached} extracted={result2.extracted} "
-              f"wall={wall2:.2f}s (must make 0 calls)")
+        print(
+            f"second run: calls={calls2} cached={result2.cached} extracted={result2.extracted} "
+            f"wall={wall2:.2f}s (must make 0 calls)"
+        )
         db.forget_engines()
         if calls2 != 0:
             raise SystemExit("second run made calls: the extraction cache is broken")

@@ -46,11 +46,26 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BULK = ROOT / ".." / "shared" / "data" / "arxiv-bulk.jsonl"
 TARGET_P95_MS = 20.0
 QUERIES = [
-    "semantic ID", "generative recommendation", "click-through rate prediction", "sequential recommendation",
-    "large language model agent", "retrieval augmented generation", "cold start", "contrastive learning",
-    "graph neural network", "multi-task learning", "user interest modeling", "knowledge distillation",
-    "reinforcement learning", "A/B test", "cross-domain recommendation", "fairness", "dense retrieval",
-    "embedding", "GPT-4", "long sequence transformer",
+    "semantic ID",
+    "generative recommendation",
+    "click-through rate prediction",
+    "sequential recommendation",
+    "large language model agent",
+    "retrieval augmented generation",
+    "cold start",
+    "contrastive learning",
+    "graph neural network",
+    "multi-task learning",
+    "user interest modeling",
+    "knowledge distillation",
+    "reinforcement learning",
+    "A/B test",
+    "cross-domain recommendation",
+    "fairness",
+    "dense retrieval",
+    "embedding",
+    "GPT-4",
+    "long sequence transformer",
 ]
 FILTERS = [
     ("", SearchFilters(institution="Kuaishou")),
@@ -62,10 +77,28 @@ FILTERS = [
     ("recommendation", SearchFilters(metric="NDCG")),
     ("", SearchFilters(topic="llm_agents", since=date(2026, 1, 1))),
 ]
-INSTITUTIONS = ["Kuaishou", "Alibaba", "ByteDance", "Meta", "Google", "Tencent", "Tsinghua University",
-                "Peking University", "JD", "Meituan"]
-TOPICS = ["generative_semantic_ids", "llm_agents", "ranking_ctr", "retrieval_indexing", "multimodal",
-          "sequential_user_modeling", "search", "efficiency_serving"]
+INSTITUTIONS = [
+    "Kuaishou",
+    "Alibaba",
+    "ByteDance",
+    "Meta",
+    "Google",
+    "Tencent",
+    "Tsinghua University",
+    "Peking University",
+    "JD",
+    "Meituan",
+]
+TOPICS = [
+    "generative_semantic_ids",
+    "llm_agents",
+    "ranking_ctr",
+    "retrieval_indexing",
+    "multimodal",
+    "sequential_user_modeling",
+    "search",
+    "efficiency_serving",
+]
 METRICS = ["CTR", "NDCG@10", "Recall@20", "GMV", "AUC", "HR@50"]
 
 
@@ -85,18 +118,35 @@ def import_papers(engine, records: list, chunk: int = 5000) -> float:
     start = time.perf_counter()
     for offset in range(0, len(records), chunk):
         with db.session_scope(engine) as session:
-            upsert.upsert_papers(session, records[offset:offset + chunk])
+            upsert.upsert_papers(session, records[offset : offset + chunk])
     return time.perf_counter() - start
 
 
 def _extraction_row(pid: int, rng: random.Random) -> dict:
-    return {"paper_id": pid, "prompt_name": "extract_paper", "prompt_version": "v1", "prompt_hash": "bench",
-            "backend": "offline", "model": "bench", "input_hash": str(pid), "status": "ok", "attempts": 1,
-            "scope": "recsys", "short_name": f"M{pid}", "industrial": rng.random() < 0.4,
-            "deployed_online": rng.random() < 0.2, "institutions": [rng.choice(INSTITUTIONS)],
-            "topics": rng.sample(TOPICS, 2), "techniques": ["mixture of experts", "contrastive loss"],
-            "one_line": "A synthetic one-line summary.", "method": "A synthetic method description.",
-            "grounded_count": 1, "ungrounded_count": 0, "ungrounded": [], "created_at": utcnow()}
+    return {
+        "paper_id": pid,
+        "prompt_name": "extract_paper",
+        "prompt_version": "v1",
+        "prompt_hash": "bench",
+        "backend": "offline",
+        "model": "bench",
+        "input_hash": str(pid),
+        "status": "ok",
+        "attempts": 1,
+        "scope": "recsys",
+        "short_name": f"M{pid}",
+        "industrial": rng.random() < 0.4,
+        "deployed_online": rng.random() < 0.2,
+        "institutions": [rng.choice(INSTITUTIONS)],
+        "topics": rng.sample(TOPICS, 2),
+        "techniques": ["mixture of experts", "contrastive loss"],
+        "one_line": "A synthetic one-line summary.",
+        "method": "A synthetic method description.",
+        "grounded_count": 1,
+        "ungrounded_count": 0,
+        "ungrounded": [],
+        "created_at": utcnow(),
+    }
 
 
 def add_extractions(engine, share: float, rng: random.Random) -> tuple[int, float]:
@@ -107,13 +157,25 @@ def add_extractions(engine, share: float, rng: random.Random) -> tuple[int, floa
     with engine.begin() as conn:
         conn.execute(insert(Extraction), [_extraction_row(pid, rng) for pid in chosen])
         rows = conn.execute(select(Extraction.id, Extraction.paper_id)).all()
-        conn.execute(insert(Metric), [{"extraction_id": e, "paper_id": p, "kind": "offline",
-                                       "metric": rng.choice(METRICS), "value": "1.5%"} for e, p in rows])
+        conn.execute(
+            insert(Metric),
+            [
+                {
+                    "extraction_id": e,
+                    "paper_id": p,
+                    "kind": "offline",
+                    "metric": rng.choice(METRICS),
+                    "value": "1.5%",
+                }
+                for e, p in rows
+            ],
+        )
     return len(chosen), time.perf_counter() - start
 
 
-def timed(engine, query: str, filters: SearchFilters | None, runs: int,
-          rank_cap: int | None = RANK_CAP) -> tuple[list[float], int]:
+def timed(
+    engine, query: str, filters: SearchFilters | None, runs: int, rank_cap: int | None = RANK_CAP
+) -> tuple[list[float], int]:
     times, hits = [], 0
     search(engine, query, filters, rank_cap=rank_cap)  # warm-up
     for _ in range(runs):
@@ -160,23 +222,30 @@ def main() -> int:
         conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     print(f"bulk file: {args.bulk}: {n_real} real records parsed in {parse_s:.2f}s, {len(errors)} bad lines")
     print(f"papers: {papers} ({n_real} real + {papers - n_real} synthetic), indexed in paper_fts: {indexed}")
-    print(f"import (snapshot.read_snapshot + store.upsert_papers, FTS triggers on): {import_s:.1f}s = "
-          f"{papers / import_s:,.0f} papers/s")
-    print(f"extractions: {n_ext} + {n_ext} metrics in {ext_s:.1f}s = {n_ext / ext_s:,.0f} extractions/s "
-          f"(each re-indexes its paper)")
+    print(
+        f"import (snapshot.read_snapshot + store.upsert_papers, FTS triggers on): {import_s:.1f}s = "
+        f"{papers / import_s:,.0f} papers/s"
+    )
+    print(
+        f"extractions: {n_ext} + {n_ext} metrics in {ext_s:.1f}s = {n_ext / ext_s:,.0f} extractions/s "
+        f"(each re-indexes its paper)"
+    )
     fts_times: list[float] = []
     for query in QUERIES:
         times, hits = timed(engine, query, None, args.runs)
         fts_times += times
         median = statistics.median(times)
         ranked = max(20, RANK_CAP // query_cost(parse(query)))
-        print(f"  {query!r:34} ranked<={ranked:5} hits={hits:3} p50={median:6.2f} ms  "
-              f"max={max(times):6.2f} ms")
+        print(
+            f"  {query!r:34} ranked<={ranked:5} hits={hits:3} p50={median:6.2f} ms  max={max(times):6.2f} ms"
+        )
     p50, p95 = pct(fts_times, 50), pct(fts_times, 95)
-    print(f"FTS (newest RANK_CAP // query cost matches ranked, RANK_CAP={RANK_CAP}) over {len(QUERIES)} "
-          f"queries x {args.runs} runs: "
-          f"p50={p50:.2f} ms p95={p95:.2f} ms; "
-          f"target p95 <= {TARGET_P95_MS:.0f} ms -> ratio p95/target = {p95 / TARGET_P95_MS:.2f}")
+    print(
+        f"FTS (newest RANK_CAP // query cost matches ranked, RANK_CAP={RANK_CAP}) over {len(QUERIES)} "
+        f"queries x {args.runs} runs: "
+        f"p50={p50:.2f} ms p95={p95:.2f} ms; "
+        f"target p95 <= {TARGET_P95_MS:.0f} ms -> ratio p95/target = {p95 / TARGET_P95_MS:.2f}"
+    )
     filter_times: list[float] = []
     for query, filters in FILTERS:
         times, hits = timed(engine, query, filters, args.runs)
@@ -185,11 +254,15 @@ def main() -> int:
     uncapped: list[float] = []
     for query in QUERIES:
         uncapped += timed(engine, query, None, args.runs, rank_cap=None)[0]
-    print(f"FTS ranking every match (rank_cap=None): p50={pct(uncapped, 50):.2f} ms "
-          f"p95={pct(uncapped, 95):.2f} ms; ratio p95/target = {pct(uncapped, 95) / TARGET_P95_MS:.2f}")
+    print(
+        f"FTS ranking every match (rank_cap=None): p50={pct(uncapped, 50):.2f} ms "
+        f"p95={pct(uncapped, 95):.2f} ms; ratio p95/target = {pct(uncapped, 95) / TARGET_P95_MS:.2f}"
+    )
     fp50, fp95 = pct(filter_times, 50), pct(filter_times, 95)
-    print(f"filter queries ({len(FILTERS)} x {args.runs}): p50={fp50:.2f} ms p95={fp95:.2f} ms "
-          f"(no target set; {fp95 / TARGET_P95_MS:.2f}x the FTS p95 target, for scale)")
+    print(
+        f"filter queries ({len(FILTERS)} x {args.runs}): p50={fp50:.2f} ms p95={fp95:.2f} ms "
+        f"(no target set; {fp95 / TARGET_P95_MS:.2f}x the FTS p95 target, for scale)"
+    )
     engine.dispose()
     db.forget_engines()
     print(f"database size: {size_mb(path):.1f} MB ({path})")

@@ -21,8 +21,15 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees the developer's keys, endpoints or ingest.toml."""
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "INGEST_OPENAI_API_KEY", "INGEST_OPENAI_BASE_URL",
-                 "INGEST_DB_URL", "INGEST_BACKEND", "INGEST_CONFIG"):
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "INGEST_OPENAI_API_KEY",
+        "INGEST_OPENAI_BASE_URL",
+        "INGEST_DB_URL",
+        "INGEST_BACKEND",
+        "INGEST_CONFIG",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("INGEST_CONFIG", str(tmp_path / "absent-ingest.toml"))
     yield
@@ -36,8 +43,13 @@ def db_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
-    return Settings(db_url=db_url, reports_dir=tmp_path / "reports", cache_dir=tmp_path / "cache",
-                    backend="offline", arxiv_delay_seconds=0.0)
+    return Settings(
+        db_url=db_url,
+        reports_dir=tmp_path / "reports",
+        cache_dir=tmp_path / "cache",
+        backend="offline",
+        arxiv_delay_seconds=0.0,
+    )
 
 
 @pytest.fixture

@@ -98,8 +98,13 @@ class _State:
 class FakeOpenAI:
     """The server; `base_url` ends in /v1. `api_key` (optional) is the only accepted bearer token."""
 
-    def __init__(self, *, api_key: str | None = None, latency: float = 0.0,
-                 responder: Callable[[FakeRequest], str | Fault | None] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        latency: float = 0.0,
+        responder: Callable[[FakeRequest], str | Fault | None] | None = None,
+    ) -> None:
         self.api_key = api_key
         self.latency = latency
         self.responder = responder
@@ -165,8 +170,12 @@ class FakeOpenAI:
     def stats(self) -> dict[str, Any]:
         with self.state.lock:
             first = self.state.requests[0].received_at if self.state.requests else 0.0
-            return {"count": len(self.state.requests), "max_in_flight": self.state.max_in_flight,
-                    "first_at": first, "last_done_at": self.state.last_done_at}
+            return {
+                "count": len(self.state.requests),
+                "max_in_flight": self.state.max_in_flight,
+                "first_at": first,
+                "last_done_at": self.state.last_done_at,
+            }
 
 
 class _Server(ThreadingHTTPServer):
@@ -299,8 +308,9 @@ def default_answer(request: FakeRequest) -> str:
     return result.parsed.model_dump_json()
 
 
-def _completion(request: FakeRequest, content: str | None, *, refusal: str | None = None,
-                finish_reason: str = "stop") -> dict[str, Any]:
+def _completion(
+    request: FakeRequest, content: str | None, *, refusal: str | None = None, finish_reason: str = "stop"
+) -> dict[str, Any]:
     prompt_chars = sum(len(str(m.get("content") or "")) for m in request.messages)
     completion_chars = len(content or refusal or "")
     return {
@@ -308,12 +318,18 @@ def _completion(request: FakeRequest, content: str | None, *, refusal: str | Non
         "object": "chat.completion",
         "created": int(time.time()),
         "model": request.body.get("model", "fake"),
-        "choices": [{
-            "index": 0, "finish_reason": finish_reason,
-            "message": {"role": "assistant", "content": content, "refusal": refusal},
-        }],
-        "usage": {"prompt_tokens": prompt_chars // 4, "completion_tokens": completion_chars // 4,
-                  "total_tokens": (prompt_chars + completion_chars) // 4},
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish_reason,
+                "message": {"role": "assistant", "content": content, "refusal": refusal},
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_chars // 4,
+            "completion_tokens": completion_chars // 4,
+            "total_tokens": (prompt_chars + completion_chars) // 4,
+        },
     }
 
 

@@ -18,8 +18,10 @@ from conftest import run_ingest as run_cli
 from ingest.views.browse import metadata
 from search_data import build_db
 
-needs_datasette = pytest.mark.skipif(importlib.util.find_spec("datasette") is None,
-                                     reason="datasette not installed (pip install 'ingest[browse]')")
+needs_datasette = pytest.mark.skipif(
+    importlib.util.find_spec("datasette") is None,
+    reason="datasette not installed (pip install 'ingest[browse]')",
+)
 
 
 def free_port() -> int:
@@ -54,15 +56,20 @@ def test_metadata_configures_fts_and_facets() -> None:
 def test_postgres_url_is_one_clear_line_without_the_password() -> None:
     res = run_cli("postgresql://alice:s3cret@127.0.0.1:1/ingest", "browse")
     assert res.exit_code == 2
-    assert res.stderr.strip() == ("error: ingest browse needs a SQLite database file; the configured "
-                                  "database is postgresql (use a PostgreSQL client for it)")
+    assert res.stderr.strip() == (
+        "error: ingest browse needs a SQLite database file; the configured "
+        "database is postgresql (use a PostgreSQL client for it)"
+    )
 
 
 def test_missing_datasette_is_one_clear_line(tmp_path: Path) -> None:
-    code = ("import sys; sys.modules['datasette'] = None; from ingest.cli import main; "
-            f"main(['--db', {str(tmp_path / 'x.sqlite3')!r}, 'browse'])")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(),
-                          timeout=60)
+    code = (
+        "import sys; sys.modules['datasette'] = None; from ingest.cli import main; "
+        f"main(['--db', {str(tmp_path / 'x.sqlite3')!r}, 'browse'])"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=clean_env(), timeout=60
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: browsing needs datasette: pip install 'ingest[browse]'"
 
@@ -77,13 +84,22 @@ def test_browse_serves_fts_search_over_http(tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/-/versions.json", proc)
-        rows = httpx.get(f"{base}/ingest/paper.json",
-                         params={"_search": "generative", "_shape": "array", "_col": "arxiv_id",
-                                 "_size": "max", "week": "2026-W16"}, timeout=10).json()
+        rows = httpx.get(
+            f"{base}/ingest/paper.json",
+            params={
+                "_search": "generative",
+                "_shape": "array",
+                "_col": "arxiv_id",
+                "_size": "max",
+                "week": "2026-W16",
+            },
+            timeout=10,
+        ).json()
         found = {r["arxiv_id"] for r in rows}
         assert {"2604.14878", "2604.11440", "2604.12234"} <= found and len(found) < 116
-        hostile = httpx.get(f"{base}/ingest/paper.json", timeout=10,
-                            params={"_search": 'GPT-4 "cs.IR', "_shape": "array"})
+        hostile = httpx.get(
+            f"{base}/ingest/paper.json", timeout=10, params={"_search": 'GPT-4 "cs.IR', "_shape": "array"}
+        )
         assert hostile.status_code == 200
         facets = httpx.get(f"{base}/ingest/extraction.json", params={"_size": "0"}, timeout=10).json()
         topic_facet = {f["value"]: f["count"] for f in facets["facet_results"]["topics"]["results"]}

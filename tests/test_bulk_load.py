@@ -20,9 +20,18 @@ from ingest.db.models import Paper, Run
 from ingest.records import PaperRecord
 from ingest.search import fts as search
 
-TRIGGERS = {"paper_fts_paper_ai", "paper_fts_paper_bu", "paper_fts_paper_au", "paper_fts_paper_bd",
-            "paper_fts_extraction_bi", "paper_fts_extraction_ai", "paper_fts_extraction_bu",
-            "paper_fts_extraction_au", "paper_fts_extraction_bd", "paper_fts_extraction_ad"}
+TRIGGERS = {
+    "paper_fts_paper_ai",
+    "paper_fts_paper_bu",
+    "paper_fts_paper_au",
+    "paper_fts_paper_bd",
+    "paper_fts_extraction_bi",
+    "paper_fts_extraction_ai",
+    "paper_fts_extraction_bu",
+    "paper_fts_extraction_au",
+    "paper_fts_extraction_bd",
+    "paper_fts_extraction_ad",
+}
 
 
 def triggers(engine) -> set[str]:
@@ -50,8 +59,10 @@ def test_bulk_load_keeps_fts_in_sync_and_links_near_duplicates_once(engine) -> N
     genrec = next(r for r in w16 if r.arxiv_id == "2604.14878")
     copy = near_copy(genrec, "2606.99999")
     copy.week = w22[0].week
-    batches = [load.Batch("2026-W16", w16, crawl.CrawlResult(week="2026-W16")),
-               load.Batch("2026-W22", [*w22, copy], crawl.CrawlResult(week="2026-W22"))]
+    batches = [
+        load.Batch("2026-W16", w16, crawl.CrawlResult(week="2026-W16")),
+        load.Batch("2026-W22", [*w22, copy], crawl.CrawlResult(week="2026-W22")),
+    ]
     results = load.store_load(engine, batches, bulk=True)
     assert [r.new for r in results] == [len(w16), len(w22) + 1]
     assert [r.duplicates for r in results] == [0, 1]  # the copy, counted in its own week
@@ -60,8 +71,9 @@ def test_bulk_load_keeps_fts_in_sync_and_links_near_duplicates_once(engine) -> N
         stored = s.execute(select(func.count()).select_from(Paper)).scalar_one()
         fts_rows = s.connection().exec_driver_sql("SELECT count(*) FROM paper_fts").scalar()
         assert fts_rows == stored == len(w16) + len(w22) + 1
-        linked = dict(s.execute(select(Paper.arxiv_id, Paper.duplicate_of)
-                                .where(Paper.duplicate_of.is_not(None))).all())
+        linked = dict(
+            s.execute(select(Paper.arxiv_id, Paper.duplicate_of).where(Paper.duplicate_of.is_not(None))).all()
+        )
         assert linked == {"2606.99999": "2604.14878"}
         assert dedup.link_near_duplicates(s) == 0  # a second pass links nothing
         assert s.execute(select(func.count()).select_from(Run)).scalar_one() == 2
@@ -75,10 +87,12 @@ def test_bulk_load_keeps_fts_in_sync_and_links_near_duplicates_once(engine) -> N
 
 
 def test_bulk_backfill_twice_stores_nothing_new_and_links_nothing_new(settings, engine) -> None:
-    first = crawl.crawl_range(settings, date(2026, 3, 2), date(2026, 4, 17), source=DATA / "2026-W16.jsonl",
-                              engine=engine)
-    again = crawl.crawl_range(settings, date(2026, 3, 2), date(2026, 4, 17), source=DATA / "2026-W16.jsonl",
-                              engine=engine)
+    first = crawl.crawl_range(
+        settings, date(2026, 3, 2), date(2026, 4, 17), source=DATA / "2026-W16.jsonl", engine=engine
+    )
+    again = crawl.crawl_range(
+        settings, date(2026, 3, 2), date(2026, 4, 17), source=DATA / "2026-W16.jsonl", engine=engine
+    )
     assert sum(r.new for r in first) == 116 and sum(r.new for r in again) == 0
     assert sum(r.duplicates for r in again) == 0
     assert TRIGGERS <= triggers(engine)
@@ -90,8 +104,9 @@ def test_failed_bulk_load_rolls_back_rows_index_and_keeps_triggers(engine) -> No
     broken = replace(good[0], arxiv_id="2604.99999")
     broken.week = None  # paper.week is NOT NULL: the insert fails inside the bulk section
     with pytest.raises(Exception, match="NOT NULL"):
-        load.store_load(engine, [load.Batch("2026-W16", [*good[1:], broken], crawl.CrawlResult(week=None))],
-                        bulk=True)
+        load.store_load(
+            engine, [load.Batch("2026-W16", [*good[1:], broken], crawl.CrawlResult(week=None))], bulk=True
+        )
     assert TRIGGERS <= triggers(engine)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM paper")).scalar() == 0
@@ -114,10 +129,13 @@ def test_bulk_load_updating_a_paper_it_inserted_keeps_the_index_consistent(engin
     v1 from the index, so v1 must be indexed by then; the index then holds v2's words only."""
     w16 = week_records("2026-W16")
     genrec = next(r for r in w16 if r.arxiv_id == "2604.14878")
-    v2 = replace(genrec, version=2, title="Quokkaformer: " + genrec.title,
-                 abstract=genrec.abstract + " Zebu.")
-    batches = [load.Batch("2026-W16", w16, crawl.CrawlResult(week="2026-W16")),
-               load.Batch("2026-W16", [v2], crawl.CrawlResult(week="2026-W16"))]
+    v2 = replace(
+        genrec, version=2, title="Quokkaformer: " + genrec.title, abstract=genrec.abstract + " Zebu."
+    )
+    batches = [
+        load.Batch("2026-W16", w16, crawl.CrawlResult(week="2026-W16")),
+        load.Batch("2026-W16", [v2], crawl.CrawlResult(week="2026-W16")),
+    ]
     results = load.store_load(engine, batches, bulk=True)
     assert (results[0].new, results[1].updated) == (len(w16), 1)
     with db.session_scope(engine) as s:
@@ -128,8 +146,11 @@ def test_bulk_load_updating_a_paper_it_inserted_keeps_the_index_consistent(engin
 
 
 def test_bulk_load_checkpoints_the_wal_after_its_commit_and_restores_the_setting(engine) -> None:
-    load.store_load(engine, [load.Batch("2026-W16", week_records("2026-W16"),
-                                        crawl.CrawlResult(week="2026-W16"))], bulk=True)
+    load.store_load(
+        engine,
+        [load.Batch("2026-W16", week_records("2026-W16"), crawl.CrawlResult(week="2026-W16"))],
+        bulk=True,
+    )
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
         busy, frames, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()

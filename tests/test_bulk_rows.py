@@ -47,8 +47,11 @@ def test_paper_insert_stores_what_core_insert_stores(settings: Settings, tmp_pat
         row = conn.execute(select(*store.PAPER.c).where(store.PAPER.c.arxiv_id == recs[1].arxiv_id)).one()
     assert (row.title, row.authors, row.first_seen_at) == (recs[1].title, list(recs[1].authors), NOW)
     with fast.connect() as conn:
-        odd_row = conn.execute(select(store.PAPER.c.authors, store.PAPER.c.affiliations)
-                               .where(store.PAPER.c.arxiv_id == "2699.00001")).one()
+        odd_row = conn.execute(
+            select(store.PAPER.c.authors, store.PAPER.c.affiliations).where(
+                store.PAPER.c.arxiv_id == "2699.00001"
+            )
+        ).one()
     assert (odd_row.authors, odd_row.affiliations) == (odd, ["Café 🍵"])
     assert (row.relevance, row.relevance_reasons) == relevance.score(recs[1])
     assert list(paper_rows.new_row(recs[1], NOW)) == list(paper_rows.NEW_ROW_KEYS)
@@ -103,13 +106,19 @@ def test_bulk_load_with_prepared_rows_equals_a_plain_load(settings: Settings, tm
     def batches() -> list[Batch]:
         from ingest.crawl.stage import CrawlResult
 
-        return [Batch(None, part, CrawlResult(week=None, fetched=len(part)))
-                for part in (records[:half], records[half:])]
+        return [
+            Batch(None, part, CrawlResult(week=None, fetched=len(part)))
+            for part in (records[:half], records[half:])
+        ]
 
     began = utcnow()
-    counted = [[(r.new, r.updated, r.unchanged, r.new_ids, r.updated_ids)
-                for r in store_load(engine, batches(), bulk=b, unit=7, index_every=20)]
-               for engine, b in ((bulk, True), (plain, False))]
+    counted = [
+        [
+            (r.new, r.updated, r.unchanged, r.new_ids, r.updated_ids)
+            for r in store_load(engine, batches(), bulk=b, unit=7, index_every=20)
+        ]
+        for engine, b in ((bulk, True), (plain, False))
+    ]
     assert counted[0] == counted[1] and counted[0][1][1] == 1  # `later` updated its paper
     with bulk.connect() as conn:
         conn.exec_driver_sql("INSERT INTO paper_fts(paper_fts, rank) VALUES('integrity-check', 1)")

@@ -19,8 +19,9 @@ def regex_found(alts: tuple[str, ...], text: str) -> bool:
     return re.search(r"\b(?:" + "|".join(alts) + ")", text) is not None
 
 
-def reference_score(rec: PaperRecord, found: Callable[[tuple[str, ...], str], bool] = regex_found
-                    ) -> tuple[float, list[str]]:
+def reference_score(
+    rec: PaperRecord, found: Callable[[tuple[str, ...], str], bool] = regex_found
+) -> tuple[float, list[str]]:
     """relevance.score written the obvious way: each rule's alternatives searched with `found`."""
     title, abstract = (rec.title or "").lower(), (rec.abstract or "").lower()
     comment = (rec.comment or "").lower()
@@ -50,7 +51,10 @@ def test_relevance_terms_match_only_at_the_start_of_a_word() -> None:
 
     assert reasons("Prerecommendation and unrecommended items") == []
     assert reasons("(Recommendation) at scale") == ["title: recommendation"]
-    assert reasons("E-commerce ads, re-ranking") == ["title: learning to rank", "title: advertising",
-                                                    "title: e-commerce"]
+    assert reasons("E-commerce ads, re-ranking") == [
+        "title: learning to rank",
+        "title: advertising",
+        "title: e-commerce",
+    ]
     assert reasons("Threads and roads") == []  # 'ads' inside a word
     assert reasons("_ctr and x-ctr") == ["title: CTR prediction"]  # '_' is a word character, '-' is not

@@ -69,8 +69,10 @@ def test_bulk_load_updating_stored_papers_links_what_a_plain_load_links(batches,
     from ingest.config import Settings
 
     plain = db.open_engine(Settings(db_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}"))
-    revised = [replace(r, version=2, title=r.title + " Revisited") if r.arxiv_id == "2606.99999" else r
-               for r in batches[1]]
+    revised = [
+        replace(r, version=2, title=r.title + " Revisited") if r.arxiv_id == "2606.99999" else r
+        for r in batches[1]
+    ]
     for target, bulk in ((engine, True), (plain, False)):
         for parts in (batches, [batches[0], revised]):
             load_batches = [load.Batch(None, p, crawl.CrawlResult(week=None)) for p in parts]

@@ -93,12 +93,16 @@ def test_parse_page_reads_the_three_affiliation_layouts() -> None:
     assert acm.affiliations == ["JD.com, Beijing, China", "Peking University, Beijing, China"]
     llncs = enrich.parse_page((PAGES / f"{DSAIN}v1.html").read_text())
     assert llncs.authors == ["Yimin Lv", "Shuli Wang", "Beihong Jin", "Xingxing Wang"]
-    assert llncs.affiliations == ["Institute of Software, Chinese Academy of Sciences, Beijing, China",
-                                  "University of Chinese Academy of Sciences, Beijing, China",
-                                  "Meituan, Beijing, China"]
+    assert llncs.affiliations == [
+        "Institute of Software, Chinese Academy of Sciences, Beijing, China",
+        "University of Chinese Academy of Sciences, Beijing, China",
+        "Meituan, Beijing, China",
+    ]
     plain = enrich.parse_page((PAGES / f"{AUTHGR}v1.html").read_text())
-    assert plain.affiliations == ["Sungkyunkwan University, Suwon, Republic of Korea",
-                                  "NAVER Corporation, Seongnam, Republic of Korea"]
+    assert plain.affiliations == [
+        "Sungkyunkwan University, Suwon, Republic of Korea",
+        "NAVER Corporation, Seongnam, Republic of Korea",
+    ]
 
 
 def test_parse_page_keeps_abstract_and_experiment_sections_only() -> None:
@@ -109,11 +113,13 @@ def test_parse_page_keeps_abstract_and_experiment_sections_only() -> None:
     assert "s_{1},\\dots,s_{L}" in text
     assert "not part of the snippet" not in text
     assert "Acknowledgements.\nThis work was supported by the Meituan food delivery team." in (
-        enrich.parse_page((PAGES / f"{DSAIN}v1.html").read_text()).text)
+        enrich.parse_page((PAGES / f"{DSAIN}v1.html").read_text()).text
+    )
 
 
-def test_enrich_writes_affiliations_fulltext_and_a_new_content_hash(enriching: Settings,
-                                                                     pages: PageServer) -> None:
+def test_enrich_writes_affiliations_fulltext_and_a_new_content_hash(
+    enriching: Settings, pages: PageServer
+) -> None:
     engine = crawled(enriching)
     before = paper(engine, GENREC)
     assert before.affiliations == [] and before.fulltext is None

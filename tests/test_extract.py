@@ -49,8 +49,12 @@ def test_first_run_extracts_relevant_papers_second_run_makes_no_calls(settings, 
     relevant = sorted(a for a, p in crawled.items() if p.relevance >= settings.relevance_threshold)
     seen: list[tuple[int, int]] = []
     first = extract_week(settings, WEEK, engine=engine, progress=lambda d, t: seen.append((d, t)))
-    assert (first.selected, first.extracted, first.calls, first.failed) == (len(relevant), len(relevant),
-                                                                            len(relevant), 0)
+    assert (first.selected, first.extracted, first.calls, first.failed) == (
+        len(relevant),
+        len(relevant),
+        len(relevant),
+        0,
+    )
     assert first.skipped == len(crawled) - len(relevant) > 0
     assert seen[-1] == (len(relevant), len(relevant)) and first.prompt_tokens > 0
     with Session(engine) as session:
@@ -61,8 +65,10 @@ def test_first_run_extracts_relevant_papers_second_run_makes_no_calls(settings, 
         assert facts == ("GenRec", ["JD"], True, True)
         assert row.ungrounded_count == 0 and row.grounded_count > 5 and row.prompt_version == "v1"
         metrics = session.exec(select(Metric).where(Metric.extraction_id == row.id)).all()
-        assert {(m.kind, m.metric, m.value) for m in metrics} >= {("online", "click count", "9.5%"),
-                                                                  ("online", "transaction count", "8.7%")}
+        assert {(m.kind, m.metric, m.value) for m in metrics} >= {
+            ("online", "click count", "9.5%"),
+            ("online", "transaction count", "8.7%"),
+        }
         pairs = extractions_for_week(session, WEEK)
         assert sorted(p.arxiv_id for p, _ in pairs) == relevant
         assert parsed(dict((p.arxiv_id, e) for p, e in pairs)["2604.14878"]).short_name == "GenRec"

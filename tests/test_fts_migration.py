@@ -16,14 +16,25 @@ from ingest.db import engine as db
 from ingest.db.models import Extraction, Metric, Paper
 from search_data import add_extractions, load_papers
 
-TRIGGERS = {"paper_fts_paper_ai", "paper_fts_paper_bu", "paper_fts_paper_au", "paper_fts_paper_bd",
-            "paper_fts_extraction_bi", "paper_fts_extraction_ai", "paper_fts_extraction_bu",
-            "paper_fts_extraction_au", "paper_fts_extraction_bd", "paper_fts_extraction_ad"}
+TRIGGERS = {
+    "paper_fts_paper_ai",
+    "paper_fts_paper_bu",
+    "paper_fts_paper_au",
+    "paper_fts_paper_bd",
+    "paper_fts_extraction_bi",
+    "paper_fts_extraction_ai",
+    "paper_fts_extraction_bu",
+    "paper_fts_extraction_au",
+    "paper_fts_extraction_bd",
+    "paper_fts_extraction_ad",
+}
 
 
 def matches(engine, query: str) -> list[str]:
-    sql = text("SELECT p.arxiv_id FROM paper_fts JOIN paper p ON p.id = paper_fts.rowid "
-               "WHERE paper_fts MATCH :q ORDER BY rank")
+    sql = text(
+        "SELECT p.arxiv_id FROM paper_fts JOIN paper p ON p.id = paper_fts.rowid "
+        "WHERE paper_fts MATCH :q ORDER BY rank"
+    )
     with engine.connect() as conn:
         return [r[0] for r in conn.execute(sql, {"q": query})]
 
@@ -40,11 +51,22 @@ def add_paper(session: Session, arxiv_id: str, title: str, abstract: str = "An a
     return paper
 
 
-def add_extraction(session: Session, paper: Paper, method: str, *, status: str = "ok",
-                   model: str = "m") -> Extraction:
-    ext = Extraction(paper_id=paper.id, prompt_name="extract_paper", prompt_version="v1", prompt_hash="h",
-                     backend="offline", model=model, input_hash="i", status=status, method=method,
-                     techniques=["quokka tokenizer"], one_line="one line")
+def add_extraction(
+    session: Session, paper: Paper, method: str, *, status: str = "ok", model: str = "m"
+) -> Extraction:
+    ext = Extraction(
+        paper_id=paper.id,
+        prompt_name="extract_paper",
+        prompt_version="v1",
+        prompt_hash="h",
+        backend="offline",
+        model=model,
+        input_hash="i",
+        status=status,
+        method=method,
+        techniques=["quokka tokenizer"],
+        one_line="one line",
+    )
     session.add(ext)
     session.commit()
     return ext
@@ -133,8 +155,9 @@ def test_downgrade_drops_index_and_upgrade_rebuilds_it_from_existing_rows(engine
     integrity_ok(engine)
 
 
-@pytest.mark.parametrize(("url", "expect_fts"),
-                         [("postgresql://u@127.0.0.1/x", False), ("sqlite:///x.db", True)])
+@pytest.mark.parametrize(
+    ("url", "expect_fts"), [("postgresql://u@127.0.0.1/x", False), ("sqlite:///x.db", True)]
+)
 def test_migration_emits_fts_only_for_sqlite(url: str, expect_fts: bool) -> None:
     cfg = db.alembic_config(url)
     cfg.output_buffer = io.StringIO()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from ingest.extract.grounding import ground_extraction, is_grounded, numbers_in, source_text
 from ingest.llm.contracts import Institution, OfflineMetric, OnlineMetric, PaperExtraction
 
-SOURCE = ("GenRec: a framework. Deployed on the JD App. In online A/B tests GenRec achieves 9.5% improvement "
-          "in click count and 8.7% in transaction count; latency \u22123.5\u2009% with 1,234 GPUs and "
-          "12\u202f000 users.")
+SOURCE = (
+    "GenRec: a framework. Deployed on the JD App. In online A/B tests GenRec achieves 9.5% improvement "
+    "in click count and 8.7% in transaction count; latency \u22123.5\u2009% with 1,234 GPUs and "
+    "12\u202f000 users."
+)
 
 
 def test_numbers_are_normalised() -> None:
@@ -32,18 +34,32 @@ def test_source_text_includes_affiliations_and_comment() -> None:
 
 def _extraction(**overrides) -> PaperExtraction:
     base = dict(
-        scope="recsys", scope_reason="recommendation", short_name="GenRec",
-        institutions=[Institution(name="JD App", canonical="JD", industrial=True, evidence="on the JD App"),
-                      Institution(name="Google", canonical="Google", industrial=True, evidence="at Google")],
-        industrial=True, deployed_online=True, platform="JD App", problem="p", method="m",
+        scope="recsys",
+        scope_reason="recommendation",
+        short_name="GenRec",
+        institutions=[
+            Institution(name="JD App", canonical="JD", industrial=True, evidence="on the JD App"),
+            Institution(name="Google", canonical="Google", industrial=True, evidence="at Google"),
+        ],
+        industrial=True,
+        deployed_online=True,
+        platform="JD App",
+        problem="p",
+        method="m",
         key_techniques=["Token Merger"],
-        online_metrics=[OnlineMetric(metric="click count", value="+9.5%", context="online A/B"),
-                        OnlineMetric(metric="GMV", value="+4.2%", context="online A/B")],
+        online_metrics=[
+            OnlineMetric(metric="click count", value="+9.5%", context="online A/B"),
+            OnlineMetric(metric="GMV", value="+4.2%", context="online A/B"),
+        ],
         offline_metrics=[OfflineMetric(metric="HR@50", value="22.6%", dataset="", baseline="")],
-        efficiency=[], datasets=[], code_url="https://github.com/x/y", topics=["generative_semantic_ids"],
+        efficiency=[],
+        datasets=[],
+        code_url="https://github.com/x/y",
+        topics=["generative_semantic_ids"],
         one_line="JD deploys GenRec; click count +9.5%.",
-        deep_dive_draft=("GenRec runs on the JD App. Clicks rose 9.5%. GMV rose 4.2% too. "
-                         "It uses a Token Merger."),
+        deep_dive_draft=(
+            "GenRec runs on the JD App. Clicks rose 9.5%. GMV rose 4.2% too. It uses a Token Merger."
+        ),
         undisclosed=[],
     )
     base.update(overrides)
@@ -66,7 +82,6 @@ def test_ground_extraction_drops_and_counts_ungrounded_items() -> None:
 
 def test_losing_every_company_clears_industrial_unless_deployed() -> None:
     google = Institution(name="Google", canonical="Google", industrial=True, evidence="x")
-    ex = _extraction(institutions=[google],
-                     deployed_online=False, online_metrics=[])
+    ex = _extraction(institutions=[google], deployed_online=False, online_metrics=[])
     cleaned = ground_extraction(ex, SOURCE).extraction
     assert cleaned.institutions == [] and cleaned.industrial is False and "institution" in cleaned.undisclosed

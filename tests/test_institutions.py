@@ -30,7 +30,9 @@ def test_meta_is_not_meta_learning() -> None:
     expected = [("Meta", "Deployed across Meta's advertising system serving")]
     assert [(h.canonical, h.evidence) for h in hits] == expected
     assert names("Authors from Meta and Stanford University.") == [
-        ("Meta", "Meta", True), ("Stanford University", "Stanford University", False)]
+        ("Meta", "Meta", True),
+        ("Stanford University", "Stanford University", False),
+    ]
 
 
 def test_company_names_used_as_datasets_are_not_institutions() -> None:
@@ -42,7 +44,9 @@ def test_company_names_used_as_datasets_are_not_institutions() -> None:
 def test_university_phrases_are_academic_even_when_unknown() -> None:
     hits = find_institutions("School of Computing, University of Northampton; Kuaishou Technology, Beijing")
     assert [(h.canonical, h.industrial) for h in hits] == [
-        ("University of Northampton", False), ("Kuaishou", True)]
+        ("University of Northampton", False),
+        ("Kuaishou", True),
+    ]
 
 
 def test_evidence_is_an_exact_substring_of_the_source() -> None:

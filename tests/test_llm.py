@@ -39,8 +39,15 @@ def echo(request: FakeRequest) -> str:
 
 
 def llm_settings(fake: FakeOpenAI, **overrides: Any) -> Settings:
-    values: dict[str, Any] = dict(backend="openai", openai_base_url=fake.base_url, openai_api_key=CANARY,
-                                  llm_timeout=5.0, llm_max_retries=2, llm_reasks=1, llm_concurrency=4)
+    values: dict[str, Any] = dict(
+        backend="openai",
+        openai_base_url=fake.base_url,
+        openai_api_key=CANARY,
+        llm_timeout=5.0,
+        llm_max_retries=2,
+        llm_reasks=1,
+        llm_concurrency=4,
+    )
     values.update(overrides)
     return Settings(**values)
 
@@ -219,8 +226,9 @@ def test_llm_survives_two_event_loops(fake: FakeOpenAI) -> None:
     assert run(llm, prompt_for("B", "2"))[0].parsed.value == "2"
 
 
-def test_wrong_key_is_an_auth_error_without_the_key(caplog: pytest.LogCaptureFixture,
-                                                     capfd: pytest.CaptureFixture[str]) -> None:
+def test_wrong_key_is_an_auth_error_without_the_key(
+    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.DEBUG)
     with FakeOpenAI(api_key="sk-the-right-one", responder=echo) as fake:
         error = run_error(OpenAICompatibleLLM(llm_settings(fake)), prompt_for("CTR", "+1%"))
@@ -232,8 +240,9 @@ def test_wrong_key_is_an_auth_error_without_the_key(caplog: pytest.LogCaptureFix
         assert CANARY not in text
 
 
-def test_canary_key_never_appears_in_errors_or_logs(fake: FakeOpenAI, caplog: pytest.LogCaptureFixture,
-                                                    capfd: pytest.CaptureFixture[str]) -> None:
+def test_canary_key_never_appears_in_errors_or_logs(
+    fake: FakeOpenAI, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.DEBUG)
     fake.responder = lambda request: Fault("error", status=500)
     fake.inject("rate_limit", retry_after_ms=10)

@@ -93,8 +93,16 @@ def test_lock_of_a_live_process_blocks_and_of_a_killed_one_is_taken_over(engine,
 def _foreign_lock(engine, heartbeat_age: timedelta) -> None:
     old = datetime.now(UTC) - heartbeat_age
     with Session(engine) as session:
-        session.add(Lock(name="pipeline", owner="elsewhere:4242:abc", pid=4242, host="elsewhere",
-                         acquired_at=old, heartbeat_at=old))
+        session.add(
+            Lock(
+                name="pipeline",
+                owner="elsewhere:4242:abc",
+                pid=4242,
+                host="elsewhere",
+                acquired_at=old,
+                heartbeat_at=old,
+            )
+        )
         session.commit()
 
 

@@ -39,8 +39,11 @@ def test_r3vae_separates_online_from_offline() -> None:
     ex = extract(W16["2604.11440"])
     assert ex.short_name == "R3-VAE"
     assert values(ex.online_metrics) == {"1.62%": "MRR", "0.83%": "StayTime/U"}
-    assert values(ex.offline_metrics) == {"14.2%": "Recall@10", "15.5%": "NDCG@10",
-                                          "15.36%": "content cold start"}
+    assert values(ex.offline_metrics) == {
+        "14.2%": "Recall@10",
+        "15.5%": "NDCG@10",
+        "15.36%": "content cold start",
+    }
     assert ex.institutions == [] and "institution" in ex.undisclosed  # the abstract names no company
     assert "Amazon" in ex.datasets
 
@@ -48,10 +51,13 @@ def test_r3vae_separates_online_from_offline() -> None:
 def test_other_w16_industrial_papers() -> None:
     sid = extract(W16["2604.10471"])
     assert sid.short_name == "SID-Coord" and values(sid.online_metrics) == {
-        "+0.664%": "long-play rate", "+0.369%": "search playback duration"}
+        "+0.664%": "long-play rate",
+        "+0.369%": "search playback duration",
+    }
     solaris = extract(W16["2604.12110"])
     assert [i.canonical for i in solaris.institutions] == ["Meta"] and values(solaris.online_metrics) == {
-        "0.67%": "revenue"}
+        "0.67%": "revenue"
+    }
     dsain = extract(W16["2604.12298"])
     assert dsain.short_name == "DSAIN" and [i.canonical for i in dsain.institutions] == ["Meituan"]
     assert values(dsain.online_metrics) == {"2.70%": "CTR", "2.62%": "CPM", "2.16%": "GMV"}
@@ -92,9 +98,14 @@ def test_every_answer_is_grounded_valid_and_deterministic(week: str) -> None:
 
 def test_rule_based_llm_seam() -> None:
     rec = W16["2604.14878"]
-    variables = {**{k: rec.get(k) or "" for k in ("arxiv_id", "title", "abstract", "comment", "fulltext")},
-                 "arxiv_id": rec["id"], "authors": rec["authors"], "affiliations": [],
-                 "categories": rec["categories"], "topics": {"other": "Other"}}
+    variables = {
+        **{k: rec.get(k) or "" for k in ("arxiv_id", "title", "abstract", "comment", "fulltext")},
+        "arxiv_id": rec["id"],
+        "authors": rec["authors"],
+        "affiliations": [],
+        "categories": rec["categories"],
+        "topics": {"other": "Other"},
+    }
     prompt = render("extract_paper", "v1", variables)
     assert "<input>" in prompt.user and parse_input_json(prompt.user) == variables
     assert rec["title"] not in prompt.system and prompt.user.count(rec["title"]) == 1  # only inside the fence

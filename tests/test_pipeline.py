@@ -41,8 +41,15 @@ def _subset(tmp_path: Path, n: int = 24) -> Path:
 
 
 def _openai(settings: Settings, fake: FakeOpenAI, **kw) -> Settings:
-    values = {"backend": "openai", "openai_base_url": fake.base_url, "openai_api_key": SecretStr("sk-test"),
-              "llm_concurrency": 1, "llm_max_retries": 0, "llm_timeout": 5.0, **kw}
+    values = {
+        "backend": "openai",
+        "openai_base_url": fake.base_url,
+        "openai_api_key": SecretStr("sk-test"),
+        "llm_concurrency": 1,
+        "llm_max_retries": 0,
+        "llm_timeout": 5.0,
+        **kw,
+    }
     return settings.model_copy(update=values)
 
 
@@ -190,8 +197,15 @@ def arxiv_stub() -> Iterator[tuple[AtomStub, str]]:
 
 
 def _live(settings: Settings, url: str) -> Settings:
-    return settings.model_copy(update={"arxiv_query_url": url, "arxiv_page_size": 3, "arxiv_retries": 1,
-                                       "arxiv_backoff_seconds": 0.01, "arxiv_timeout": 2.0})
+    return settings.model_copy(
+        update={
+            "arxiv_query_url": url,
+            "arxiv_page_size": 3,
+            "arxiv_retries": 1,
+            "arxiv_backoff_seconds": 0.01,
+            "arxiv_timeout": 2.0,
+        }
+    )
 
 
 def test_arxiv_503_fails_the_run_naming_crawl_then_next_run_completes(settings, engine, arxiv_stub):
@@ -249,11 +263,27 @@ def test_canary_key_is_never_written_on_success(tmp_path, settings, engine, capl
 def test_canary_key_rejected_by_the_endpoint_never_appears(tmp_path, db_url, engine):
     with FakeOpenAI(api_key="sk-the-right-one") as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("INGEST_", "OPENAI_"))}
-        env.update(OPENAI_API_KEY=CANARY, OPENAI_BASE_URL=fake.base_url, INGEST_LLM_MAX_RETRIES="0",
-                   INGEST_CONFIG=str(tmp_path / "absent.toml"), INGEST_REPORTS_DIR=str(tmp_path / "r"),
-                   PYTHONPATH=str(ROOT / "src"))
-        argv = [sys.executable, "-m", "ingest", "-v", "--db", db_url, "run", "--week", WEEK,
-                "--source", str(_subset(tmp_path, 8))]
+        env.update(
+            OPENAI_API_KEY=CANARY,
+            OPENAI_BASE_URL=fake.base_url,
+            INGEST_LLM_MAX_RETRIES="0",
+            INGEST_CONFIG=str(tmp_path / "absent.toml"),
+            INGEST_REPORTS_DIR=str(tmp_path / "r"),
+            PYTHONPATH=str(ROOT / "src"),
+        )
+        argv = [
+            sys.executable,
+            "-m",
+            "ingest",
+            "-v",
+            "--db",
+            db_url,
+            "run",
+            "--week",
+            WEEK,
+            "--source",
+            str(_subset(tmp_path, 8)),
+        ]
         res = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
         assert fake.count >= 1 and fake.requests[0].status == 401  # the fake echoes the key it got
     assert res.returncode == 2, res.stderr

@@ -21,9 +21,11 @@ from test_bulk_load import week_records
 
 PG_URL = os.environ.get("INGEST_TEST_PG_URL", "")
 pytestmark = pytest.mark.skipif(not PG_URL.startswith("postgresql"), reason="INGEST_TEST_PG_URL not set")
-COLUMNS = ("arxiv_id, version, title, abstract, authors::text, affiliations::text, categories::text, "
-           "primary_category, published, updated, listing_date, comment, week, source, content_hash, "
-           "relevance, relevance_reasons::text, duplicate_of")
+COLUMNS = (
+    "arxiv_id, version, title, abstract, authors::text, affiliations::text, categories::text, "
+    "primary_category, published, updated, listing_date, comment, week, source, content_hash, "
+    "relevance, relevance_reasons::text, duplicate_of"
+)
 
 
 @pytest.fixture
@@ -59,14 +61,16 @@ def test_bulk_path_on_postgres_stores_what_the_plain_path_stores(pg_url: str) ->
     assert run_ingest(pg_url, "db", "upgrade").exit_code == 0
     engine = db.open_engine(pg_url)
     records = week_records("2026-W16")
-    load.store_load(engine, [load.Batch("2026-W16", records[:60], crawl.CrawlResult(week="2026-W16"))],
-                    bulk=False)
+    load.store_load(
+        engine, [load.Batch("2026-W16", records[:60], crawl.CrawlResult(week="2026-W16"))], bulk=False
+    )
     plain = papers(pg_url)[:60]
     with engine.begin() as conn:
         conn.exec_driver_sql("DELETE FROM paper_version")
         conn.exec_driver_sql("DELETE FROM paper")
-    load.store_load(engine, [load.Batch("2026-W16", records[:60], crawl.CrawlResult(week="2026-W16"))],
-                    bulk=True)
+    load.store_load(
+        engine, [load.Batch("2026-W16", records[:60], crawl.CrawlResult(week="2026-W16"))], bulk=True
+    )
     assert papers(pg_url) == plain and len(plain) == 60
 
 

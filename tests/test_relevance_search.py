@@ -15,23 +15,89 @@ from test_bulk_speedups import reference_score
 
 # One or more texts each alternative of VOCABULARY and INDUSTRY matches, plus near misses.
 PHRASES = (
-    "recommender", "recommenders", "recommend", "recommendations", "recommended", "recommen",
-    "click-through", "click through", "clickthrough rate", "click-through-rate", "clickthroughs",
-    "ctr", "ctrs", "cvr", "conversion rate", "conversion-rate", "conversionrate",
-    "collaborative filtering", "collaborative-filtering", "collaborative  filtering",
-    "user modeling", "user-modelling", "user interests", "user preference", "user preferences", "users",
-    "sequential recommenders", "sequential rec", "next-item", "next item", "nextitem",
-    "learning-to-rank", "learning to-rank", "ranking model", "ranking models", "reranking", "re-ranking",
-    "candidate retrieval", "candidate generation", "two-tower", "two tower", "twotower",
-    "ads", "advertising", "advertis", "sponsored search", "bidding", "ecommerce", "e-commerce",
-    "personalised", "personalization", "personali", "semantic id", "semantic ids", "semantic identifiers",
-    "a/b", "a/b-test", "online experiments", "online test", "deployed", "in production",
+    "recommender",
+    "recommenders",
+    "recommend",
+    "recommendations",
+    "recommended",
+    "recommen",
+    "click-through",
+    "click through",
+    "clickthrough rate",
+    "click-through-rate",
+    "clickthroughs",
+    "ctr",
+    "ctrs",
+    "cvr",
+    "conversion rate",
+    "conversion-rate",
+    "conversionrate",
+    "collaborative filtering",
+    "collaborative-filtering",
+    "collaborative  filtering",
+    "user modeling",
+    "user-modelling",
+    "user interests",
+    "user preference",
+    "user preferences",
+    "users",
+    "sequential recommenders",
+    "sequential rec",
+    "next-item",
+    "next item",
+    "nextitem",
+    "learning-to-rank",
+    "learning to-rank",
+    "ranking model",
+    "ranking models",
+    "reranking",
+    "re-ranking",
+    "candidate retrieval",
+    "candidate generation",
+    "two-tower",
+    "two tower",
+    "twotower",
+    "ads",
+    "advertising",
+    "advertis",
+    "sponsored search",
+    "bidding",
+    "ecommerce",
+    "e-commerce",
+    "personalised",
+    "personalization",
+    "personali",
+    "semantic id",
+    "semantic ids",
+    "semantic identifiers",
+    "a/b",
+    "a/b-test",
+    "online experiments",
+    "online test",
+    "deployed",
+    "in production",
 )
 # Where a phrase sits: at the start, after punctuation or a space (a word start), after a letter,
 # digit or '_' (not one), after non-ASCII letters and punctuation, in upper case, glued to itself.
 CONTEXTS = (
-    "{w}", "{W}", "({w})", "x{w}", "_{w}", "9{w}", "é{w}", "—{w}", "“{w}”", "the {w} works", "{w}s",
-    "{w}-based", "{w}_x", "{w}{w}", "pre-{w}", "a\n{w}", "{W} and {w}", "{w}/{w}",
+    "{w}",
+    "{W}",
+    "({w})",
+    "x{w}",
+    "_{w}",
+    "9{w}",
+    "é{w}",
+    "—{w}",
+    "“{w}”",
+    "the {w} works",
+    "{w}s",
+    "{w}-based",
+    "{w}_x",
+    "{w}{w}",
+    "pre-{w}",
+    "a\n{w}",
+    "{W} and {w}",
+    "{w}/{w}",
 )
 
 
@@ -41,9 +107,17 @@ def record(title: str = "", abstract: str = "", comment: str | None = None) -> P
 
 def test_needle_search_equals_the_regex_definition_wherever_a_term_sits() -> None:
     texts = [c.format(w=w, W=w.upper()) for w in PHRASES for c in CONTEXTS]
-    recs = [r for t in texts for r in (record(title=t), record(abstract=t), record(comment=t),
-                                        record(title=t, abstract=f"intro. {t}"),
-                                        record(abstract="ads", comment=t))]
+    recs = [
+        r
+        for t in texts
+        for r in (
+            record(title=t),
+            record(abstract=t),
+            record(comment=t),
+            record(title=t, abstract=f"intro. {t}"),
+            record(abstract="ads", comment=t),
+        )
+    ]
     assert [relevance.score(r) for r in recs] == [reference_score(r) for r in recs]
 
 
@@ -71,8 +145,13 @@ def test_abstract_cap_and_title_priority_hold_across_the_joined_fields() -> None
     abstract = "ctr cvr ads ecommerce personalized semantic ids"  # six vocabulary terms
     rec = record(title="E-commerce", abstract=abstract, comment="deployed")
     assert relevance.score(rec) == reference_score(rec)
-    assert relevance.score(rec)[1] == ["abstract: CTR prediction", "abstract: conversion rate",
-                                       "abstract: advertising", "title: e-commerce", "abstract: deployed"]
+    assert relevance.score(rec)[1] == [
+        "abstract: CTR prediction",
+        "abstract: conversion rate",
+        "abstract: advertising",
+        "title: e-commerce",
+        "abstract: deployed",
+    ]
 
 
 def fragments(words: tuple[str, ...]) -> list[str]:
@@ -94,27 +173,30 @@ def test_needle_search_equals_the_regex_definition_on_random_texts() -> None:
     assert [relevance.score(r) for r in recs] == [reference_score(r) for r in recs]
 
 
-@pytest.mark.parametrize(("alternative", "runs"), [
-    (r"recommend(?:ation|s)?\b", [(0, "recommend")]),
-    (r"two[- ]tower\b", [(0, "two"), (4, "tower")]),
-    (r"learning[- ]to[- ]rank\b", [(0, "learning"), (9, "to"), (12, "rank")]),
-    (r"click[- ]?through", [(0, "click")]),
-    (r"modell?ing", [(0, "model")]),  # a quantifier takes only the character before it
-    (r"ab?", [(0, "a")]),
-    (r"ab*c", [(0, "a")]),
-    (r"ab{2}c", [(0, "a")]),
-    (r"a\.b\wc", [(0, "a"), (2, "b"), (4, "c")]),
-    (r"[]x]y", [(1, "y")]),
-    (r"a[\]|]b", [(0, "a"), (2, "b")]),
-    (r"ab|cd", []),
-    (r"a[|]b|c", []),
-    (r"(?:ab)c", []),
-    (r"(?i)abc", []),
-    (r"(?#x|y)ab", []),
-    (r"[a-z]+ing", []),
-    (r"\d+ads", []),
-    (r"a\1", [(0, "a")]),
-])
+@pytest.mark.parametrize(
+    ("alternative", "runs"),
+    [
+        (r"recommend(?:ation|s)?\b", [(0, "recommend")]),
+        (r"two[- ]tower\b", [(0, "two"), (4, "tower")]),
+        (r"learning[- ]to[- ]rank\b", [(0, "learning"), (9, "to"), (12, "rank")]),
+        (r"click[- ]?through", [(0, "click")]),
+        (r"modell?ing", [(0, "model")]),  # a quantifier takes only the character before it
+        (r"ab?", [(0, "a")]),
+        (r"ab*c", [(0, "a")]),
+        (r"ab{2}c", [(0, "a")]),
+        (r"a\.b\wc", [(0, "a"), (2, "b"), (4, "c")]),
+        (r"[]x]y", [(1, "y")]),
+        (r"a[\]|]b", [(0, "a"), (2, "b")]),
+        (r"ab|cd", []),
+        (r"a[|]b|c", []),
+        (r"(?:ab)c", []),
+        (r"(?i)abc", []),
+        (r"(?#x|y)ab", []),
+        (r"[a-z]+ing", []),
+        (r"\d+ads", []),
+        (r"a\1", [(0, "a")]),
+    ],
+)
 def test_literal_runs_claim_only_text_every_match_has(alternative: str, runs: list[tuple[int, str]]) -> None:
     assert relevance._literal_runs(alternative) == runs
 
@@ -181,7 +263,28 @@ def test_rules_without_needles_or_with_shared_needles_equal_the_loop_definition(
     monkeypatch.setattr(relevance, "_PLAN", relevance._compile(vocabulary, industry))
     assert relevance._PLAN.anchored and relevance._PLAN.finds  # both search paths are exercised
     assert "" in relevance._PLAN.rules_of  # ... and the re.search one
-    words = ("foobaz", "barbaz", "x-ray", "qux", "quux", "red cabbage", "cabbage", "cob", "cub", "cib",
-             "ocelot", "recommenders", "-xyz", "zq", "--", "---", "k8s", "kubernetes", "kube", "ctr", "a/b")
+    words = (
+        "foobaz",
+        "barbaz",
+        "x-ray",
+        "qux",
+        "quux",
+        "red cabbage",
+        "cabbage",
+        "cob",
+        "cub",
+        "cib",
+        "ocelot",
+        "recommenders",
+        "-xyz",
+        "zq",
+        "--",
+        "---",
+        "k8s",
+        "kubernetes",
+        "kube",
+        "ctr",
+        "a/b",
+    )
     recs = random_records(words, 800, seed=11) + [record(), record(title="x", abstract="", comment="")]
     assert [relevance.score(r) for r in recs] == [loop_reference_score(r) for r in recs]

@@ -47,16 +47,34 @@ def snapshot(tmp_path_factory) -> Path:
 
 def _env(workdir: Path, base_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INGEST_", "OPENAI_"))}
-    env.update(INGEST_CONFIG=str(workdir / "absent.toml"), INGEST_REPORTS_DIR=str(workdir / "reports"),
-               INGEST_CACHE_DIR=str(workdir / "cache"), INGEST_BACKEND="openai", OPENAI_BASE_URL=base_url,
-               OPENAI_API_KEY="sk-test-reliability", INGEST_LLM_CONCURRENCY=str(CONCURRENCY),
-               INGEST_LLM_MAX_RETRIES="0", PYTHONPATH=str(ROOT / "src"))
+    env.update(
+        INGEST_CONFIG=str(workdir / "absent.toml"),
+        INGEST_REPORTS_DIR=str(workdir / "reports"),
+        INGEST_CACHE_DIR=str(workdir / "cache"),
+        INGEST_BACKEND="openai",
+        OPENAI_BASE_URL=base_url,
+        OPENAI_API_KEY="sk-test-reliability",
+        INGEST_LLM_CONCURRENCY=str(CONCURRENCY),
+        INGEST_LLM_MAX_RETRIES="0",
+        PYTHONPATH=str(ROOT / "src"),
+    )
     return env
 
 
 def _launch(workdir: Path, snapshot: Path, base_url: str, out=subprocess.DEVNULL) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "ingest", "--db", str(workdir / "ingest.sqlite3"), "-q", "run",
-            "--week", WEEK, "--source", str(snapshot)]
+    argv = [
+        sys.executable,
+        "-m",
+        "ingest",
+        "--db",
+        str(workdir / "ingest.sqlite3"),
+        "-q",
+        "run",
+        "--week",
+        WEEK,
+        "--source",
+        str(snapshot),
+    ]
     return subprocess.Popen(argv, cwd=workdir, env=_env(workdir, base_url), stdout=out, stderr=out, text=True)
 
 
@@ -70,8 +88,9 @@ def _query(db: Path, sql: str, args: tuple = ()) -> list[tuple]:
 
 def _latest_run(db: Path, after: int) -> tuple[int, dict] | None:
     try:
-        rows = _query(db, "SELECT id, stages FROM run WHERE kind='run' AND id>? ORDER BY id DESC LIMIT 1",
-                      (after,))
+        rows = _query(
+            db, "SELECT id, stages FROM run WHERE kind='run' AND id>? ORDER BY id DESC LIMIT 1", (after,)
+        )
     except sqlite3.Error:
         return None  # database not created or not migrated yet
     return (rows[0][0], json.loads(rows[0][1])) if rows else None
@@ -110,8 +129,12 @@ def _normalized(markdown: str) -> str:
 
 
 def _final_report(db: Path) -> str:
-    rows = _query(db, "SELECT markdown FROM report WHERE week=? AND lang='en' AND status='Published' "
-                      "ORDER BY version DESC LIMIT 1", (WEEK,))
+    rows = _query(
+        db,
+        "SELECT markdown FROM report WHERE week=? AND lang='en' AND status='Published' "
+        "ORDER BY version DESC LIMIT 1",
+        (WEEK,),
+    )
     assert rows, "no Published report"
     return _normalized(rows[0][0])
 
@@ -147,11 +170,16 @@ def _check_database(db: Path, baseline: dict) -> None:
     assert _query(db, "PRAGMA integrity_check") == [("ok",)]
     assert _query(db, "SELECT count(*), count(DISTINCT arxiv_id) FROM paper") == [(baseline["papers"],) * 2]
     assert _query(db, "SELECT count(*) FROM extraction WHERE status='ok'")[0][0] == baseline["ok_extractions"]
-    assert _query(db, "SELECT paper_id FROM extraction WHERE status='ok' GROUP BY paper_id "
-                      "HAVING count(*) > 1") == []
-    repeated = _query(db, "SELECT paper_id, prompt_hash, model, input_hash, count(*) FROM llm_call "
-                          "WHERE status='ok' AND paper_id IS NOT NULL "
-                          "GROUP BY paper_id, prompt_hash, model, input_hash HAVING count(*) > 1")
+    assert (
+        _query(db, "SELECT paper_id FROM extraction WHERE status='ok' GROUP BY paper_id HAVING count(*) > 1")
+        == []
+    )
+    repeated = _query(
+        db,
+        "SELECT paper_id, prompt_hash, model, input_hash, count(*) FROM llm_call "
+        "WHERE status='ok' AND paper_id IS NOT NULL "
+        "GROUP BY paper_id, prompt_hash, model, input_hash HAVING count(*) > 1",
+    )
     assert repeated == []
     assert _query(db, "SELECT count(*) FROM run WHERE status='running'") == [(0,)]
     assert _query(db, "SELECT count(*) FROM lock") == [(0,)]

@@ -50,8 +50,13 @@ def test_offline_week_report(settings):
 def test_fake_server_week_report(settings):
     _load(settings)
     with FakeOpenAI(api_key="sk-e2e") as fake:
-        remote = settings.model_copy(update={"backend": "openai", "openai_base_url": fake.base_url,
-                                             "openai_api_key": SecretStr("sk-e2e")})
+        remote = settings.model_copy(
+            update={
+                "backend": "openai",
+                "openai_base_url": fake.base_url,
+                "openai_api_key": SecretStr("sk-e2e"),
+            }
+        )
         res = report.build_report(remote, WEEK)
         names = [r.schema_name for r in fake.requests]
     assert res.status == "Published", res.problems

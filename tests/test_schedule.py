@@ -34,8 +34,14 @@ def test_fire_time_right_at_the_boundary_is_the_next_week(settings):
 
 
 def test_explicit_timezone_follows_dst(settings):
-    ny = settings.model_copy(update={"schedule_timezone": "America/New_York", "schedule_day": "tue",
-                                     "schedule_hour": 6, "schedule_minute": 30})
+    ny = settings.model_copy(
+        update={
+            "schedule_timezone": "America/New_York",
+            "schedule_day": "tue",
+            "schedule_hour": 6,
+            "schedule_minute": 30,
+        }
+    )
     winter = schedule.next_fire_times(ny, 1, now=datetime(2026, 1, 5, tzinfo=UTC))[0]
     summer = schedule.next_fire_times(ny, 1, now=datetime(2026, 7, 6, tzinfo=UTC))[0]
     assert winter.astimezone(UTC).isoformat() == "2026-01-06T11:30:00+00:00"

@@ -25,10 +25,32 @@ from ingest.search.snippet import Matcher, normalize, snippet, stem
 from search_data import build_db
 
 HOSTILE = [
-    "GPT-4", "cs.IR", '"semantic ID', 'semantic ID"', "((semantic", "semantic))", "NEAR(semantic ID)",
-    "semantic AND ID", "semantic NOT ID", "title:generative", "abstract : retrieval", "*", "gener*", "^start",
-    "'; DROP TABLE paper; --", "1=1 OR 'a'='a'", "\"\"\"\"", "a\x00b", "-", "OR", "ID:", "+semantic -id",
-    "semantic ID \u2014 \u201ctokenizer\u201d", "{col1 col2}: x", "x" * 10_000, "semantic " * 1_300,
+    "GPT-4",
+    "cs.IR",
+    '"semantic ID',
+    'semantic ID"',
+    "((semantic",
+    "semantic))",
+    "NEAR(semantic ID)",
+    "semantic AND ID",
+    "semantic NOT ID",
+    "title:generative",
+    "abstract : retrieval",
+    "*",
+    "gener*",
+    "^start",
+    "'; DROP TABLE paper; --",
+    "1=1 OR 'a'='a'",
+    '""""',
+    "a\x00b",
+    "-",
+    "OR",
+    "ID:",
+    "+semantic -id",
+    "semantic ID \u2014 \u201ctokenizer\u201d",
+    "{col1 col2}: x",
+    "x" * 10_000,
+    "semantic " * 1_300,
     " ".join(f"w{i}" for i in range(40)),
 ]
 
@@ -56,8 +78,10 @@ def ids(result) -> list[str]:
 
 
 def test_parse_quotes_every_term_and_keeps_phrases_prefixes_and_or() -> None:
-    assert parse('GPT-4 "semantic ID" gener* OR tokenizer AND cs.IR').fts() == \
-        '"GPT-4" AND "semantic ID" AND ("gener"* OR "tokenizer") AND "cs.IR"'
+    assert (
+        parse('GPT-4 "semantic ID" gener* OR tokenizer AND cs.IR').fts()
+        == '"GPT-4" AND "semantic ID" AND ("gener"* OR "tokenizer") AND "cs.IR"'
+    )
     assert parse('say "hi ( -- ;').fts() == '"say" AND "hi"'
     assert parse("' ; -- ( ) *").empty
 
@@ -82,8 +106,11 @@ def test_title_matches_outrank_abstract_only_matches(settings: Settings) -> None
 
 
 def test_institution_filter_is_canonical_and_case_insensitive(settings: Settings) -> None:
-    assert set(ids(search(settings, "", SearchFilters(institution="kuaishou")))) == \
-        {"2604.10471", "2603.00632", "2606.27058"}
+    assert set(ids(search(settings, "", SearchFilters(institution="kuaishou")))) == {
+        "2604.10471",
+        "2603.00632",
+        "2606.27058",
+    }
     assert ids(search(settings, "", SearchFilters(institution="Kuaishou", week="2026-W16"))) == ["2604.10471"]
     since = SearchFilters(institution="KUAISHOU", since=date(2026, 4, 1))
     assert ids(search(settings, "semantic", since)) == ["2604.10471", "2606.27058"]  # title match first
@@ -109,8 +136,9 @@ def test_metric_filter_matches_metric_names(settings: Settings) -> None:
 
 def test_topic_industrial_and_date_range_filters(settings: Settings) -> None:
     by_slug = search(settings, "", SearchFilters(topic="generative_semantic_ids", industrial=True))
-    by_title = search(settings, "", SearchFilters(topic="generative recommendation and semantic ids",
-                                                  industrial=True))
+    by_title = search(
+        settings, "", SearchFilters(topic="generative recommendation and semantic ids", industrial=True)
+    )
     assert ids(by_slug) == ids(by_title)
     assert set(ids(by_slug)) == {"2604.14878", "2604.11440", "2604.10471", "2603.00632", "2603.17540"}
     window = SearchFilters(industrial=True, since=date(2026, 4, 13), until=date(2026, 4, 15))
@@ -152,14 +180,17 @@ def test_hostile_query_facts(settings: Settings) -> None:
         search(settings, "'; -- ((")
 
 
-@pytest.mark.parametrize(("filters", "limit", "error", "message"), [
-    (SearchFilters(week="2026-W60"), 20, WeekError, "2026 has no ISO week 60"),
-    (SearchFilters(week="2026-W16", since=date(2026, 4, 1)), 20, InputError, "either --week or --since"),
-    (SearchFilters(since=date(2026, 5, 1), until=date(2026, 4, 1)), 20, InputError, "is after --until"),
-    (SearchFilters(topic="quantum"), 20, InputError, "unknown topic 'quantum'; known topics: generative"),
-    (SearchFilters(institution="  "), 20, InputError, "--institution must not be empty"),
-    (SearchFilters(), 0, InputError, "--limit must be between 1 and 1000"),
-])
+@pytest.mark.parametrize(
+    ("filters", "limit", "error", "message"),
+    [
+        (SearchFilters(week="2026-W60"), 20, WeekError, "2026 has no ISO week 60"),
+        (SearchFilters(week="2026-W16", since=date(2026, 4, 1)), 20, InputError, "either --week or --since"),
+        (SearchFilters(since=date(2026, 5, 1), until=date(2026, 4, 1)), 20, InputError, "is after --until"),
+        (SearchFilters(topic="quantum"), 20, InputError, "unknown topic 'quantum'; known topics: generative"),
+        (SearchFilters(institution="  "), 20, InputError, "--institution must not be empty"),
+        (SearchFilters(), 0, InputError, "--limit must be between 1 and 1000"),
+    ],
+)
 def test_bad_filters_are_one_clear_error(settings, filters, limit, error, message) -> None:
     with pytest.raises(error, match=message):
         search(settings, "semantic", filters, limit=limit)
@@ -173,8 +204,11 @@ def test_like_fallback_matches_every_term_newest_first(engine) -> None:
     assert dates == sorted(dates, reverse=True)
     assert all("**" in h.snippet.lower() for h in result.hits)
     assert ids(like_search(engine, "100%_off", SearchFilters())) == []  # LIKE wildcards are escaped
-    assert set(ids(like_search(engine, "", SearchFilters(institution="kuaishou")))) == \
-        {"2604.10471", "2603.00632", "2606.27058"}
+    assert set(ids(like_search(engine, "", SearchFilters(institution="kuaishou")))) == {
+        "2604.10471",
+        "2603.00632",
+        "2606.27058",
+    }
 
 
 def test_cli_json_output_parses(cli) -> None:
@@ -199,11 +233,22 @@ def test_cli_table_output(cli) -> None:
     assert "no papers match" in cli("search", "zebrafish").stdout
 
 
-@pytest.mark.parametrize("args", [
-    ["'; DROP TABLE paper; --"], ['"unbalanced'], ["NEAR(a b) AND title:x *"], ["x" * 10_000], ["((("],
-    ["semantic", "--week", "2026-W60"], ["semantic", "--since", "yesterday"], ["semantic", "--topic", "nope"],
-    ["semantic", "--limit", "0"], ["cs.IR", "--format", "json"],
-], ids=lambda a: repr(a[0][:16]) + str(len(a)))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["'; DROP TABLE paper; --"],
+        ['"unbalanced'],
+        ["NEAR(a b) AND title:x *"],
+        ["x" * 10_000],
+        ["((("],
+        ["semantic", "--week", "2026-W60"],
+        ["semantic", "--since", "yesterday"],
+        ["semantic", "--topic", "nope"],
+        ["semantic", "--limit", "0"],
+        ["cs.IR", "--format", "json"],
+    ],
+    ids=lambda a: repr(a[0][:16]) + str(len(a)),
+)
 def test_cli_hostile_input_exit_zero_or_one_error_line(cli, args: list[str]) -> None:
     res = cli("search", *args)
     assert "Traceback" not in res.stdout + res.stderr
@@ -224,9 +269,13 @@ def test_search_over_the_real_offline_extraction_of_w16(tmp_path: Path) -> None:
     from ingest.crawl import stage as crawl
     from ingest.extract import stage as extract
 
-    settings = Settings(db_url=f"sqlite:///{tmp_path / 'w16.sqlite3'}", backend="offline",
-                        arxiv_delay_seconds=0.0, cache_dir=tmp_path / "cache",
-                        reports_dir=tmp_path / "reports")
+    settings = Settings(
+        db_url=f"sqlite:///{tmp_path / 'w16.sqlite3'}",
+        backend="offline",
+        arxiv_delay_seconds=0.0,
+        cache_dir=tmp_path / "cache",
+        reports_dir=tmp_path / "reports",
+    )
     crawl.crawl_week(settings, "2026-W16", source=ROOT / "data" / "arxiv" / "2026-W16.jsonl")
     assert extract.extract_week(settings, "2026-W16").failed == 0
 
@@ -252,9 +301,13 @@ def test_rank_cap_ranks_only_the_newest_matches(settings: Settings) -> None:
     assert ids(every)[0] == "2604.10471"  # 'Semantic ID' in its title; older than the five newest
     assert "2604.10471" not in ids(capped)
     with db.open_engine(settings).connect() as conn:
-        newest = conn.execute(text(
-            "SELECT p.arxiv_id FROM paper_fts JOIN paper AS p ON p.id = paper_fts.rowid "
-            "WHERE paper_fts MATCH :m ORDER BY paper_fts.rowid DESC LIMIT 5"), {"m": capped.match})
+        newest = conn.execute(
+            text(
+                "SELECT p.arxiv_id FROM paper_fts JOIN paper AS p ON p.id = paper_fts.rowid "
+                "WHERE paper_fts MATCH :m ORDER BY paper_fts.rowid DESC LIMIT 5"
+            ),
+            {"m": capped.match},
+        )
         assert set(newest.scalars()) == NEWEST_SEMANTIC_ID
 
 
@@ -279,8 +332,9 @@ def test_rank_cap_is_divided_by_query_cost_and_ignored_with_filters(settings: Se
     two_words = ids(search(settings, "semantic ID", limit=5, rank_cap=10))  # 5 newest ranked
     assert len(one_word) == 5 and set(two_words) == NEWEST_SEMANTIC_ID and set(one_word) != set(two_words)
     w16 = SearchFilters(week="2026-W16")
-    assert ids(search(settings, "semantic ID", w16, rank_cap=2)) == ids(search(settings, "semantic ID", w16,
-                                                                                 rank_cap=None))
+    assert ids(search(settings, "semantic ID", w16, rank_cap=2)) == ids(
+        search(settings, "semantic ID", w16, rank_cap=None)
+    )
     assert "2604.10471" in ids(search(settings, "semantic ID", w16, rank_cap=2))
 
 
@@ -288,21 +342,29 @@ def test_snippets_mark_porter_stems_like_the_index(settings: Settings) -> None:
     text_ = "Our recommender beats recommendation baselines; recommending is hard (see Recommend-Bench)."
     assert snippet([text_], parse("recommendations").terms) == (
         "Our **recommender** beats **recommendation** baselines; **recommending** is hard "
-        "(see **Recommend**-Bench).")
+        "(see **Recommend**-Bench)."
+    )
     for hit in search(settings, "recommendations", limit=10).hits:
         marked = re.findall(r"\*\*(.+?)\*\*", hit.snippet)
         assert marked and {stem(normalize(m)) for m in marked} == {"recommend"}
-    marked = {m.lower() for h in search(settings, "recommendations", limit=10).hits
-              for m in re.findall(r"\*\*(.+?)\*\*", h.snippet)}
+    marked = {
+        m.lower()
+        for h in search(settings, "recommendations", limit=10).hits
+        for m in re.findall(r"\*\*(.+?)\*\*", h.snippet)
+    }
     assert {"recommendation", "recommender"} <= marked
 
 
 def test_snippets_mark_phrases_as_consecutive_tokens_and_prefixes() -> None:
     terms = parse('"semantic ID" gener*').terms
-    assert snippet(["Semantic IDs help generative models; semantic features and an ID do not."], terms) == \
-        "**Semantic IDs** help **generative** models; semantic features and an ID do not."
-    assert snippet(["x_semantic-id, a naïve Génération"], parse("semantic-id naive generation").terms) == \
-        "x_**semantic-id**, a **naïve** **Génération**"
+    assert (
+        snippet(["Semantic IDs help generative models; semantic features and an ID do not."], terms)
+        == "**Semantic IDs** help **generative** models; semantic features and an ID do not."
+    )
+    assert (
+        snippet(["x_semantic-id, a naïve Génération"], parse("semantic-id naive generation").terms)
+        == "x_**semantic-id**, a **naïve** **Génération**"
+    )
     assert snippet(["We specialize."], parse("specul*").terms) == "We specialize."  # no match: unmarked
 
 
@@ -324,9 +386,16 @@ def test_snippet_window_is_cut_around_the_densest_match() -> None:
 
 
 def test_highlighter_stems_every_fixture_word_as_fts5_does() -> None:
-    words = sorted({w for path in (ROOT / "data" / "arxiv").glob("*.jsonl")
-                    for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-                    for field in ("title", "abstract") for w in re.findall(r"\w+", json.loads(line)[field])})
+    words = sorted(
+        {
+            w
+            for path in (ROOT / "data" / "arxiv").glob("*.jsonl")
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+            for field in ("title", "abstract")
+            for w in re.findall(r"\w+", json.loads(line)[field])
+        }
+    )
     con = sqlite3.connect(":memory:")
     try:
         con.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'porter unicode61 remove_diacritics 2')")
@@ -338,11 +407,20 @@ def test_highlighter_stems_every_fixture_word_as_fts5_does() -> None:
     finally:
         con.close()
     assert len(words) > 8000
-    differ = [w for i, w in enumerate(words) if [stem(normalize(t)) for t in re.findall(r"[^\W_]+", w)]
-              != [term for _, term in sorted(fts5.get(i, []))]]
+    differ = [
+        w
+        for i, w in enumerate(words)
+        if [stem(normalize(t)) for t in re.findall(r"[^\W_]+", w)]
+        != [term for _, term in sorted(fts5.get(i, []))]
+    ]
     assert differ == []
-    assert [stem(w) for w in ("methodology", "methodological", "assembly", "possibly", "technologie")] == \
-        ["methodolog", "methodolog", "assembl", "possibl", "technologi"]  # FTS5's departures from Porter
+    assert [stem(w) for w in ("methodology", "methodological", "assembly", "possibly", "technologie")] == [
+        "methodolog",
+        "methodolog",
+        "assembl",
+        "possibl",
+        "technologi",
+    ]  # FTS5's departures from Porter
 
 
 @pytest.mark.parametrize("query", HOSTILE, ids=lambda q: repr(q[:24]))

@@ -55,8 +55,11 @@ def test_all_five_weeks_counts_shares_topics_institutions(settings) -> None:
     assert (total.papers, total.extracted, total.unextracted, total.in_scope) == (565, 12, 553, 12)
     assert (total.industrial, total.deployed) == (10, 11)
     assert total.shares() == (0.8333, 0.9167)
-    assert {w: n for w, n in stats.topics["generative_semantic_ids"].items() if n} == \
-        {"2026-W10": 1, "2026-W12": 1, "2026-W16": 4}
+    assert {w: n for w, n in stats.topics["generative_semantic_ids"].items() if n} == {
+        "2026-W10": 1,
+        "2026-W12": 1,
+        "2026-W16": 4,
+    }
     assert next(iter(stats.topics)) == "generative_semantic_ids"  # most papers first
     assert stats.institutions[:3] == [("Kuaishou", 3), ("ByteDance", 2), ("Alibaba", 1)]
     assert "Tsinghua University" not in dict(stats.institutions)  # superseded/failed extractions ignored
@@ -99,8 +102,10 @@ def test_cli_json_table_and_plot(stats_db: str, tmp_path: Path) -> None:
 
 
 def test_plot_without_matplotlib_is_one_clear_line(stats_db: str, tmp_path: Path) -> None:
-    code = ("import sys; sys.modules['matplotlib'] = None; from ingest.cli import main; "
-            f"main(['--db', {stats_db!r}, 'stats', '--plot', {str(tmp_path / 'x.png')!r}])")
+    code = (
+        "import sys; sys.modules['matplotlib'] = None; from ingest.cli import main; "
+        f"main(['--db', {stats_db!r}, 'stats', '--plot', {str(tmp_path / 'x.png')!r}])"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INGEST_", "OPENAI_"))}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 2

@@ -18,17 +18,30 @@ T0 = datetime(2026, 4, 20, 6, 0, tzinfo=UTC)
 
 
 def _paper(session: Session, arxiv_id: str, week: str = "2026-W16") -> Paper:
-    paper = Paper(arxiv_id=arxiv_id, title=f"Paper {arxiv_id}", abstract="abstract", week=week,
-                  content_hash="h" + arxiv_id)
+    paper = Paper(
+        arxiv_id=arxiv_id,
+        title=f"Paper {arxiv_id}",
+        abstract="abstract",
+        week=week,
+        content_hash="h" + arxiv_id,
+    )
     session.add(paper)
     session.flush()
     return paper
 
 
 def _extraction(paper: Paper, status: str, key: str, error: str | None = None) -> Extraction:
-    return Extraction(paper_id=paper.id, prompt_name="extract_paper", prompt_version="v1", prompt_hash=key,
-                      backend="openai", model="gpt-4o-mini", input_hash=paper.content_hash, status=status,
-                      error=error)
+    return Extraction(
+        paper_id=paper.id,
+        prompt_name="extract_paper",
+        prompt_version="v1",
+        prompt_hash=key,
+        backend="openai",
+        model="gpt-4o-mini",
+        input_hash=paper.content_hash,
+        status=status,
+        error=error,
+    )
 
 
 def _seed(engine) -> None:
@@ -38,15 +51,44 @@ def _seed(engine) -> None:
         session.add(_extraction(b, "failed", "p1", "LLMOutputError: truncated"))
         session.add(_extraction(b, "ok", "p2"))  # retried since: not pending
         session.add(_extraction(c, "ok", "p1"))
-        for week, version, status in (("2026-W16", 1, "Published"), ("2026-W16", 2, "Draft"),
-                                      ("2026-W12", 1, "Draft"), ("2026-W12", 2, "Published")):
-            session.add(Report(week=week, version=version, status=status, backend="openai", model="m",
-                               markdown="x", path=f"reports/{week}.v{version}.md", problems=["p"]))
-        session.add(Run(kind="run", week="2026-W15", status="failed", started_at=T0,
-                        finished_at=T0 + timedelta(seconds=3), error="crawl failed: FetchError: HTTP 503"))
+        for week, version, status in (
+            ("2026-W16", 1, "Published"),
+            ("2026-W16", 2, "Draft"),
+            ("2026-W12", 1, "Draft"),
+            ("2026-W12", 2, "Published"),
+        ):
+            session.add(
+                Report(
+                    week=week,
+                    version=version,
+                    status=status,
+                    backend="openai",
+                    model="m",
+                    markdown="x",
+                    path=f"reports/{week}.v{version}.md",
+                    problems=["p"],
+                )
+            )
+        session.add(
+            Run(
+                kind="run",
+                week="2026-W15",
+                status="failed",
+                started_at=T0,
+                finished_at=T0 + timedelta(seconds=3),
+                error="crawl failed: FetchError: HTTP 503",
+            )
+        )
         session.add(Run(kind="run", week="2026-W15", status="ok", started_at=T0 + timedelta(hours=1)))
-        session.add(Run(kind="run", week="2026-W16", status="partial", started_at=T0 + timedelta(hours=2),
-                        error="extract 2604.00001: LLMTransportError"))
+        session.add(
+            Run(
+                kind="run",
+                week="2026-W16",
+                status="partial",
+                started_at=T0 + timedelta(hours=2),
+                error="extract 2604.00001: LLMTransportError",
+            )
+        )
         session.commit()
 
 
@@ -58,7 +100,8 @@ def test_status_lists_runs_failures_and_pending_retries(engine):
     assert data["runs"][2]["seconds"] == 3.0
     retry = data["next_run_will_retry"]
     assert [(e["arxiv_id"], e["error"]) for e in retry["failed_extractions"]] == [
-        ("2604.00001", "LLMTransportError: HTTP 500 after 5 attempts")]
+        ("2604.00001", "LLMTransportError: HTTP 500 after 5 attempts")
+    ]
     assert [(d["week"], d["version"]) for d in retry["draft_reports"]] == [("2026-W16", 2)]
     assert [(w["week"], w["status"]) for w in retry["unfinished_weeks"]] == [("2026-W16", "partial")]
     assert data["lock"] is None
@@ -68,11 +111,24 @@ def test_status_lists_runs_failures_and_pending_retries(engine):
 def test_run_log_tokens_and_cost_from_llm_calls(engine, settings):
     run_id = start_run(engine, "run", "2026-W16")
     with Session(engine) as session:
-        for model, p, c in (("gpt-4o-mini", 1_000_000, 200_000), ("gpt-4o-mini", 500_000, 0),
-                            ("my-local-model", 10, 10)):
-            session.add(LLMCall(run_id=run_id, stage="extract", prompt_name="extract_paper",
-                                prompt_version="v1", prompt_hash="h", backend="openai", model=model,
-                                prompt_tokens=p, completion_tokens=c))
+        for model, p, c in (
+            ("gpt-4o-mini", 1_000_000, 200_000),
+            ("gpt-4o-mini", 500_000, 0),
+            ("my-local-model", 10, 10),
+        ):
+            session.add(
+                LLMCall(
+                    run_id=run_id,
+                    stage="extract",
+                    prompt_name="extract_paper",
+                    prompt_version="v1",
+                    prompt_hash="h",
+                    backend="openai",
+                    model=model,
+                    prompt_tokens=p,
+                    completion_tokens=c,
+                )
+            )
         session.commit()
     run = finish_run(engine, settings, run_id, status="ok", counts={"extracted": 3})
     assert (run.prompt_tokens, run.completion_tokens) == (1_500_010, 200_010)

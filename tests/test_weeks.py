@@ -20,14 +20,17 @@ from ingest.weeks import (
 ET = ZoneInfo("America/New_York")
 
 
-@pytest.mark.parametrize(("submitted", "announced"), [
-    (datetime(2026, 4, 13, 13, 59, tzinfo=ET), date(2026, 4, 13)),   # Mon before cut-off -> Mon
-    (datetime(2026, 4, 13, 14, 0, tzinfo=ET), date(2026, 4, 14)),    # Mon at cut-off -> Tue
-    (datetime(2026, 4, 16, 23, 0, tzinfo=ET), date(2026, 4, 17)),    # Thu night -> Fri
-    (datetime(2026, 4, 17, 14, 1, tzinfo=ET), date(2026, 4, 20)),    # Fri after cut-off -> next Mon
-    (datetime(2026, 4, 18, 9, 0, tzinfo=ET), date(2026, 4, 20)),     # Sat -> Mon
-    (datetime(2026, 4, 19, 23, 59, tzinfo=ET), date(2026, 4, 20)),   # Sun -> Mon
-])
+@pytest.mark.parametrize(
+    ("submitted", "announced"),
+    [
+        (datetime(2026, 4, 13, 13, 59, tzinfo=ET), date(2026, 4, 13)),  # Mon before cut-off -> Mon
+        (datetime(2026, 4, 13, 14, 0, tzinfo=ET), date(2026, 4, 14)),  # Mon at cut-off -> Tue
+        (datetime(2026, 4, 16, 23, 0, tzinfo=ET), date(2026, 4, 17)),  # Thu night -> Fri
+        (datetime(2026, 4, 17, 14, 1, tzinfo=ET), date(2026, 4, 20)),  # Fri after cut-off -> next Mon
+        (datetime(2026, 4, 18, 9, 0, tzinfo=ET), date(2026, 4, 20)),  # Sat -> Mon
+        (datetime(2026, 4, 19, 23, 59, tzinfo=ET), date(2026, 4, 20)),  # Sun -> Mon
+    ],
+)
 def test_announcement_date(submitted: datetime, announced: date) -> None:
     assert announcement_date(submitted) == announced
 

@@ -30,6 +30,7 @@ and refill the index with FILL. The FTS tables (paper_fts and its shadow tables 
 are not in the models; migrations/env.py's include_name hides every table named paper_fts* from
 autogenerate, so `alembic check` stays clean.
 """
+
 from collections.abc import Sequence
 
 from alembic import op
@@ -49,15 +50,20 @@ EXTRACTED = """(SELECT trim(coalesce(e.short_name, '') || ' ' || coalesce(e.one_
 CREATE = """CREATE VIRTUAL TABLE paper_fts USING fts5(title, abstract, extracted,
     tokenize = 'porter unicode61 remove_diacritics 2')"""
 RANK = "INSERT INTO paper_fts(paper_fts, rank) VALUES('rank', 'bm25(10.0, 1.0, 3.0)')"
-FILL = ("INSERT INTO paper_fts(rowid, title, abstract, extracted) SELECT p.id, p.title, p.abstract, "
-        + EXTRACTED.format(pid="p.id") + " FROM paper AS p")
+FILL = (
+    "INSERT INTO paper_fts(rowid, title, abstract, extracted) SELECT p.id, p.title, p.abstract, "
+    + EXTRACTED.format(pid="p.id")
+    + " FROM paper AS p"
+)
 
 
 def _refresh(pid_list: str) -> str:
     """Statements re-indexing the papers whose ids are in `pid_list` (SQL expressions)."""
-    return (f"DELETE FROM paper_fts WHERE rowid IN ({pid_list});\n"
-            f"    INSERT INTO paper_fts(rowid, title, abstract, extracted) SELECT p.id, p.title, p.abstract, "
-            f"{EXTRACTED.format(pid='p.id')} FROM paper AS p WHERE p.id IN ({pid_list});")
+    return (
+        f"DELETE FROM paper_fts WHERE rowid IN ({pid_list});\n"
+        f"    INSERT INTO paper_fts(rowid, title, abstract, extracted) SELECT p.id, p.title, p.abstract, "
+        f"{EXTRACTED.format(pid='p.id')} FROM paper AS p WHERE p.id IN ({pid_list});"
+    )
 
 
 PAPER_TRIGGERS = {
@@ -69,7 +75,8 @@ EXTRACTION_TRIGGERS = {
     "paper_fts_extraction_ai": f"AFTER INSERT ON extraction BEGIN {_refresh('new.paper_id')} END",
     "paper_fts_extraction_au": (
         "AFTER UPDATE OF paper_id, status, short_name, one_line, method, techniques ON extraction "
-        f"BEGIN {_refresh('old.paper_id, new.paper_id')} END"),
+        f"BEGIN {_refresh('old.paper_id, new.paper_id')} END"
+    ),
     "paper_fts_extraction_ad": f"AFTER DELETE ON extraction BEGIN {_refresh('old.paper_id')} END",
 }
 

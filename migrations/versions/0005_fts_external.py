@@ -26,6 +26,7 @@ TRAP (as in 0004): a batch rebuild of `paper` or `extraction` drops these trigge
 from PAPER_TRIGGERS / EXTRACTION_TRIGGERS and run REBUILD. Downgrade restores 0004's own-content
 table by running 0004's upgrade statements (loaded from its file).
 """
+
 import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,32 +44,41 @@ depends_on: str | Sequence[str] | None = None
 MAX_TECHNIQUES = 12
 TECHNIQUES = " || ".join(
     ["coalesce(json_extract(e.techniques, '$[0]'), '')"]
-    + [f"coalesce('; ' || json_extract(e.techniques, '$[{i}]'), '')" for i in range(1, MAX_TECHNIQUES)])
+    + [f"coalesce('; ' || json_extract(e.techniques, '$[{i}]'), '')" for i in range(1, MAX_TECHNIQUES)]
+)
 EXTRACTED = f"""(SELECT trim(coalesce(e.short_name, '') || ' ' || coalesce(e.one_line, '') || ' '
         || coalesce(e.method, '') || ' '
         || coalesce(CASE WHEN json_valid(e.techniques) AND json_type(e.techniques) = 'array'
                     THEN {TECHNIQUES} END, ''))
     FROM extraction AS e WHERE e.paper_id = p.id AND e.status = 'ok' ORDER BY e.id DESC LIMIT 1)"""
-VIEW = ("CREATE VIEW paper_fts_source AS SELECT p.id AS id, p.title AS title, p.abstract AS abstract, "
-        f"{EXTRACTED} AS extracted FROM paper AS p")
+VIEW = (
+    "CREATE VIEW paper_fts_source AS SELECT p.id AS id, p.title AS title, p.abstract AS abstract, "
+    f"{EXTRACTED} AS extracted FROM paper AS p"
+)
 CREATE = """CREATE VIRTUAL TABLE paper_fts USING fts5(title, abstract, extracted,
     content = 'paper_fts_source', content_rowid = 'id',
     tokenize = 'porter unicode61 remove_diacritics 2')"""
 RANK = "INSERT INTO paper_fts(paper_fts, rank) VALUES('rank', 'bm25(10.0, 1.0, 3.0)')"
 REBUILD = "INSERT INTO paper_fts(paper_fts) VALUES('rebuild')"
 # Index the papers a bulk load inserted (fts_bulk: `FILL_NEW.format(where=...)`).
-FILL_NEW = ("INSERT INTO paper_fts(rowid, title, abstract, extracted) "
-            "SELECT id, title, abstract, extracted FROM paper_fts_source WHERE {where}")
+FILL_NEW = (
+    "INSERT INTO paper_fts(rowid, title, abstract, extracted) "
+    "SELECT id, title, abstract, extracted FROM paper_fts_source WHERE {where}"
+)
 
 
 def _add(ids: str) -> str:
-    return f"INSERT INTO paper_fts(rowid, title, abstract, extracted) SELECT id, title, abstract, " \
-           f"extracted FROM paper_fts_source WHERE id IN ({ids});"
+    return (
+        f"INSERT INTO paper_fts(rowid, title, abstract, extracted) SELECT id, title, abstract, "
+        f"extracted FROM paper_fts_source WHERE id IN ({ids});"
+    )
 
 
 def _remove(ids: str) -> str:
-    return f"INSERT INTO paper_fts(paper_fts, rowid, title, abstract, extracted) SELECT 'delete', id, " \
-           f"title, abstract, extracted FROM paper_fts_source WHERE id IN ({ids});"
+    return (
+        f"INSERT INTO paper_fts(paper_fts, rowid, title, abstract, extracted) SELECT 'delete', id, "
+        f"title, abstract, extracted FROM paper_fts_source WHERE id IN ({ids});"
+    )
 
 
 EXTRACTION_COLUMNS = "paper_id, status, short_name, one_line, method, techniques"
@@ -81,15 +91,24 @@ PAPER_TRIGGERS = {
 EXTRACTION_TRIGGERS = {
     "paper_fts_extraction_bi": f"BEFORE INSERT ON extraction BEGIN {_remove('new.paper_id')} END",
     "paper_fts_extraction_ai": f"AFTER INSERT ON extraction BEGIN {_add('new.paper_id')} END",
-    "paper_fts_extraction_bu": (f"BEFORE UPDATE OF {EXTRACTION_COLUMNS} ON extraction "
-                                f"BEGIN {_remove('old.paper_id, new.paper_id')} END"),
-    "paper_fts_extraction_au": (f"AFTER UPDATE OF {EXTRACTION_COLUMNS} ON extraction "
-                                f"BEGIN {_add('old.paper_id, new.paper_id')} END"),
+    "paper_fts_extraction_bu": (
+        f"BEFORE UPDATE OF {EXTRACTION_COLUMNS} ON extraction "
+        f"BEGIN {_remove('old.paper_id, new.paper_id')} END"
+    ),
+    "paper_fts_extraction_au": (
+        f"AFTER UPDATE OF {EXTRACTION_COLUMNS} ON extraction BEGIN {_add('old.paper_id, new.paper_id')} END"
+    ),
     "paper_fts_extraction_bd": f"BEFORE DELETE ON extraction BEGIN {_remove('old.paper_id')} END",
     "paper_fts_extraction_ad": f"AFTER DELETE ON extraction BEGIN {_add('old.paper_id')} END",
 }
-OLD_TRIGGERS = ("paper_fts_paper_ai", "paper_fts_paper_au", "paper_fts_paper_ad",
-                "paper_fts_extraction_ai", "paper_fts_extraction_au", "paper_fts_extraction_ad")
+OLD_TRIGGERS = (
+    "paper_fts_paper_ai",
+    "paper_fts_paper_au",
+    "paper_fts_paper_ad",
+    "paper_fts_extraction_ai",
+    "paper_fts_extraction_au",
+    "paper_fts_extraction_ad",
+)
 
 
 def _sqlite() -> bool:

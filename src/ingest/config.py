@@ -103,8 +103,12 @@ class Settings(BaseSettings):
     trend_weeks: int = 8
 
     # search
-    search_rank_cap: int = Field(4000, ge=1, description="term-rows an unfiltered search ranks (its newest "
-                                 "matches: this divided by the query's cost); --rank-all ranks all")
+    search_rank_cap: int = Field(
+        4000,
+        ge=1,
+        description="term-rows an unfiltered search ranks (its newest "
+        "matches: this divided by the query's cost); --rank-all ranks all",
+    )
 
     # scheduling and operations
     schedule_day: str = "mon"

@@ -1,19 +1,19 @@
 """Exception tree. Only `cli.py` turns these into one-line messages and exit codes.
 
-    IngestError                      base; `retryable` says whether the next run may succeed
-    ├── ConfigError                  a setting is missing or invalid (exit 2)
-    ├── InputError                   bad user input (exit 2)
-    │   ├── WeekError                unknown or malformed ISO week, e.g. 2026-W60
-    │   └── SourceFileError          missing/unreadable/malformed snapshot file (line number when known)
-    ├── NotFoundError                an id, week or report that is not in the database (exit 2)
-    ├── FetchError                   arXiv or another HTTP source failed after retries (retryable)
-    ├── LLMError                     carries attempts and token usage
-    │   ├── LLMTransportError        429/5xx/timeout/connection after retries (retryable)
-    │   ├── LLMAuthError             401/403: wrong or missing key
-    │   └── LLMOutputError           invalid JSON/schema after re-asks, truncation, refusal
-    ├── LockError                    another run holds the database lock
-    ├── VerificationError            a report failed verification (stored as Draft)
-    └── StageFailures                a run finished but some items or stages failed (exit 1)
+IngestError                      base; `retryable` says whether the next run may succeed
+├── ConfigError                  a setting is missing or invalid (exit 2)
+├── InputError                   bad user input (exit 2)
+│   ├── WeekError                unknown or malformed ISO week, e.g. 2026-W60
+│   └── SourceFileError          missing/unreadable/malformed snapshot file (line number when known)
+├── NotFoundError                an id, week or report that is not in the database (exit 2)
+├── FetchError                   arXiv or another HTTP source failed after retries (retryable)
+├── LLMError                     carries attempts and token usage
+│   ├── LLMTransportError        429/5xx/timeout/connection after retries (retryable)
+│   ├── LLMAuthError             401/403: wrong or missing key
+│   └── LLMOutputError           invalid JSON/schema after re-asks, truncation, refusal
+├── LockError                    another run holds the database lock
+├── VerificationError            a report failed verification (stored as Draft)
+└── StageFailures                a run finished but some items or stages failed (exit 1)
 """
 
 from __future__ import annotations

@@ -59,8 +59,9 @@ class RunSummary:
     cost_usd: float = 0.0
 
     def failure_message(self) -> str:
-        shown = "; ".join(self.failures[:8]) + (f"; ... {len(self.failures) - 8} more"
-                                                if len(self.failures) > 8 else "")
+        shown = "; ".join(self.failures[:8]) + (
+            f"; ... {len(self.failures) - 8} more" if len(self.failures) > 8 else ""
+        )
         where = f"; report ({self.report_status}) at {self.report_path}" if self.report_path else ""
         return f"run {self.run_id} for {self.week} ended {self.status}: {shown}{where}"
 
@@ -111,8 +112,14 @@ def _crawl(settings: Settings, week: str, source: Path | None, engine: Engine, s
     def stage() -> dict[str, Any]:
         res = crawl_week(settings, week, source=source, engine=engine, run_id=summary.run_id)
         summary.failures += [f"crawl: {e}" for e in res.errors]
-        return {"crawled": res.fetched, "new": res.new, "updated": res.updated, "unchanged": res.unchanged,
-                "duplicates": res.duplicates, "crawl_errors": len(res.errors)}
+        return {
+            "crawled": res.fetched,
+            "new": res.new,
+            "updated": res.updated,
+            "unchanged": res.unchanged,
+            "duplicates": res.duplicates,
+            "crawl_errors": len(res.errors),
+        }
 
     return stage
 
@@ -132,10 +139,16 @@ def _extract(settings: Settings, week: str, engine: Engine, summary: RunSummary,
     from ingest.extract.stage import extract_week
 
     def stage() -> dict[str, Any]:
-        res = extract_week(settings, week, engine=engine, run_id=summary.run_id,
-                           progress=display.bar("extract"))
-        counts = {"in_scope": res.selected, "extracted": res.extracted, "cached": res.cached,
-                  "failed": res.failed, "skipped": res.skipped}
+        res = extract_week(
+            settings, week, engine=engine, run_id=summary.run_id, progress=display.bar("extract")
+        )
+        counts = {
+            "in_scope": res.selected,
+            "extracted": res.extracted,
+            "cached": res.cached,
+            "failed": res.failed,
+            "skipped": res.skipped,
+        }
         if res.failed and not (res.extracted or res.cached):  # nothing to report on: stop here
             summary.counts.update(counts)
             auth = any("LLMAuthError" in f for f in res.failures)
@@ -155,8 +168,9 @@ def current_report(session: Session, settings: Settings, week: str, lang: str) -
     """The newest Published report of (week, lang) if nothing it depends on changed since, else None."""
     from ingest.report.select import select_week
 
-    latest = session.exec(select(Report).where(Report.week == week, Report.lang == lang)
-                          .order_by(Report.version.desc())).first()  # type: ignore[attr-defined]
+    latest = session.exec(
+        select(Report).where(Report.week == week, Report.lang == lang).order_by(Report.version.desc())
+    ).first()  # type: ignore[attr-defined]
     if latest is None or latest.status != "Published" or not latest.path or not Path(latest.path).is_file():
         return None
     wanted = {k: settings.prompt_versions.get(k, "v1") for k in REPORT_PROMPTS}
@@ -167,8 +181,11 @@ def current_report(session: Session, settings: Settings, week: str, lang: str) -
     if latest.backend == "openai" and latest.model != settings.model:
         return None
     created = _aware(latest.created_at)
-    newest = session.exec(select(func.max(Extraction.created_at)).join(Paper, Paper.id == Extraction.paper_id)
-                          .where(Paper.week == week)).one()
+    newest = session.exec(
+        select(func.max(Extraction.created_at))
+        .join(Paper, Paper.id == Extraction.paper_id)
+        .where(Paper.week == week)
+    ).one()
     if newest is not None and _aware(newest) > created:
         return None
     used = set(session.exec(select(ReportPaper.paper_id).where(ReportPaper.report_id == latest.id)).all())
@@ -199,14 +216,16 @@ def _report(settings: Settings, week: str, lang: str, engine: Engine, summary: R
 
 def _latest_report_into(engine: Engine, week: str, lang: str, summary: RunSummary) -> None:
     with Session(engine) as session:
-        row = session.exec(select(Report).where(Report.week == week, Report.lang == lang)
-                           .order_by(Report.version.desc())).first()  # type: ignore[attr-defined]
+        row = session.exec(
+            select(Report).where(Report.week == week, Report.lang == lang).order_by(Report.version.desc())
+        ).first()  # type: ignore[attr-defined]
     if row is not None and row.path:
         summary.report_path, summary.report_status = Path(row.path), row.status
 
 
-def _execute(settings: Settings, engine: Engine, summary: RunSummary, source: Path | None,
-             display: StageProgress) -> None:
+def _execute(
+    settings: Settings, engine: Engine, summary: RunSummary, source: Path | None, display: StageProgress
+) -> None:
     stages = _Stages(settings, engine, summary, display)
     week = summary.week
     stages.run("crawl", _crawl(settings, week, source, engine, summary))
@@ -217,15 +236,22 @@ def _execute(settings: Settings, engine: Engine, summary: RunSummary, source: Pa
 
 
 def _close(settings: Settings, engine: Engine, summary: RunSummary, error: str | None) -> None:
-    row = runlog.finish_run(engine, settings, summary.run_id, status=summary.status,
-                            counts=summary.counts, error=error)
+    row = runlog.finish_run(
+        engine, settings, summary.run_id, status=summary.status, counts=summary.counts, error=error
+    )
     summary.prompt_tokens, summary.completion_tokens = row.prompt_tokens, row.completion_tokens
     summary.cost_usd = row.cost_usd
     summary.counts = dict(row.counts)
 
 
-def run_week(settings: Settings, week: str | None = None, *, source: Path | None = None, lang: str = "en",
-             progress: StageProgress | None = None) -> RunSummary:
+def run_week(
+    settings: Settings,
+    week: str | None = None,
+    *,
+    source: Path | None = None,
+    lang: str = "en",
+    progress: StageProgress | None = None,
+) -> RunSummary:
     """Run every stage for `week` (default: the last complete announcement week) holding the lock.
 
     Returns the summary of an ok or partial run (call `raise_for_failures()` to turn partial into

@@ -46,8 +46,9 @@ def timezone_of(settings: Settings) -> ZoneInfo:
     try:
         return ZoneInfo(settings.schedule_timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"unknown schedule_timezone {settings.schedule_timezone!r} (e.g. UTC, "
-                          "Europe/Berlin)") from None
+        raise ConfigError(
+            f"unknown schedule_timezone {settings.schedule_timezone!r} (e.g. UTC, Europe/Berlin)"
+        ) from None
 
 
 def check_day(day: str) -> str:
@@ -55,15 +56,21 @@ def check_day(day: str) -> str:
     spec = day.strip().lower()
     names = set(re.split(r"[-,]", spec))
     if not _DAY_SPEC.match(spec) or not names <= set(_DAY_NAMES):
-        raise ConfigError(f"schedule_day {day!r}: use day names like 'mon' or 'mon-fri', not numbers "
-                          "(APScheduler counts 0 = Monday, unlike crontab)")
+        raise ConfigError(
+            f"schedule_day {day!r}: use day names like 'mon' or 'mon-fri', not numbers "
+            "(APScheduler counts 0 = Monday, unlike crontab)"
+        )
     return spec
 
 
 def build_trigger(settings: Settings) -> CronTrigger:
     """The weekly CronTrigger, explicit timezone, day names only."""
-    return CronTrigger(day_of_week=check_day(settings.schedule_day), hour=settings.schedule_hour,
-                       minute=settings.schedule_minute, timezone=timezone_of(settings))
+    return CronTrigger(
+        day_of_week=check_day(settings.schedule_day),
+        hour=settings.schedule_hour,
+        minute=settings.schedule_minute,
+        timezone=timezone_of(settings),
+    )
 
 
 def next_fire_times(settings: Settings, n: int, now: datetime | None = None) -> list[datetime]:
@@ -120,13 +127,23 @@ def build_scheduler(settings: Settings, *, blocking: bool = True) -> BaseSchedul
     cls = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = cls(
         jobstores={"default": SQLAlchemyJobStore(engine=open_engine(settings))},
-        job_defaults={"coalesce": True, "max_instances": 1,
-                      "misfire_grace_time": int(settings.misfire_grace_days * 86400)},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": int(settings.misfire_grace_days * 86400),
+        },
         timezone=tz,
     )
-    scheduler.add_job(JOB_REF, build_trigger(settings), id=JOB_ID, name="weekly ingest run",
-                      replace_existing=True, coalesce=True, max_instances=1,
-                      misfire_grace_time=int(settings.misfire_grace_days * 86400))
+    scheduler.add_job(
+        JOB_REF,
+        build_trigger(settings),
+        id=JOB_ID,
+        name="weekly ingest run",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(settings.misfire_grace_days * 86400),
+    )
     return scheduler
 
 

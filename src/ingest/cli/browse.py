@@ -10,8 +10,12 @@ from ingest.views import browse as library
 
 @app.command("browse")
 @click.option("--port", type=int, default=8001, show_default=True, help="Port to serve on.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface to bind; keep 127.0.0.1 unless others should reach it.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind; keep 127.0.0.1 unless others should reach it.",
+)
 @click.pass_context
 def browse(ctx: click.Context, port: int, host: str) -> int:
     """Open the SQLite database in Datasette with full-text search and facets.

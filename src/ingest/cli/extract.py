@@ -14,11 +14,19 @@ from ingest.weeks import normalize_week
 
 @app.command("extract")
 @click.option("--week", required=True, help="ISO week whose crawled papers to extract, e.g. 2026-W16.")
-@click.option("--backend", type=click.Choice(["openai", "offline"]), default=None,
-              help="LLM backend (default: openai when an API key or base URL is configured, else offline).")
+@click.option(
+    "--backend",
+    type=click.Choice(["openai", "offline"]),
+    default=None,
+    help="LLM backend (default: openai when an API key or base URL is configured, else offline).",
+)
 @click.option("--force", is_flag=True, help="Call the LLM again even when a cached extraction exists.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=None,
-              help="LLM calls in flight at once (default: settings.llm_concurrency).")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=None,
+    help="LLM calls in flight at once (default: settings.llm_concurrency).",
+)
 @click.pass_context
 def extract(ctx: click.Context, week: str, backend: str | None, force: bool, concurrency: int | None) -> None:
     """Extract structured, source-grounded facts from the week's relevant papers.
@@ -30,18 +38,36 @@ def extract(ctx: click.Context, week: str, backend: str | None, force: bool, con
     llm = make_llm(settings)
     out.print(f"backend: {llm.backend} (model {llm.model})", markup=False, highlight=False)
     if progress_enabled(ctx):
-        with Progress(TextColumn("extract"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err, transient=True) as bar:
+        with Progress(
+            TextColumn("extract"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
             task = bar.add_task("extract", total=None)
-            res = extract_stage.extract_week(settings, week, llm=llm, force=force, concurrency=concurrency,
-                                             progress=lambda done, total: bar.update(task, completed=done,
-                                                                                     total=total))
+            res = extract_stage.extract_week(
+                settings,
+                week,
+                llm=llm,
+                force=force,
+                concurrency=concurrency,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     else:
         res = extract_stage.extract_week(settings, week, llm=llm, force=force, concurrency=concurrency)
-    out.print(f"{week}: {res.selected} relevant papers ({res.skipped} below the relevance threshold): "
-              f"{res.extracted} extracted, {res.cached} cached, {res.failed} failed; {res.calls} LLM calls, "
-              f"{res.prompt_tokens} prompt + {res.completion_tokens} completion tokens (run {res.run_id})",
-              markup=False, highlight=False)
+    out.print(
+        f"{week}: {res.selected} relevant papers ({res.skipped} below the relevance threshold): "
+        f"{res.extracted} extracted, {res.cached} cached, {res.failed} failed; {res.calls} LLM calls, "
+        f"{res.prompt_tokens} prompt + {res.completion_tokens} completion tokens (run {res.run_id})",
+        markup=False,
+        highlight=False,
+    )
     if res.failures:
-        raise StageFailures(f"{res.failed} extraction(s) failed: " + "; ".join(res.failures[:5])
-                            + (" ..." if len(res.failures) > 5 else ""), res.failures)
+        raise StageFailures(
+            f"{res.failed} extraction(s) failed: "
+            + "; ".join(res.failures[:5])
+            + (" ..." if len(res.failures) > 5 else ""),
+            res.failures,
+        )

@@ -31,9 +31,14 @@ class StageProgress:
         self._progress: Progress | None = None
         self._tasks: dict[str, Any] = {}
         if enabled:
-            self._progress = Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(),
-                                      TimeElapsedColumn(), console=console or Console(stderr=True),
-                                      transient=True)
+            self._progress = Progress(
+                TextColumn("{task.description:<8}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console or Console(stderr=True),
+                transient=True,
+            )
 
     def __enter__(self) -> StageProgress:
         if self._progress is not None:

@@ -10,8 +10,13 @@ from ingest.cli.app import app, out, state
 
 @app.command("schedule")
 @click.option("--dry-run", is_flag=True, help="Print the next fire times and exit.")
-@click.option("--count", default=5, show_default=True, type=click.IntRange(1, 100),
-              help="How many fire times --dry-run prints.")
+@click.option(
+    "--count",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="How many fire times --dry-run prints.",
+)
 @click.pass_context
 def schedule_command(ctx: click.Context, dry_run: bool, count: int) -> None:
     """Run `ingest run` every week (default Monday 06:00 UTC; see schedule_* settings).
@@ -22,8 +27,11 @@ def schedule_command(ctx: click.Context, dry_run: bool, count: int) -> None:
     settings = state(ctx).settings()
     if dry_run:
         times = scheduling.next_fire_times(settings, count)
-        out.print(f"schedule: {settings.schedule_day} {settings.schedule_hour:02d}:"
-                  f"{settings.schedule_minute:02d} {settings.schedule_timezone}", highlight=False)
+        out.print(
+            f"schedule: {settings.schedule_day} {settings.schedule_hour:02d}:"
+            f"{settings.schedule_minute:02d} {settings.schedule_timezone}",
+            highlight=False,
+        )
         for when in times:
             out.print(when.strftime("%a %Y-%m-%d %H:%M %Z"), highlight=False)
         return

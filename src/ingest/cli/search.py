@@ -16,8 +16,20 @@ from ingest.cli.app import app, out, state
 from ingest.errors import InputError
 from ingest.search import fts as library
 
-CSV_FIELDS = ("arxiv_id", "week", "listing_date", "score", "title", "short_name", "institutions",
-              "industrial", "deployed_online", "topics", "metrics", "snippet")
+CSV_FIELDS = (
+    "arxiv_id",
+    "week",
+    "listing_date",
+    "score",
+    "title",
+    "short_name",
+    "institutions",
+    "industrial",
+    "deployed_online",
+    "topics",
+    "metrics",
+    "snippet",
+)
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -80,14 +92,33 @@ def _csv(result: library.SearchResult) -> str:
 @click.option("--until", help="Only papers announced on or before this date (YYYY-MM-DD).")
 @click.option("--metric", help="Only papers with a metric whose name contains this text, e.g. CTR.")
 @click.option("--limit", type=int, default=20, show_default=True, help="Maximum number of results.")
-@click.option("--rank-all", is_flag=True,
-              help="Rank every match, not only the newest ones (slower on large databases).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True, help="Output format.")
+@click.option(
+    "--rank-all", is_flag=True, help="Rank every match, not only the newest ones (slower on large databases)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @click.pass_context
-def search(ctx: click.Context, query: tuple[str, ...], institution: str | None, industrial: bool,
-           deployed: bool, topic: str | None, week: str | None, since: str | None, until: str | None,
-           metric: str | None, limit: int, rank_all: bool, fmt: str) -> None:
+def search(
+    ctx: click.Context,
+    query: tuple[str, ...],
+    institution: str | None,
+    industrial: bool,
+    deployed: bool,
+    topic: str | None,
+    week: str | None,
+    since: str | None,
+    until: str | None,
+    metric: str | None,
+    limit: int,
+    rank_all: bool,
+    fmt: str,
+) -> None:
     """Search papers by words in title, abstract and extracted text, ranked by relevance (bm25).
 
     Words are ANDed, "quoted text" is a phrase, OR between words gives alternatives, word* is a
@@ -95,11 +126,23 @@ def search(ctx: click.Context, query: tuple[str, ...], institution: str | None, 
     only the newest matches are ranked (see README); --rank-all ranks them all.
     """
     filters = library.SearchFilters(
-        institution=institution, industrial=industrial, deployed=deployed, topic=topic, week=week,
-        since=_date(since, "--since"), until=_date(until, "--until"), metric=metric)
+        institution=institution,
+        industrial=industrial,
+        deployed=deployed,
+        topic=topic,
+        week=week,
+        since=_date(since, "--since"),
+        until=_date(until, "--until"),
+        metric=metric,
+    )
     settings = state(ctx).settings()
-    result = library.search(settings, " ".join(query), filters, limit=limit,
-                            rank_cap=None if rank_all else settings.search_rank_cap)
+    result = library.search(
+        settings,
+        " ".join(query),
+        filters,
+        limit=limit,
+        rank_cap=None if rank_all else settings.search_rank_cap,
+    )
     if fmt == "json":
         click.echo(json.dumps([asdict(h) for h in result.hits], ensure_ascii=False, indent=2))
     elif fmt == "csv":

@@ -23,8 +23,14 @@ def _weeks_table(stats: library.Stats) -> Table:
         table.add_column(name, justify="right")
     for w in [*stats.per_week, stats.total]:
         industrial, online = w.shares()
-        table.add_row(w.week, str(w.papers), str(w.extracted), str(w.in_scope),
-                      f"{w.industrial} ({_pct(industrial)})", f"{w.deployed} ({_pct(online)})")
+        table.add_row(
+            w.week,
+            str(w.papers),
+            str(w.extracted),
+            str(w.in_scope),
+            f"{w.industrial} ({_pct(industrial)})",
+            f"{w.deployed} ({_pct(online)})",
+        )
     return table
 
 
@@ -50,11 +56,21 @@ def _institutions_table(stats: library.Stats) -> Table:
 
 
 @app.command("stats")
-@click.option("--weeks", type=int, default=8, show_default=True,
-              help="How many weeks, ending at the newest week in the database.")
+@click.option(
+    "--weeks",
+    type=int,
+    default=8,
+    show_default=True,
+    help="How many weeks, ending at the newest week in the database.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON instead of tables.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also draw the trends into this PNG file (needs matplotlib: pip install 'ingest[plot]').")
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also draw the trends into this PNG file (needs matplotlib: pip install 'ingest[plot]').",
+)
 @click.pass_context
 def stats(ctx: click.Context, weeks: int, as_json: bool, plot_path: Path | None) -> None:
     """Papers per topic per week, top institutions, industrial share and online-A/B share."""

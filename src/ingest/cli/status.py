@@ -19,9 +19,18 @@ def _runs_table(runs: list[dict]) -> Table:
     for r in runs:
         stages = " ".join(f"{k}={v}" for k, v in r["stages"].items())
         counts = " ".join(f"{k}={r['counts'][k]}" for k in SHOWN if k in r["counts"])
-        table.add_row(str(r["id"]), r["kind"], r["week"] or "", r["status"], (r["started_at"] or "")[:19],
-                      str(r["seconds"] or ""), stages, counts,
-                      str(r["prompt_tokens"] + r["completion_tokens"]), f"{r['cost_usd']:.4f}")
+        table.add_row(
+            str(r["id"]),
+            r["kind"],
+            r["week"] or "",
+            r["status"],
+            (r["started_at"] or "")[:19],
+            str(r["seconds"] or ""),
+            stages,
+            counts,
+            str(r["prompt_tokens"] + r["completion_tokens"]),
+            f"{r['cost_usd']:.4f}",
+        )
     return table
 
 
@@ -30,8 +39,10 @@ def _print_retry(retry: dict) -> None:
     for item in retry["failed_extractions"]:
         out.print(f"  extraction {item['arxiv_id']} ({item['week']}): {item['error']}", highlight=False)
     for item in retry["draft_reports"]:
-        out.print(f"  Draft report {item['week']} {item['lang']} v{item['version']}: {item['path']}",
-                  highlight=False)
+        out.print(
+            f"  Draft report {item['week']} {item['lang']} v{item['version']}: {item['path']}",
+            highlight=False,
+        )
     for item in retry["unfinished_weeks"]:
         out.print(f"  week {item['week']}: last run {item['run']} {item['status']}", highlight=False)
     if not any(retry.values()):

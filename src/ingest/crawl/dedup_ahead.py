@@ -36,8 +36,10 @@ _BATCHES: list[Sequence[PaperRecord]] = []  # set before the fork (see module do
 
 def expected_writes(batches: Sequence[Sequence[PaperRecord]]) -> list[Written]:
     """What each batch writes if every record is written: its winning records' titles and authors."""
-    return [{a: (rec.title, list(rec.authors)) for a, (_n, rec) in upsert.latest_per_id(batch).items()}
-            for batch in batches]
+    return [
+        {a: (rec.title, list(rec.authors)) for a, (_n, rec) in upsert.latest_per_id(batch).items()}
+        for batch in batches
+    ]
 
 
 def plan(before: list[dedup.TitleRow], written: list[Written]) -> dict[str, str | None]:
@@ -56,8 +58,12 @@ def _serve(conn: Connection) -> None:
 class Plan:
     """The handle of the planning process (see module doc); a no-op without one."""
 
-    def __init__(self, process: Any = None, conn: Connection | None = None,
-                 batches: Sequence[Sequence[PaperRecord]] = ()) -> None:
+    def __init__(
+        self,
+        process: Any = None,
+        conn: Connection | None = None,
+        batches: Sequence[Sequence[PaperRecord]] = (),
+    ) -> None:
         self.process, self.conn, self.batches, self.started = process, conn, batches, False
 
     def start(self, before: list[dedup.TitleRow]) -> None:
@@ -70,8 +76,11 @@ class Plan:
 
     def matches(self, written: list[Written]) -> bool:
         """Whether the plan under way is the pass for what the load `written` (cheap; no waiting)."""
-        return (self.conn is not None and self.started and
-                [list(part) for part in written] == [list(upsert.latest_per_id(b)) for b in self.batches])
+        return (
+            self.conn is not None
+            and self.started
+            and [list(part) for part in written] == [list(upsert.latest_per_id(b)) for b in self.batches]
+        )
 
     def links(self) -> dict[str, str | None] | None:
         """The plan (waits for it); None when the process failed. Call only after matches()."""
@@ -94,7 +103,8 @@ def planned_ahead(batches: Sequence[Sequence[PaperRecord]]) -> Iterator[Plan]:
     _BATCHES[:] = batches
     ours, theirs = multiprocessing.get_context("fork").Pipe()
     process = multiprocessing.get_context("fork").Process(
-        target=_serve, args=(theirs,), name="ingest-dedup-ahead", daemon=True)
+        target=_serve, args=(theirs,), name="ingest-dedup-ahead", daemon=True
+    )
     process.start()
     theirs.close()
     _BATCHES.clear()  # the fork has its copy

@@ -166,8 +166,9 @@ class Fetcher:
         self.folder = Path(settings.cache_dir) / "html"
         self.delay = settings.arxiv_delay_seconds
         self._last = float("-inf")
-        self._client = httpx.Client(headers={"User-Agent": settings.user_agent}, follow_redirects=True,
-                                    timeout=settings.arxiv_timeout)
+        self._client = httpx.Client(
+            headers={"User-Agent": settings.user_agent}, follow_redirects=True, timeout=settings.arxiv_timeout
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -205,13 +206,17 @@ class Fetcher:
 # ---- the stage ----
 
 
-def _targets(session: Session, settings: Settings, papers_or_week: str | Sequence[Paper | int | str]
-             ) -> list[tuple[int, str, int]]:
+def _targets(
+    session: Session, settings: Settings, papers_or_week: str | Sequence[Paper | int | str]
+) -> list[tuple[int, str, int]]:
     """(paper id, arxiv_id, version) of the papers to enrich."""
     query = select(Paper.id, Paper.arxiv_id, Paper.version)
     if isinstance(papers_or_week, str):
-        query = query.where(Paper.week == papers_or_week, Paper.relevance >= settings.relevance_threshold,
-                            Paper.duplicate_of.is_(None))
+        query = query.where(
+            Paper.week == papers_or_week,
+            Paper.relevance >= settings.relevance_threshold,
+            Paper.duplicate_of.is_(None),
+        )
     else:
         ids = [p.id if isinstance(p, Paper) else p for p in papers_or_week]
         numbers = [i for i in ids if isinstance(i, int)]
@@ -234,8 +239,9 @@ def _apply(session: Session, paper_id: int, page: Page) -> bool:
     return True
 
 
-def enrich_papers(settings: Settings, papers_or_week: str | Sequence[Paper | int | str], *,
-                  engine: Engine | None = None) -> EnrichResult:
+def enrich_papers(
+    settings: Settings, papers_or_week: str | Sequence[Paper | int | str], *, engine: Engine | None = None
+) -> EnrichResult:
     """Enrich a week's relevant papers (or given papers/ids) from their arXiv HTML pages. See module doc."""
     if not settings.enrich_html:
         return EnrichResult(skipped=True)
@@ -252,8 +258,9 @@ def enrich_papers(settings: Settings, papers_or_week: str | Sequence[Paper | int
     return result
 
 
-def _enrich_one(engine: Engine, fetcher: Fetcher, result: EnrichResult, paper_id: int, arxiv_id: str,
-                version: int) -> None:
+def _enrich_one(
+    engine: Engine, fetcher: Fetcher, result: EnrichResult, paper_id: int, arxiv_id: str, version: int
+) -> None:
     try:
         html = fetcher.page(arxiv_id, version, result)
     except httpx.HTTPError as exc:

@@ -97,8 +97,14 @@ class Batch:
     run_id: int | None = None
 
 
-def store_load(engine: Engine, batches: Sequence[Batch], *, bulk: bool | None = None, unit: int = UNIT,
-               index_every: int = INDEX_EVERY) -> list[CrawlResult]:
+def store_load(
+    engine: Engine,
+    batches: Sequence[Batch],
+    *,
+    bulk: bool | None = None,
+    unit: int = UNIT,
+    index_every: int = INDEX_EVERY,
+) -> list[CrawlResult]:
     """Store every batch in one transaction with one near-duplicate pass (see module doc); `unit` and
     `index_every`: bulk mode's part size and indexing interval (UNIT, INDEX_EVERY)."""
     if bulk is None:
@@ -126,8 +132,9 @@ def store_load(engine: Engine, batches: Sequence[Batch], *, bulk: bool | None = 
                 written: list[dict[str, tuple[str, list[str]]]] = []
                 waiting: set[str] = set()  # papers written since the index last caught up
                 for u, (i, part) in enumerate(units):
-                    if index_new is not None and (len(waiting) >= index_every
-                                                  or not waiting.isdisjoint(r.arxiv_id for r in part)):
+                    if index_new is not None and (
+                        len(waiting) >= index_every or not waiting.isdisjoint(r.arxiv_id for r in part)
+                    ):
                         index_new()  # SQLite indexes while the workers prepare; and before an update
                         waiting.clear()
                     written.append(_upsert(session, batches[i], part, now, prepared(u)))
@@ -195,7 +202,7 @@ def _units(batches: Sequence[Batch], unit: int | None) -> list[tuple[int, Sequen
     units: list[tuple[int, Sequence[PaperRecord]]] = []
     for i, batch in enumerate(batches):
         winners = [rec for _n, rec in upsert.latest_per_id(batch.records).values()]
-        units += [(i, winners[start:start + unit]) for start in range(0, max(len(winners), 1), unit)]
+        units += [(i, winners[start : start + unit]) for start in range(0, max(len(winners), 1), unit)]
     return units
 
 
@@ -207,7 +214,10 @@ def _reset_counts(batch: Batch) -> None:
 
 
 def _upsert(
-    session: Session, batch: Batch, records: Sequence[PaperRecord], now: datetime,
+    session: Session,
+    batch: Batch,
+    records: Sequence[PaperRecord],
+    now: datetime,
     prepared: paper_rows.Prepared | None,
 ) -> dict[str, tuple[str, list[str]]]:
     """Store records of `batch` (all of them, or a part: see _units); adds to its result's counts;

@@ -53,9 +53,7 @@ def text_fields(
     }
 
 
-def new_row(
-    rec: PaperRecord, now: datetime, scored: tuple[float, list[str]] | None = None
-) -> dict[str, Any]:
+def new_row(rec: PaperRecord, now: datetime, scored: tuple[float, list[str]] | None = None) -> dict[str, Any]:
     """The paper row of a record not stored yet (`scored`: its relevance.score, computed when None)."""
     row = text_fields(rec, None, scored)
     row.update(
@@ -85,10 +83,30 @@ class Prepared:
 
 
 NEW_ROW_KEYS = (
-    "version", "title", "abstract", "authors", "affiliations", "categories", "primary_category", "updated",
-    "comment", "journal_ref", "doi", "content_hash", "relevance", "relevance_reasons", "arxiv_id",
-    "published", "listing_date", "week", "source", "fulltext", "enriched_at", "duplicate_of",
-    "first_seen_at", "last_seen_at",
+    "version",
+    "title",
+    "abstract",
+    "authors",
+    "affiliations",
+    "categories",
+    "primary_category",
+    "updated",
+    "comment",
+    "journal_ref",
+    "doi",
+    "content_hash",
+    "relevance",
+    "relevance_reasons",
+    "arxiv_id",
+    "published",
+    "listing_date",
+    "week",
+    "source",
+    "fulltext",
+    "enriched_at",
+    "duplicate_of",
+    "first_seen_at",
+    "last_seen_at",
 )  # the keys of new_row, in its order
 
 

@@ -54,9 +54,9 @@ _MIN_GROUP = 4  # an anchor regex pays off once it replaces about this many str.
 def _class_end(alternative: str, i: int) -> int:
     """A regex and the index of a '[' in it -> the index just past that class ('[]x]': ']' is literal)."""
     i += 1
-    if alternative[i:i + 1] == "^":
+    if alternative[i : i + 1] == "^":
         i += 1
-    if alternative[i:i + 1] == "]":
+    if alternative[i : i + 1] == "]":
         i += 1
     while i < len(alternative) and alternative[i] != "]":
         i += 2 if alternative[i] == "\\" else 1
@@ -101,7 +101,7 @@ def _literal_runs(alternative: str) -> list[tuple[int, str]]:
     runs: list[tuple[int, str]] = []
     i, width, start = 0, 0, 0  # width: characters every match has consumed so far
     while i < len(alternative):
-        c, following = alternative[i], alternative[i + 1:i + 2]
+        c, following = alternative[i], alternative[i + 1 : i + 2]
         if c in _PLAIN:
             step, size = 1, 1
         elif c == "[":
@@ -112,15 +112,15 @@ def _literal_runs(alternative: str) -> list[tuple[int, str]]:
             step, size = 2, 1
         else:
             break  # a group, '.', '^', '$', a back-reference, ...: offsets after it are unknown
-        if alternative[i + step:i + step + 1] in _QUANTIFIERS:
+        if alternative[i + step : i + step + 1] in _QUANTIFIERS:
             break
         if c not in _PLAIN:
             if width > start:
-                runs.append((start, alternative[i - (width - start):i]))
+                runs.append((start, alternative[i - (width - start) : i]))
             start = width + size
         i, width = i + step, width + size
     if width > start:
-        runs.append((start, alternative[i - (width - start):i]))
+        runs.append((start, alternative[i - (width - start) : i]))
     return runs
 
 
@@ -131,8 +131,15 @@ def _needles(alternatives: tuple[str, ...]) -> list[tuple[str, tuple[int, ...], 
     longest such text), else each alternative's longest plain run; '' for an alternative without one.
     """
     runs = [_literal_runs(alt) for alt in alternatives]
-    shared = sorted({text[at:at + size] for _, text in runs[0] for size in range(_MIN_SHARED, len(text) + 1)
-                     for at in range(len(text) - size + 1)}, key=lambda t: (-len(t), t))
+    shared = sorted(
+        {
+            text[at : at + size]
+            for _, text in runs[0]
+            for size in range(_MIN_SHARED, len(text) + 1)
+            for at in range(len(text) - size + 1)
+        },
+        key=lambda t: (-len(t), t),
+    )
     for candidate in shared:
         offsets = [next((o + text.find(candidate) for o, text in rs if candidate in text), -1) for rs in runs]
         if -1 not in offsets:
@@ -176,11 +183,15 @@ def _anchored(anchor: str, needles: list[str]) -> tuple[Any, tuple[tuple[tuple[s
     """
     needles = sorted(needles, key=lambda n: n.index(anchor) == len(n) - 1)  # literal-first alternatives first
     offsets = [n.index(anchor) for n in needles]
-    alternatives = [re.escape(n[k + 1:]) + (f"(?<={re.escape(n)})" if k else "") + "()"
-                    for n, k in zip(needles, offsets, strict=True)]
+    alternatives = [
+        re.escape(n[k + 1 :]) + (f"(?<={re.escape(n)})" if k else "") + "()"
+        for n, k in zip(needles, offsets, strict=True)
+    ]
     pattern = re.compile(re.escape(anchor) + "(?=" + "|".join(alternatives) + ")")
-    checks = tuple(tuple((m, j) for m, j in zip(needles, offsets, strict=True) if _aligned(n, k, m, j))
-                   for n, k in zip(needles, offsets, strict=True))
+    checks = tuple(
+        tuple((m, j) for m, j in zip(needles, offsets, strict=True) if _aligned(n, k, m, j))
+        for n, k in zip(needles, offsets, strict=True)
+    )
     return pattern.finditer, ((), *checks)  # group numbers start at 1
 
 
@@ -201,14 +212,22 @@ class _Plan(NamedTuple):
 def _rule(label: str, alternatives: tuple[str, ...]) -> _Rule:
     """(label, regex alternatives) -> (label, ((needle, (offset, match, search) it gates), ...), needles)."""
     patterns = [re.compile(alt) for alt in alternatives]
-    needles = tuple((needle, tuple((offset if needle else -1, patterns[i].match, patterns[i].search)
-                                   for i, offset in zip(indexes, offsets, strict=True)))
-                    for needle, indexes, offsets in _needles(alternatives))
+    needles = tuple(
+        (
+            needle,
+            tuple(
+                (offset if needle else -1, patterns[i].match, patterns[i].search)
+                for i, offset in zip(indexes, offsets, strict=True)
+            ),
+        )
+        for needle, indexes, offsets in _needles(alternatives)
+    )
     return label, needles, frozenset(needle for needle, _ in needles)
 
 
-def _compile(vocabulary: tuple[tuple[str, tuple[str, ...]], ...],
-             industry: tuple[tuple[str, tuple[str, ...]], ...]) -> _Plan:
+def _compile(
+    vocabulary: tuple[tuple[str, tuple[str, ...]], ...], industry: tuple[tuple[str, tuple[str, ...]], ...]
+) -> _Plan:
     """VOCABULARY and INDUSTRY style rules -> the _Plan that score() searches with."""
     rules = tuple(_rule(label, alts) for label, alts in vocabulary + industry)
     needles = {needle for _, _, names in rules for needle in names}
@@ -261,8 +280,9 @@ def _found(search: Any, text: str) -> bool:
 # its last part ends, so a part is in range when its start is <= stop (an empty one too).
 
 
-def _match_part(checks: tuple[_Check, ...], text: str, at: int, parts: tuple[str, str, str],
-                starts: tuple[int, int, int]) -> int:
+def _match_part(
+    checks: tuple[_Check, ...], text: str, at: int, parts: tuple[str, str, str], starts: tuple[int, int, int]
+) -> int:
     """A needle's checks, the joined text, an index of the needle in it, its parts and their starts ->
     the part (0 title, 1 abstract, 2 comment) where an alternative matches at a word start, else -1.
 
@@ -277,8 +297,13 @@ def _match_part(checks: tuple[_Check, ...], text: str, at: int, parts: tuple[str
     return -1
 
 
-def _search_parts(checks: tuple[_Check, ...], parts: tuple[str, str, str], starts: tuple[int, int, int],
-                  first: int, stop: int) -> int:
+def _search_parts(
+    checks: tuple[_Check, ...],
+    parts: tuple[str, str, str],
+    starts: tuple[int, int, int],
+    first: int,
+    stop: int,
+) -> int:
     """Checks of alternatives without a needle, the parts, their starts, the first part and the end of
     the range -> the earliest part in range where one matches at a word start (re.search), else -1."""
     part = first
@@ -289,8 +314,15 @@ def _search_parts(checks: tuple[_Check, ...], parts: tuple[str, str, str], start
     return -1
 
 
-def _earliest(needles: _Needles, found: dict[str, list[int]], text: str, parts: tuple[str, str, str],
-              starts: tuple[int, int, int], first: int, stop: int) -> int:
+def _earliest(
+    needles: _Needles,
+    found: dict[str, list[int]],
+    text: str,
+    parts: tuple[str, str, str],
+    starts: tuple[int, int, int],
+    first: int,
+    stop: int,
+) -> int:
     """A rule's needles, where they occur in the joined text, its parts and their starts, the first
     part and the end of the range -> the earliest part in range where one of the rule's alternatives
     matches at a word start, else -1. Every match contains its needle, so none is missed.

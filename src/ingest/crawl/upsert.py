@@ -155,8 +155,14 @@ def _insert_new(
 def _first_versions(session: Session, last_id: int) -> None:
     """The paper_version row of every paper inserted after id `last_id`, copied from the paper row in
     one statement (its version, updated, content hash and title; seen_at = its last_seen_at)."""
-    cols = (PAPER.c.id, PAPER.c.version, PAPER.c.updated, PAPER.c.last_seen_at, PAPER.c.content_hash,
-            PAPER.c.title)
+    cols = (
+        PAPER.c.id,
+        PAPER.c.version,
+        PAPER.c.updated,
+        PAPER.c.last_seen_at,
+        PAPER.c.content_hash,
+        PAPER.c.title,
+    )
     names = ["paper_id", "version", "updated", "seen_at", "content_hash", "title"]
     new_rows = select(*cols).where(PAPER.c.id > last_id)
     session.connection().execute(insert(VERSION).from_select(names, new_rows))
@@ -196,5 +202,3 @@ def _record_versions(session: Session, batch: dict[str, PaperRecord], now: datet
             )
     if rows:
         conn.execute(insert(VERSION), rows)
-
-

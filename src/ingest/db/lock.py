@@ -110,8 +110,11 @@ class HeldLock:
 
     def heartbeat(self) -> bool:
         """Refresh our heartbeat; False when our row is gone (someone took the lock over)."""
-        stmt = (update(LOCK_TABLE).where(LOCK_TABLE.c.name == self.name, LOCK_TABLE.c.owner == self.owner)
-                .values(heartbeat_at=_now()))
+        stmt = (
+            update(LOCK_TABLE)
+            .where(LOCK_TABLE.c.name == self.name, LOCK_TABLE.c.owner == self.owner)
+            .values(heartbeat_at=_now())
+        )
         with self.engine.begin() as conn:
             return conn.execute(stmt).rowcount == 1
 
@@ -131,14 +134,20 @@ def current_holder(engine: Engine, name: str = PIPELINE_LOCK) -> Holder | None:
         row = conn.execute(select(LOCK_TABLE).where(LOCK_TABLE.c.name == name)).mappings().first()
     if row is None:
         return None
-    return Holder(owner=row["owner"], pid=row["pid"], host=row["host"],
-                  acquired_at=row["acquired_at"], heartbeat_at=row["heartbeat_at"])
+    return Holder(
+        owner=row["owner"],
+        pid=row["pid"],
+        host=row["host"],
+        acquired_at=row["acquired_at"],
+        heartbeat_at=row["heartbeat_at"],
+    )
 
 
 def _try_insert(engine: Engine, name: str, owner: str) -> bool:
     now = _now()
-    values = dict(name=name, owner=owner, pid=os.getpid(), host=socket.gethostname(),
-                  acquired_at=now, heartbeat_at=now)
+    values = dict(
+        name=name, owner=owner, pid=os.getpid(), host=socket.gethostname(), acquired_at=now, heartbeat_at=now
+    )
     try:
         with engine.begin() as conn:
             conn.execute(insert(LOCK_TABLE).values(**values))

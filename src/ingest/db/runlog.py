@@ -59,9 +59,16 @@ def stage_started(engine: Engine, run_id: int, stage: str) -> None:
 
 def llm_usage(session: Session, run_id: int) -> list[tuple[str, int, int, int]]:
     """(model, calls, prompt_tokens, completion_tokens) per model for the run's llm_call rows."""
-    stmt = (select(LLMCall.model, func.count(), func.coalesce(func.sum(LLMCall.prompt_tokens), 0),
-                   func.coalesce(func.sum(LLMCall.completion_tokens), 0))
-            .where(LLMCall.run_id == run_id).group_by(LLMCall.model))
+    stmt = (
+        select(
+            LLMCall.model,
+            func.count(),
+            func.coalesce(func.sum(LLMCall.prompt_tokens), 0),
+            func.coalesce(func.sum(LLMCall.completion_tokens), 0),
+        )
+        .where(LLMCall.run_id == run_id)
+        .group_by(LLMCall.model)
+    )
     return [(m, int(n), int(p), int(c)) for m, n, p, c in session.exec(stmt).all()]
 
 
@@ -73,8 +80,15 @@ def estimate_cost(settings: Settings, model: str, prompt_tokens: int, completion
     return (prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000
 
 
-def finish_run(engine: Engine, settings: Settings, run_id: int, *, status: str,
-               counts: dict[str, Any], error: str | None = None) -> Run:
+def finish_run(
+    engine: Engine,
+    settings: Settings,
+    run_id: int,
+    *,
+    status: str,
+    counts: dict[str, Any],
+    error: str | None = None,
+) -> Run:
     """Close the run: status, counts, tokens and cost from its llm_call rows, scrubbed error text."""
     with session_scope(engine) as session:
         run = session.get(Run, run_id)
@@ -85,8 +99,11 @@ def finish_run(engine: Engine, settings: Settings, run_id: int, *, status: str,
         costs = {m: estimate_cost(settings, m, p, c) for m, _, p, c in usage}
         run.cost_usd = round(sum(c for c in costs.values() if c is not None), 6)
         unpriced = sorted(m for m, c in costs.items() if c is None)
-        run.counts = {**counts, "llm_calls": sum(n for _, n, _, _ in usage),
-                      **({"unpriced_models": unpriced} if unpriced else {})}
+        run.counts = {
+            **counts,
+            "llm_calls": sum(n for _, n, _, _ in usage),
+            **({"unpriced_models": unpriced} if unpriced else {}),
+        }
         run.status = status
         run.error = settings.scrub(error) if error else None
         run.finished_at = _now()

@@ -119,14 +119,27 @@ class _Checker:
 
 
 def _ground_lists(data: dict[str, Any], check: _Checker) -> None:
-    data["online_metrics"] = [m for i, m in enumerate(data["online_metrics"])
-                              if check.ok(f"online_metrics[{i}] {m['metric']}={m['value']}",
-                                          m["metric"], m["value"], m["context"])]
-    data["offline_metrics"] = [m for i, m in enumerate(data["offline_metrics"])
-                               if check.ok(f"offline_metrics[{i}] {m['metric']}={m['value']}",
-                                           m["metric"], m["value"], m["dataset"], m["baseline"])]
-    data["efficiency"] = [e for i, e in enumerate(data["efficiency"])
-                          if check.ok(f"efficiency[{i}] {e['claim']}={e['value']}", e["claim"], e["value"])]
+    data["online_metrics"] = [
+        m
+        for i, m in enumerate(data["online_metrics"])
+        if check.ok(f"online_metrics[{i}] {m['metric']}={m['value']}", m["metric"], m["value"], m["context"])
+    ]
+    data["offline_metrics"] = [
+        m
+        for i, m in enumerate(data["offline_metrics"])
+        if check.ok(
+            f"offline_metrics[{i}] {m['metric']}={m['value']}",
+            m["metric"],
+            m["value"],
+            m["dataset"],
+            m["baseline"],
+        )
+    ]
+    data["efficiency"] = [
+        e
+        for i, e in enumerate(data["efficiency"])
+        if check.ok(f"efficiency[{i}] {e['claim']}={e['value']}", e["claim"], e["value"])
+    ]
     data["key_techniques"] = [t for t in data["key_techniques"] if check.ok(f"key_technique {t}", t)]
     data["datasets"] = [d for d in data["datasets"] if check.ok(f"dataset {d}", d)]
 

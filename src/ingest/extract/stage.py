@@ -46,8 +46,14 @@ from ingest.llm.prompts import RenderedPrompt, prompt_hash, render
 
 PROMPT = "extract_paper"
 Progress = Callable[[int, int], None]
-__all__ = ["ExtractResult", "extract_week", "extract_papers", "extractions_for_week", "parsed",
-           "variables_of"]
+__all__ = [
+    "ExtractResult",
+    "extract_week",
+    "extract_papers",
+    "extractions_for_week",
+    "parsed",
+    "variables_of",
+]
 
 
 @dataclass
@@ -67,8 +73,14 @@ class ExtractResult:
     model: str = ""
 
     def counts(self) -> dict[str, Any]:
-        return {"selected": self.selected, "extracted": self.extracted, "cached": self.cached,
-                "failed": self.failed, "skipped": self.skipped, "calls": self.calls}
+        return {
+            "selected": self.selected,
+            "extracted": self.extracted,
+            "cached": self.cached,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "calls": self.calls,
+        }
 
 
 @lru_cache(maxsize=1)
@@ -85,10 +97,15 @@ def topic_titles() -> dict[str, str]:
 def variables_of(paper: Paper) -> dict[str, Any]:
     """The extract_paper prompt variables for a paper (all untrusted text goes into the <input> fence)."""
     return {
-        "arxiv_id": paper.arxiv_id, "title": paper.title, "abstract": paper.abstract,
-        "authors": list(paper.authors or []), "affiliations": list(paper.affiliations or []),
-        "categories": list(paper.categories or []), "comment": paper.comment or "",
-        "fulltext": paper.fulltext or "", "topics": topic_titles(),
+        "arxiv_id": paper.arxiv_id,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": list(paper.authors or []),
+        "affiliations": list(paper.affiliations or []),
+        "categories": list(paper.categories or []),
+        "comment": paper.comment or "",
+        "fulltext": paper.fulltext or "",
+        "topics": topic_titles(),
     }
 
 
@@ -108,9 +125,17 @@ class _Job:
 class _Runner:
     """Runs jobs on one event loop: bounded concurrency for calls, one writer thread for the database."""
 
-    def __init__(self, engine: Engine, llm: LLM, result: ExtractResult, concurrency: int,
-                 run_id: int | None, scrub: Callable[[str], str], progress: Progress | None,
-                 total: int) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        llm: LLM,
+        result: ExtractResult,
+        concurrency: int,
+        run_id: int | None,
+        scrub: Callable[[str], str],
+        progress: Progress | None,
+        total: int,
+    ) -> None:
         self.engine, self.llm, self.result, self.run_id, self.scrub = engine, llm, result, run_id, scrub
         self.concurrency, self.progress, self.total = max(1, concurrency), progress, total
         self.done = result.cached
@@ -142,8 +167,17 @@ class _Runner:
     async def _failed(self, job: _Job, prompt: RenderedPrompt, exc: Exception, latency_ms: float) -> None:
         message = self.scrub(f"{type(exc).__name__}: {exc}")[:2000]
         self._count_tokens(getattr(exc, "prompt_tokens", 0), getattr(exc, "completion_tokens", 0))
-        await self._write(store_failure, self.engine, job.key, prompt, self.llm.backend, exc, message,
-                          self.run_id, latency_ms)
+        await self._write(
+            store_failure,
+            self.engine,
+            job.key,
+            prompt,
+            self.llm.backend,
+            exc,
+            message,
+            self.run_id,
+            latency_ms,
+        )
         self.result.failed += 1
         self.result.failures.append(f"{job.arxiv_id}: {message}")
         self._tick()
@@ -169,15 +203,24 @@ def _jobs(settings: Settings, papers: Sequence[Paper], model: str) -> list[_Job]
     for paper in papers:
         assert paper.id is not None
         key = CacheKey(paper.id, digest, model, paper.content_hash)
-        jobs.append(_Job(paper.arxiv_id, key, version, variables_of(paper), source_text(paper),
-                         settings.prompts_dir))
+        jobs.append(
+            _Job(paper.arxiv_id, key, version, variables_of(paper), source_text(paper), settings.prompts_dir)
+        )
     return jobs
 
 
-def extract_papers(settings: Settings, papers: Sequence[Paper], *, llm: LLM | None = None,
-                   engine: Engine | None = None, force: bool = False, concurrency: int | None = None,
-                   run_id: int | None = None, progress: Progress | None = None,
-                   result: ExtractResult | None = None) -> ExtractResult:
+def extract_papers(
+    settings: Settings,
+    papers: Sequence[Paper],
+    *,
+    llm: LLM | None = None,
+    engine: Engine | None = None,
+    force: bool = False,
+    concurrency: int | None = None,
+    run_id: int | None = None,
+    progress: Progress | None = None,
+    result: ExtractResult | None = None,
+) -> ExtractResult:
     """Extract these papers (no relevance filter here); cached keys make no call unless `force`.
 
     The LLM is closed (`aclose`) at the end of this call's event loop; backends reopen lazily.
@@ -195,16 +238,25 @@ def extract_papers(settings: Settings, papers: Sequence[Paper], *, llm: LLM | No
     total = result.cached + len(jobs)
     if progress is not None:
         progress(result.cached, total)
-    runner = _Runner(engine, llm, result, concurrency or settings.llm_concurrency, run_id, settings.scrub,
-                     progress, total)
+    runner = _Runner(
+        engine, llm, result, concurrency or settings.llm_concurrency, run_id, settings.scrub, progress, total
+    )
     asyncio.run(runner.run(jobs))
     result.failures.sort()
     return result
 
 
-def extract_week(settings: Settings, week: str, *, llm: LLM | None = None, engine: Engine | None = None,
-                 force: bool = False, concurrency: int | None = None, run_id: int | None = None,
-                 progress: Progress | None = None) -> ExtractResult:
+def extract_week(
+    settings: Settings,
+    week: str,
+    *,
+    llm: LLM | None = None,
+    engine: Engine | None = None,
+    force: bool = False,
+    concurrency: int | None = None,
+    run_id: int | None = None,
+    progress: Progress | None = None,
+) -> ExtractResult:
     """Extract every paper of `week` that passes the relevance pre-score; records an "extract" Run
     (counts, tokens via its llm_call rows) unless `run_id` belongs to a caller's run."""
     engine = engine or open_engine(settings)
@@ -215,14 +267,35 @@ def extract_week(settings: Settings, week: str, *, llm: LLM | None = None, engin
     own_run = run_id is None
     run_id = runlog.start_run(engine, "extract", week) if own_run else run_id
     try:
-        extract_papers(settings, chosen, llm=llm, engine=engine, force=force, concurrency=concurrency,
-                       run_id=run_id, progress=progress, result=result)
+        extract_papers(
+            settings,
+            chosen,
+            llm=llm,
+            engine=engine,
+            force=force,
+            concurrency=concurrency,
+            run_id=run_id,
+            progress=progress,
+            result=result,
+        )
     except BaseException as exc:
         if own_run:
-            runlog.finish_run(engine, settings, run_id, status="failed", counts=result.counts(),
-                              error=f"{type(exc).__name__}: {exc}")
+            runlog.finish_run(
+                engine,
+                settings,
+                run_id,
+                status="failed",
+                counts=result.counts(),
+                error=f"{type(exc).__name__}: {exc}",
+            )
         raise
     if own_run:
-        runlog.finish_run(engine, settings, run_id, status="partial" if result.failed else "ok",
-                          counts=result.counts(), error="; ".join(result.failures)[:4000] or None)
+        runlog.finish_run(
+            engine,
+            settings,
+            run_id,
+            status="partial" if result.failed else "ok",
+            counts=result.counts(),
+            error="; ".join(result.failures)[:4000] or None,
+        )
     return result

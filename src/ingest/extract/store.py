@@ -36,9 +36,14 @@ class CacheKey:
 
 
 def find_row(session: Session, key: CacheKey) -> Extraction | None:
-    return session.exec(select(Extraction).where(
-        Extraction.paper_id == key.paper_id, Extraction.prompt_hash == key.prompt_hash,
-        Extraction.model == key.model, Extraction.input_hash == key.input_hash)).first()
+    return session.exec(
+        select(Extraction).where(
+            Extraction.paper_id == key.paper_id,
+            Extraction.prompt_hash == key.prompt_hash,
+            Extraction.model == key.model,
+            Extraction.input_hash == key.input_hash,
+        )
+    ).first()
 
 
 def cached_keys(session: Session, keys: list[CacheKey]) -> set[CacheKey]:
@@ -55,52 +60,106 @@ def cached_keys(session: Session, keys: list[CacheKey]) -> set[CacheKey]:
 
 def _metric_values(extraction_id: int, paper_id: int, ex: PaperExtraction) -> list[dict[str, Any]]:
     def row(kind: str, metric: str, value: str, dataset: str | None = None, context: str | None = None):
-        return {"extraction_id": extraction_id, "paper_id": paper_id, "kind": kind, "metric": metric[:255],
-                "value": value[:255], "dataset": dataset, "context": context}
+        return {
+            "extraction_id": extraction_id,
+            "paper_id": paper_id,
+            "kind": kind,
+            "metric": metric[:255],
+            "value": value[:255],
+            "dataset": dataset,
+            "context": context,
+        }
+
     rows = [row("online", m.metric, m.value, None, m.context) for m in ex.online_metrics]
-    rows += [row("offline", m.metric, m.value, m.dataset[:255] or None,
-                 f"baseline: {m.baseline}" if m.baseline else None) for m in ex.offline_metrics]
+    rows += [
+        row(
+            "offline",
+            m.metric,
+            m.value,
+            m.dataset[:255] or None,
+            f"baseline: {m.baseline}" if m.baseline else None,
+        )
+        for m in ex.offline_metrics
+    ]
     rows += [row("efficiency", e.claim, e.value) for e in ex.efficiency]
     return rows
 
 
 def _ok_values(ex: PaperExtraction, grounding: GroundingResult) -> dict[str, Any]:
     return {
-        "status": "ok", "error": None, "data": ex.model_dump(mode="json"), "scope": ex.scope,
-        "short_name": ex.short_name[:255], "industrial": ex.industrial, "deployed_online": ex.deployed_online,
+        "status": "ok",
+        "error": None,
+        "data": ex.model_dump(mode="json"),
+        "scope": ex.scope,
+        "short_name": ex.short_name[:255],
+        "industrial": ex.industrial,
+        "deployed_online": ex.deployed_online,
         "institutions": list(dict.fromkeys(i.canonical or i.name for i in ex.institutions)),
-        "topics": list(ex.topics), "techniques": list(ex.key_techniques), "one_line": ex.one_line,
-        "method": ex.method, "grounded_count": grounding.grounded_count,
-        "ungrounded_count": len(grounding.dropped), "ungrounded": list(grounding.dropped),
+        "topics": list(ex.topics),
+        "techniques": list(ex.key_techniques),
+        "one_line": ex.one_line,
+        "method": ex.method,
+        "grounded_count": grounding.grounded_count,
+        "ungrounded_count": len(grounding.dropped),
+        "ungrounded": list(grounding.dropped),
     }
 
 
 def _new_row(key: CacheKey, prompt: RenderedPrompt, backend: str, run_id: int | None) -> Extraction:
-    return Extraction(paper_id=key.paper_id, run_id=run_id, prompt_name=prompt.name,
-                      prompt_version=prompt.version, prompt_hash=key.prompt_hash, backend=backend,
-                      model=key.model, input_hash=key.input_hash)
+    return Extraction(
+        paper_id=key.paper_id,
+        run_id=run_id,
+        prompt_name=prompt.name,
+        prompt_version=prompt.version,
+        prompt_hash=key.prompt_hash,
+        backend=backend,
+        model=key.model,
+        input_hash=key.input_hash,
+    )
 
 
 def _key_filter(key: CacheKey) -> Any:
-    return ((Extraction.paper_id == key.paper_id) & (Extraction.prompt_hash == key.prompt_hash)
-            & (Extraction.model == key.model) & (Extraction.input_hash == key.input_hash))
+    return (
+        (Extraction.paper_id == key.paper_id)
+        & (Extraction.prompt_hash == key.prompt_hash)
+        & (Extraction.model == key.model)
+        & (Extraction.input_hash == key.input_hash)
+    )
 
 
-def store_success(engine: Engine, key: CacheKey, prompt: RenderedPrompt, result: LLMResult[Any],
-                  grounding: GroundingResult, run_id: int | None) -> None:
+def store_success(
+    engine: Engine,
+    key: CacheKey,
+    prompt: RenderedPrompt,
+    result: LLMResult[Any],
+    grounding: GroundingResult,
+    run_id: int | None,
+) -> None:
     """Extraction (new or replacing the failed/forced row of this key), its metrics and the llm_call.
 
     Core statements (not ORM objects): this runs once per paper on the writer thread, and the less
     Python it runs the less it competes with the event loop for the GIL.
     """
     table = Extraction.__table__  # type: ignore[attr-defined]
-    values = {**_ok_values(grounding.extraction, grounding), "run_id": run_id, "backend": result.backend,
-              "attempts": result.attempts, "prompt_name": prompt.name, "prompt_version": prompt.version}
+    values = {
+        **_ok_values(grounding.extraction, grounding),
+        "run_id": run_id,
+        "backend": result.backend,
+        "attempts": result.attempts,
+        "prompt_name": prompt.name,
+        "prompt_version": prompt.version,
+    }
     with session_scope(engine) as session:
         existing = session.execute(select(Extraction.id).where(_key_filter(key))).scalar()
         if existing is None:
-            row = {**values, "paper_id": key.paper_id, "prompt_hash": key.prompt_hash, "model": key.model,
-                   "input_hash": key.input_hash, "created_at": utcnow()}
+            row = {
+                **values,
+                "paper_id": key.paper_id,
+                "prompt_hash": key.prompt_hash,
+                "model": key.model,
+                "input_hash": key.input_hash,
+                "created_at": utcnow(),
+            }
             existing = session.execute(insert(table).values(**row)).inserted_primary_key[0]
         else:
             session.execute(update(table).where(table.c.id == existing).values(**values))
@@ -108,12 +167,29 @@ def store_success(engine: Engine, key: CacheKey, prompt: RenderedPrompt, result:
         metrics = _metric_values(existing, key.paper_id, grounding.extraction)
         if metrics:
             session.execute(insert(Metric.__table__), metrics)  # type: ignore[attr-defined]
-        log_call(session, stage=STAGE, prompt=prompt, backend=result.backend, model=result.model,
-                 result=result, paper_id=key.paper_id, run_id=run_id, input_hash=key.input_hash)
+        log_call(
+            session,
+            stage=STAGE,
+            prompt=prompt,
+            backend=result.backend,
+            model=result.model,
+            result=result,
+            paper_id=key.paper_id,
+            run_id=run_id,
+            input_hash=key.input_hash,
+        )
 
 
-def store_failure(engine: Engine, key: CacheKey, prompt: RenderedPrompt, backend: str, error: Exception,
-                  message: str, run_id: int | None, latency_ms: float) -> None:
+def store_failure(
+    engine: Engine,
+    key: CacheKey,
+    prompt: RenderedPrompt,
+    backend: str,
+    error: Exception,
+    message: str,
+    run_id: int | None,
+    latency_ms: float,
+) -> None:
     """A failed row for this key (unless an OK row exists) + the failed llm_call row."""
     with session_scope(engine) as session:
         row = find_row(session, key)
@@ -123,18 +199,27 @@ def store_failure(engine: Engine, key: CacheKey, prompt: RenderedPrompt, backend
             row.attempts = getattr(error, "attempts", 1) or 1
             session.add(row)
         llm_error = error if isinstance(error, LLMError) else LLMError(message)
-        call = log_call(session, stage=STAGE, prompt=prompt, backend=backend, model=key.model,
-                        error=llm_error, paper_id=key.paper_id, run_id=run_id, input_hash=key.input_hash,
-                        latency_ms=latency_ms)
+        call = log_call(
+            session,
+            stage=STAGE,
+            prompt=prompt,
+            backend=backend,
+            model=key.model,
+            error=llm_error,
+            paper_id=key.paper_id,
+            run_id=run_id,
+            input_hash=key.input_hash,
+            latency_ms=latency_ms,
+        )
         call.error = message
 
 
 def extractions_for_week(session: Session, week: str) -> list[tuple[Paper, Extraction]]:
     """(paper, newest OK extraction) for every non-duplicate paper of `week` that has one, by arXiv id."""
     rows = session.exec(
-        select(Paper, Extraction).join(Extraction, Extraction.paper_id == Paper.id)
-        .where(Paper.week == week, Extraction.status == "ok",
-               Paper.duplicate_of.is_(None))  # type: ignore[union-attr]
+        select(Paper, Extraction)
+        .join(Extraction, Extraction.paper_id == Paper.id)
+        .where(Paper.week == week, Extraction.status == "ok", Paper.duplicate_of.is_(None))  # type: ignore[union-attr]
         .order_by(Paper.arxiv_id, Extraction.created_at, Extraction.id)
     ).all()
     latest: dict[str, tuple[Paper, Extraction]] = {}

@@ -19,10 +19,14 @@ from importlib import resources
 
 DATASET_WORDS = re.compile(
     r"^[\s\-]*(?:[A-Z][\w-]*\s+){0,3}?(?:datasets?|data\b|benchmarks?|reviews?|Reviews?|corpus|corpora|"
-    r"Prize|collections?|logs?\b)", re.IGNORECASE)
+    r"Prize|collections?|logs?\b)",
+    re.IGNORECASE,
+)
 DATASET_SENTENCE = re.compile(r"\b(?:datasets?|benchmarks?)\b", re.IGNORECASE)
-DEPLOY_NEAR = re.compile(r"^(?:'s|’s|\s+(?:App|app|platform|production|online|search|ads|advertising|"
-                         r"system|Feed|feed|traffic|Group|Inc|Technology|Research|Lab))")
+DEPLOY_NEAR = re.compile(
+    r"^(?:'s|’s|\s+(?:App|app|platform|production|online|search|ads|advertising|"
+    r"system|Feed|feed|traffic|Group|Inc|Technology|Research|Lab))"
+)
 ACADEMIC = re.compile(
     r"\b(?:(?:University|Institute|Academy) of (?:[A-Z][\w.&'-]*)(?: (?:and |of |for |the )?"
     r"[A-Z][\w.&'-]*){0,5}"
@@ -58,8 +62,11 @@ GUARDED = {
 def alias_table() -> dict[str, _Alias]:
     """alias -> entry, for every alias of ingest/data/institutions.json."""
     text = resources.files("ingest").joinpath("data/institutions.json").read_text(encoding="utf-8")
-    return {alias: _Alias(alias, row["canonical"], bool(row["industrial"]))
-            for row in json.loads(text)["institutions"] for alias in row["aliases"]}
+    return {
+        alias: _Alias(alias, row["canonical"], bool(row["industrial"]))
+        for row in json.loads(text)["institutions"]
+        for alias in row["aliases"]
+    }
 
 
 @lru_cache(maxsize=1)
@@ -95,12 +102,12 @@ def evidence_around(text: str, start: int, end: int, words: int = 4) -> str:
 def _sentence_of(text: str, start: int) -> str:
     begin = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start)) + 1
     stop = text.find(". ", start)
-    return text[begin: stop if stop >= 0 else len(text)]
+    return text[begin : stop if stop >= 0 else len(text)]
 
 
 def is_dataset_use(text: str, start: int, end: int) -> bool:
     """True when the mention names a dataset ('Amazon datasets', 'Amazon-Book', 'on Taobao and Yelp')."""
-    after = text[end:end + 60]
+    after = text[end : end + 60]
     if re.match(r"-[A-Z0-9]", after):  # Amazon-Book, Taobao-MM
         return True
     if DATASET_WORDS.match(after):
@@ -110,8 +117,9 @@ def is_dataset_use(text: str, start: int, end: int) -> bool:
     return bool(DATASET_SENTENCE.search(_sentence_of(text, start)))
 
 
-def _academic_hits(text: str, taken: set[str],
-                   covered: list[tuple[int, int]]) -> list[tuple[int, InstitutionHit]]:
+def _academic_hits(
+    text: str, taken: set[str], covered: list[tuple[int, int]]
+) -> list[tuple[int, InstitutionHit]]:
     hits = []
     for m in ACADEMIC.finditer(text):
         if any(s < m.end() and m.start() < e for s, e in covered):
@@ -124,8 +132,12 @@ def _academic_hits(text: str, taken: set[str],
         if canonical in taken:
             continue
         taken.add(canonical)
-        hits.append((m.start(), InstitutionHit(phrase, canonical, industrial,
-                                               evidence_around(text, m.start(), m.end()))))
+        hits.append(
+            (
+                m.start(),
+                InstitutionHit(phrase, canonical, industrial, evidence_around(text, m.start(), m.end())),
+            )
+        )
     return hits
 
 
@@ -145,7 +157,13 @@ def find_institutions(text: str) -> list[InstitutionHit]:
         if item.canonical in taken:
             continue
         taken.add(item.canonical)
-        found.append((m.start(), InstitutionHit(item.alias, item.canonical, item.industrial,
-                                                evidence_around(text, m.start(), m.end()))))
+        found.append(
+            (
+                m.start(),
+                InstitutionHit(
+                    item.alias, item.canonical, item.industrial, evidence_around(text, m.start(), m.end())
+                ),
+            )
+        )
     found += _academic_hits(text, taken, covered)
     return [hit for _, hit in sorted(found, key=lambda pair: pair[0])]

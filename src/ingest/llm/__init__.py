@@ -14,8 +14,17 @@ from ingest.llm.openai_backend import OpenAICompatibleLLM
 from ingest.llm.prompts import RenderedPrompt, prompt_hash, render
 from ingest.llm.seam import LLM, LLMResult, log_call
 
-__all__ = ["LLM", "LLMResult", "OpenAICompatibleLLM", "RenderedPrompt", "RuleBasedLLM", "log_call",
-           "make_llm", "prompt_hash", "render"]
+__all__ = [
+    "LLM",
+    "LLMResult",
+    "OpenAICompatibleLLM",
+    "RenderedPrompt",
+    "RuleBasedLLM",
+    "log_call",
+    "make_llm",
+    "prompt_hash",
+    "render",
+]
 
 
 def make_llm(settings: Settings) -> LLM:

@@ -113,8 +113,10 @@ class ReportPlan(Contract):
 
 class DeepDive(Contract):
     arxiv_id: str
-    body: str = Field(description="90-220 words after the opening: problem, mechanism, why it matters, "
-                                  "results with numbers from the facts only, one comparison")
+    body: str = Field(
+        description="90-220 words after the opening: problem, mechanism, why it matters, "
+        "results with numbers from the facts only, one comparison"
+    )
 
 
 class SectionText(Contract):

@@ -31,7 +31,6 @@ T = TypeVar("T", bound=BaseModel)
 log = logging.getLogger(__name__)
 
 
-
 RETRYABLE_STATUS = frozenset({408, 409, 429}) | frozenset(range(500, 600))
 MAX_RETRY_AFTER = 60.0
 FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
@@ -48,8 +47,13 @@ class _Tally:
     raw: str | None = None
 
     def error(self, cls: type[LLMError], message: str) -> LLMError:
-        return cls(message, attempts=self.attempts, prompt_tokens=self.prompt_tokens,
-                   completion_tokens=self.completion_tokens, raw=self.raw)
+        return cls(
+            message,
+            attempts=self.attempts,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            raw=self.raw,
+        )
 
 
 @dataclass
@@ -88,8 +92,10 @@ class OpenAICompatibleLLM:
             import openai
 
             self._client = openai.AsyncOpenAI(
-                base_url=self.base_url, api_key=self.settings.api_key(),
-                timeout=self.settings.llm_timeout, max_retries=0,
+                base_url=self.base_url,
+                api_key=self.settings.api_key(),
+                timeout=self.settings.llm_timeout,
+                max_retries=0,
             )
             self._semaphore = asyncio.Semaphore(max(1, self.settings.llm_concurrency))
             self._loop = loop
@@ -112,15 +118,25 @@ class OpenAICompatibleLLM:
             self._check_stop(reply, tally)
             if reply.parsed is not None:
                 return LLMResult(
-                    parsed=reply.parsed, raw=reply.content or "", backend=self.backend, model=self.model,  # type: ignore[arg-type]
-                    prompt_tokens=tally.prompt_tokens, completion_tokens=tally.completion_tokens,
-                    attempts=tally.attempts, latency_ms=(time.perf_counter() - started) * 1000,
+                    parsed=reply.parsed,
+                    raw=reply.content or "",
+                    backend=self.backend,
+                    model=self.model,  # type: ignore[arg-type]
+                    prompt_tokens=tally.prompt_tokens,
+                    completion_tokens=tally.completion_tokens,
+                    attempts=tally.attempts,
+                    latency_ms=(time.perf_counter() - started) * 1000,
                 )
             log.info("invalid %s output (ask %d): %s", schema.__name__, ask + 1, reply.invalid)
-            messages = [*messages, {"role": "assistant", "content": reply.content or ""},
-                        {"role": "user", "content": _reask_text(reply.invalid or "")}]
-        raise tally.error(LLMOutputError, f"invalid {schema.__name__} after {self.settings.llm_reasks + 1} "
-                                          f"asks: {reply.invalid}")
+            messages = [
+                *messages,
+                {"role": "assistant", "content": reply.content or ""},
+                {"role": "user", "content": _reask_text(reply.invalid or "")},
+            ]
+        raise tally.error(
+            LLMOutputError,
+            f"invalid {schema.__name__} after {self.settings.llm_reasks + 1} asks: {reply.invalid}",
+        )
 
     def _messages(self, prompt: RenderedPrompt, schema: type[BaseModel]) -> list[dict[str, str]]:
         if self.settings.llm_response_format == "json_schema":
@@ -137,8 +153,9 @@ class OpenAICompatibleLLM:
         if reply.finish_reason == "content_filter":
             raise tally.error(LLMOutputError, "refused: content filter")
 
-    async def _send_with_retries(self, messages: list[dict[str, str]], schema: type[BaseModel],
-                                 tally: _Tally) -> _Reply:
+    async def _send_with_retries(
+        self, messages: list[dict[str, str]], schema: type[BaseModel], tally: _Tally
+    ) -> _Reply:
         import openai
 
         client, semaphore = self._ensure()
@@ -148,8 +165,9 @@ class OpenAICompatibleLLM:
                     tally.attempts += 1
                     return await self._send(client, messages, schema, tally)
             except (openai.AuthenticationError, openai.PermissionDeniedError):
-                raise tally.error(LLMAuthError, f"authentication failed at {self.base_url}: check "
-                                                "OPENAI_API_KEY") from None
+                raise tally.error(
+                    LLMAuthError, f"authentication failed at {self.base_url}: check OPENAI_API_KEY"
+                ) from None
             except (openai.APIConnectionError, openai.APIStatusError) as exc:
                 status = getattr(exc, "status_code", None)
                 reason = self._describe(exc)
@@ -180,14 +198,18 @@ class OpenAICompatibleLLM:
             return min(hinted, MAX_RETRY_AFTER)
         return min(self.backoff_cap, self.backoff_base * 2**retry) * random.uniform(0.8, 1.0)
 
-    async def _send(self, client: Any, messages: list[dict[str, str]], schema: type[BaseModel],
-                    tally: _Tally) -> _Reply:
+    async def _send(
+        self, client: Any, messages: list[dict[str, str]], schema: type[BaseModel], tally: _Tally
+    ) -> _Reply:
         """One request. json_schema mode sends exactly what `chat.completions.parse` sends (openai's own
         strict conversion), built once per schema and passed as extra_body: `.parse` rebuilt and
         re-walked the schema on every call (~35 ms CPU), which made the event loop the bottleneck at
         8-way concurrency (bench/extract_throughput.py ratio 2.1)."""
-        options: dict[str, Any] = {"model": self.model, "messages": messages,
-                                   "max_tokens": self.settings.llm_max_tokens}
+        options: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": self.settings.llm_max_tokens,
+        }
         if self.settings.llm_response_format == "json_schema":
             options["extra_body"] = {"response_format": _strict_format(schema)}
         else:
@@ -196,8 +218,12 @@ class OpenAICompatibleLLM:
         try:
             body = raw.http_response.json()
         except ValueError:
-            return _Reply(content=raw.http_response.text[:2000], finish_reason=None, refusal=None,
-                          invalid="response body is not JSON")
+            return _Reply(
+                content=raw.http_response.text[:2000],
+                finish_reason=None,
+                refusal=None,
+                invalid="response body is not JSON",
+            )
         reply = _read_body(body, tally)
         stopped = reply.finish_reason in ("length", "content_filter") or reply.refusal
         if not stopped and not reply.invalid:
@@ -231,10 +257,17 @@ def _read_body(body: Any, tally: _Tally) -> _Reply:
         choice = body["choices"][0]
         message = choice.get("message") or {}
     except (KeyError, IndexError, TypeError, AttributeError):
-        return _Reply(content=json.dumps(body)[:2000], finish_reason=None, refusal=None,
-                      invalid="response has no choices")
-    return _Reply(content=message.get("content"), finish_reason=choice.get("finish_reason"),
-                  refusal=message.get("refusal"))
+        return _Reply(
+            content=json.dumps(body)[:2000],
+            finish_reason=None,
+            refusal=None,
+            invalid="response has no choices",
+        )
+    return _Reply(
+        content=message.get("content"),
+        finish_reason=choice.get("finish_reason"),
+        refusal=message.get("refusal"),
+    )
 
 
 def _strip_fence(text: str) -> str:
@@ -252,8 +285,10 @@ def _summarise(exc: ValidationError, limit: int = 8) -> str:
 
 
 def _reask_text(problem: str) -> str:
-    return (f"Your previous answer did not validate against the schema: {problem}\n"
-            "Answer again with the complete corrected JSON object only.")
+    return (
+        f"Your previous answer did not validate against the schema: {problem}\n"
+        "Answer again with the complete corrected JSON object only."
+    )
 
 
 def _retry_after(headers: Any) -> float | None:

@@ -68,8 +68,14 @@ def log_call(
     the other). Raw output is stored as returned; error text must already be free of secrets.
     """
     row = LLMCall(
-        run_id=run_id, paper_id=paper_id, stage=stage, prompt_name=prompt.name,
-        prompt_version=prompt.version, prompt_hash=prompt.hash, backend=backend, model=model,
+        run_id=run_id,
+        paper_id=paper_id,
+        stage=stage,
+        prompt_name=prompt.name,
+        prompt_version=prompt.version,
+        prompt_hash=prompt.hash,
+        backend=backend,
+        model=model,
         input_hash=input_hash,
     )
     if result is not None:

@@ -157,8 +157,10 @@ def _validate(filters: SearchFilters, limit: int) -> None:
 def _latest_ok(ext: Any = E) -> Any:
     """`ext` is its paper's latest extraction with status ok (no newer ok row exists)."""
     newer = Extraction.__table__.alias("newer")
-    return and_(ext.c.status == "ok", ~exists().where(newer.c.paper_id == ext.c.paper_id,
-                                                       newer.c.status == "ok", newer.c.id > ext.c.id))
+    return and_(
+        ext.c.status == "ok",
+        ~exists().where(newer.c.paper_id == ext.c.paper_id, newer.c.status == "ok", newer.c.id > ext.c.id),
+    )
 
 
 LATEST_OK = _latest_ok()  # built once: constructing it costs milliseconds per query
@@ -170,16 +172,28 @@ def _candidates(filters: SearchFilters, clauses: list[Any]) -> Any:
     if not clauses:
         return None
     if any(getattr(filters, f) for f in ("institution", "industrial", "deployed", "topic", "metric")):
-        return (select(E.c.paper_id).select_from(E.join(P, P.c.id == E.c.paper_id))
-                .where(LATEST_OK, *clauses))
+        return select(E.c.paper_id).select_from(E.join(P, P.c.id == E.c.paper_id)).where(LATEST_OK, *clauses)
     return select(P.c.id).where(*clauses)
 
 
 def _details(ranked: Any) -> Any:
     """Paper + latest extraction columns for the (few) ranked ids of subquery `ranked`."""
-    cols = [P.c.arxiv_id, P.c.title, P.c.abstract, P.c.week, P.c.listing_date,
-            E.c.id.label("extraction_id"), E.c.short_name, E.c.institutions, E.c.industrial,
-            E.c.deployed_online, E.c.topics, E.c.one_line, E.c.method, E.c.techniques]
+    cols = [
+        P.c.arxiv_id,
+        P.c.title,
+        P.c.abstract,
+        P.c.week,
+        P.c.listing_date,
+        E.c.id.label("extraction_id"),
+        E.c.short_name,
+        E.c.institutions,
+        E.c.industrial,
+        E.c.deployed_online,
+        E.c.topics,
+        E.c.one_line,
+        E.c.method,
+        E.c.techniques,
+    ]
     joined = ranked.join(P, P.c.id == ranked.c.pid).outerjoin(E, and_(E.c.paper_id == P.c.id, LATEST_OK))
     return select(*cols, ranked.c.pid, ranked.c.score).select_from(joined)
 
@@ -195,11 +209,20 @@ def _capped_statement() -> Any:
     newest first, rowid DESC, and stops there), the best `:limit` of them with their details.
     Built once (parameters :match, :newest, :limit): building it costs about a millisecond."""
     rowid = literal_column("paper_fts.rowid")
-    newest = (select(rowid.label("pid"), literal_column(BM25).label("score")).select_from(FTS)
-              .where(text("paper_fts MATCH :match")).order_by(rowid.desc())
-              .limit(bindparam("newest", type_=Integer)).subquery("newest"))
-    ranked = (select(newest.c.pid, newest.c.score).order_by(newest.c.score)
-              .limit(bindparam("limit", type_=Integer)).subquery("ranked"))
+    newest = (
+        select(rowid.label("pid"), literal_column(BM25).label("score"))
+        .select_from(FTS)
+        .where(text("paper_fts MATCH :match"))
+        .order_by(rowid.desc())
+        .limit(bindparam("newest", type_=Integer))
+        .subquery("newest")
+    )
+    ranked = (
+        select(newest.c.pid, newest.c.score)
+        .order_by(newest.c.score)
+        .limit(bindparam("limit", type_=Integer))
+        .subquery("ranked")
+    )
     return _details(ranked).order_by(ranked.c.score)
 
 
@@ -211,9 +234,13 @@ def _fts_statement(parsed: ParsedQuery, candidates: Any, limit: int, cap: int | 
     if candidates is None and cap is not None:
         newest = max(limit, cap // query_cost(parsed))
         return CAPPED.params(match=parsed.fts(), newest=newest, limit=limit)
-    ranked = (select(literal_column("paper_fts.rowid").label("pid"), literal_column(BM25).label("score"))
-              .select_from(FTS).where(text("paper_fts MATCH :match").bindparams(match=parsed.fts()))
-              .order_by(literal_column("score")).limit(limit))
+    ranked = (
+        select(literal_column("paper_fts.rowid").label("pid"), literal_column(BM25).label("score"))
+        .select_from(FTS)
+        .where(text("paper_fts MATCH :match").bindparams(match=parsed.fts()))
+        .order_by(literal_column("score"))
+        .limit(limit)
+    )
     if candidates is not None:
         ranked = ranked.where(literal_column("+paper_fts.rowid").in_(candidates))
     ranked = ranked.subquery("ranked")
@@ -226,13 +253,21 @@ CAPPED = _capped_statement()
 def _like_statement(parsed: ParsedQuery, candidates: Any, limit: int) -> Any:
     """Every term group matches (ILIKE) title, abstract or extracted text; newest first."""
     ext = Extraction.__table__.alias("ext")
-    fields = (P.c.title, P.c.abstract, ext.c.one_line, ext.c.method, ext.c.short_name,
-              cast(ext.c.techniques, String))
+    fields = (
+        P.c.title,
+        P.c.abstract,
+        ext.c.one_line,
+        ext.c.method,
+        ext.c.short_name,
+        cast(ext.c.techniques, String),
+    )
     latest = and_(ext.c.paper_id == P.c.id, _latest_ok(ext))
-    terms = [or_(*[_contains(func.coalesce(col, ""), t.text) for col in fields for t in g])
-             for g in parsed.groups]
-    ids = (select(P.c.id.label("pid"), literal_column("NULL").label("score"))
-           .select_from(P.outerjoin(ext, latest)))
+    terms = [
+        or_(*[_contains(func.coalesce(col, ""), t.text) for col in fields for t in g]) for g in parsed.groups
+    ]
+    ids = select(P.c.id.label("pid"), literal_column("NULL").label("score")).select_from(
+        P.outerjoin(ext, latest)
+    )
     ids = ids.where(*terms) if terms else ids  # one row per paper: only its latest ok extraction joins
     if candidates is not None:
         ids = ids.where(P.c.id.in_(candidates))
@@ -260,8 +295,11 @@ def _snippet(row: Any, parsed: ParsedQuery, matcher: Matcher | None) -> str:
     return snippet((row.abstract, row.one_line, row.method, techniques, row.short_name, row.title), matcher)
 
 
-METRICS = (select(M.c.extraction_id, M.c.metric, M.c.value, M.c.kind)
-           .where(M.c.extraction_id.in_(bindparam("ids", expanding=True))).order_by(M.c.id))
+METRICS = (
+    select(M.c.extraction_id, M.c.metric, M.c.value, M.c.kind)
+    .where(M.c.extraction_id.in_(bindparam("ids", expanding=True)))
+    .order_by(M.c.id)
+)
 
 
 def _metrics(conn: Connection, extraction_ids: list[int]) -> dict[int, list[str]]:
@@ -276,12 +314,17 @@ def _metrics(conn: Connection, extraction_ids: list[int]) -> dict[int, list[str]
 
 def _hit(row: Any, metrics: dict[int, list[str]], snippet_text: str) -> SearchHit:
     return SearchHit(
-        arxiv_id=row.arxiv_id, title=" ".join(row.title.split()), week=row.week,
+        arxiv_id=row.arxiv_id,
+        title=" ".join(row.title.split()),
+        week=row.week,
         listing_date=row.listing_date.isoformat() if row.listing_date else None,
         score=round(float(row.score), 4) if row.score is not None else None,
-        snippet=snippet_text, short_name=row.short_name,
-        institutions=list(row.institutions or []), industrial=row.industrial,
-        deployed_online=row.deployed_online, topics=list(row.topics or []),
+        snippet=snippet_text,
+        short_name=row.short_name,
+        institutions=list(row.institutions or []),
+        industrial=row.industrial,
+        deployed_online=row.deployed_online,
+        topics=list(row.topics or []),
         metrics=metrics.get(row.extraction_id, []) if row.extraction_id else [],
     )
 
@@ -301,12 +344,17 @@ def _run(engine: Engine, stmt: Any, query: str) -> tuple[list[Any], dict[int, li
 def _result(engine: Engine, query: str, parsed: ParsedQuery, mode: str, stmt: Any) -> SearchResult:
     rows, metrics = _run(engine, stmt, query)
     matcher = Matcher.of(parsed.terms) if mode == "fts" else None
-    return SearchResult(query=query, match=None if parsed.empty else parsed.fts(), mode=mode,
-                        hits=[_hit(r, metrics, _snippet(r, parsed, matcher)) for r in rows])
+    return SearchResult(
+        query=query,
+        match=None if parsed.empty else parsed.fts(),
+        mode=mode,
+        hits=[_hit(r, metrics, _snippet(r, parsed, matcher)) for r in rows],
+    )
 
 
-def _prepare(engine: Engine, query: str | None, filters: SearchFilters | None,
-             limit: int) -> tuple[ParsedQuery, Any]:
+def _prepare(
+    engine: Engine, query: str | None, filters: SearchFilters | None, limit: int
+) -> tuple[ParsedQuery, Any]:
     filters = filters or SearchFilters()
     _validate(filters, limit)
     parsed = parse(query)
@@ -315,8 +363,13 @@ def _prepare(engine: Engine, query: str | None, filters: SearchFilters | None,
     return parsed, _candidates(filters, _filter_clauses(filters, engine.dialect.name == "sqlite"))
 
 
-def search(target: Settings | Engine, query: str | None, filters: SearchFilters | None = None,
-           limit: int = 20, rank_cap: int | None = RANK_CAP) -> SearchResult:
+def search(
+    target: Settings | Engine,
+    query: str | None,
+    filters: SearchFilters | None = None,
+    limit: int = 20,
+    rank_cap: int | None = RANK_CAP,
+) -> SearchResult:
     """Search the papers; see the module docstring for ranking, RANK_CAP, fallback and errors."""
     engine = target if isinstance(target, Engine) else db.open_engine(target)
     parsed, candidates = _prepare(engine, query, filters, limit)
@@ -329,8 +382,9 @@ def search(target: Settings | Engine, query: str | None, filters: SearchFilters 
     return _result(engine, query or "", parsed, mode, stmt)
 
 
-def like_search(engine: Engine, query: str, filters: SearchFilters | None = None,
-                limit: int = 20) -> SearchResult:
+def like_search(
+    engine: Engine, query: str, filters: SearchFilters | None = None, limit: int = 20
+) -> SearchResult:
     """The ILIKE fallback used on PostgreSQL, callable on any database (tests run it on SQLite)."""
     parsed, candidates = _prepare(engine, query, filters, limit)
     return _result(engine, query, parsed, "like", _like_statement(parsed, candidates, limit))

@@ -72,8 +72,9 @@ class ParsedQuery:
         return sum(t.size for t in self.terms)
 
     def fts(self) -> str:
-        parts = [g[0].fts() if len(g) == 1 else "(" + " OR ".join(t.fts() for t in g) + ")"
-                 for g in self.groups]
+        parts = [
+            g[0].fts() if len(g) == 1 else "(" + " OR ".join(t.fts() for t in g) + ")" for g in self.groups
+        ]
         return " AND ".join(parts)
 
 
@@ -90,8 +91,9 @@ def _clean(raw: str) -> Term | None:
 
 def _tokens(query: str) -> list[tuple[str, bool]]:
     """(text, quoted) pairs; an unbalanced quote is treated as an ordinary character."""
-    return [(m.group(1), True) if m.group(1) is not None else (m.group(2), False)
-            for m in _TOKEN.finditer(query)]
+    return [
+        (m.group(1), True) if m.group(1) is not None else (m.group(2), False) for m in _TOKEN.finditer(query)
+    ]
 
 
 def parse(query: str | None) -> ParsedQuery:
@@ -128,7 +130,7 @@ def highlight(text: str, terms: list[Term], width: int = 200) -> str:
     pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
     first = pattern.search(text)
     start = max(0, (first.start() if first else 0) - width // 3)
-    window = text[start:start + width]
+    window = text[start : start + width]
     marked = pattern.sub(lambda m: f"{HL_OPEN}{m.group(0)}{HL_CLOSE}", window)
     return (ELLIPSIS if start else "") + marked + (ELLIPSIS if start + width < len(text) else "")
 

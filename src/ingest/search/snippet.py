@@ -83,8 +83,13 @@ def _fts5_step2(stem: str) -> str:
         if stem.endswith("ible") and _measure(stem[:-4]) > 1:
             return stem[:-4]
         body, n = stem[:-1], len(stem) - 1
-        short = n >= 3 and _consonant(body, n - 3) and not _consonant(body, n - 2) \
-            and _consonant(body, n - 1) and body[-1] not in "wxy"
+        short = (
+            n >= 3
+            and _consonant(body, n - 3)
+            and not _consonant(body, n - 2)
+            and _consonant(body, n - 1)
+            and body[-1] not in "wxy"
+        )
         if _measure(body) > 1 or (_measure(body) == 1 and not short):
             return body
     return stem
@@ -106,8 +111,9 @@ def _candidates(query_stems: set[str]) -> re.Pattern[str]:
     if not query_stems:
         return re.compile("(?!)")
     firsts = "".join(sorted({re.escape(s[0]) for s in query_stems}))
-    seconds = sorted({f"(?<={re.escape(s[0])})" + ("[iy]" if s[1:2] == "i" else re.escape(s[1:2]))
-                      for s in query_stems})
+    seconds = sorted(
+        {f"(?<={re.escape(s[0])})" + ("[iy]" if s[1:2] == "i" else re.escape(s[1:2])) for s in query_stems}
+    )
     return re.compile(rf"[{firsts}](?<![^\W_].)(?:{'|'.join(seconds)})[^\W_]*")
 
 
@@ -128,8 +134,12 @@ class Matcher:
         patterns = tuple((tuple(stem(normalize(w)) for w in words(t.text)), t.prefix) for t in terms)
         patterns = tuple(p for p in patterns if p[0])
         prefixes = tuple(stems[0] for stems, prefix in patterns if prefix and len(stems) == 1)
-        return cls(patterns, _candidates({s for stems, _ in patterns for s in stems}),
-                   frozenset(stems[0] for stems, _ in patterns), prefixes)
+        return cls(
+            patterns,
+            _candidates({s for stems, _ in patterns for s in stems}),
+            frozenset(stems[0] for stems, _ in patterns),
+            prefixes,
+        )
 
     def matches(self, text: str) -> list[tuple[int, int, int]]:
         """(start, end, term index) character spans of the terms' matches, in order, not overlapping."""
@@ -140,8 +150,11 @@ class Matcher:
         while i < len(tokens):
             got = tokens[i][2]
             could = got in self.firsts or (self.prefixes and got.startswith(self.prefixes))
-            k = next((k for k, p in enumerate(self.patterns) if _matches_at(folded, tokens, i, p)), None) \
-                if could else None
+            k = (
+                next((k for k, p in enumerate(self.patterns) if _matches_at(folded, tokens, i, p)), None)
+                if could
+                else None
+            )
             if k is None:
                 i += 1
                 continue
@@ -198,7 +211,7 @@ def _render(text: str, spans: list[tuple[int, int]], cut: tuple[int, int]) -> st
     for start, end in spans:
         parts += [text[pos:start], HL_OPEN, text[start:end], HL_CLOSE]
         pos = end
-    parts.append(text[pos:cut[1]])
+    parts.append(text[pos : cut[1]])
     return " ".join("".join(parts).split())
 
 

@@ -31,19 +31,36 @@ from ingest.errors import ConfigError
 def database_path(settings: Settings) -> Path:
     url = make_url(settings.db_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        raise ConfigError(f"ingest browse needs a SQLite database file; the configured database is "
-                          f"{url.get_backend_name()} (use a PostgreSQL client for it)")
+        raise ConfigError(
+            f"ingest browse needs a SQLite database file; the configured database is "
+            f"{url.get_backend_name()} (use a PostgreSQL client for it)"
+        )
     return Path(url.database).expanduser().resolve()
 
 
 def metadata(name: str) -> dict[str, Any]:
     """Datasette metadata for the database called `name` (the file's stem)."""
     tables: dict[str, Any] = {
-        "paper": {"fts_table": "paper_fts", "fts_pk": "id", "label_column": "title",
-                  "sort_desc": "listing_date", "facets": ["week", "primary_category", "source"]},
-        "extraction": {"label_column": "short_name", "sort_desc": "id",
-                       "facets": ["scope", "industrial", "deployed_online", {"array": "topics"},
-                                  {"array": "institutions"}, "backend", "status"]},
+        "paper": {
+            "fts_table": "paper_fts",
+            "fts_pk": "id",
+            "label_column": "title",
+            "sort_desc": "listing_date",
+            "facets": ["week", "primary_category", "source"],
+        },
+        "extraction": {
+            "label_column": "short_name",
+            "sort_desc": "id",
+            "facets": [
+                "scope",
+                "industrial",
+                "deployed_online",
+                {"array": "topics"},
+                {"array": "institutions"},
+                "backend",
+                "status",
+            ],
+        },
         "metric": {"facets": ["kind", "metric"]},
         "report": {"sort_desc": "created_at", "facets": ["week", "status", "lang"]},
         "report_paper": {"facets": ["role", "section"]},
@@ -52,8 +69,11 @@ def metadata(name: str) -> dict[str, Any]:
         "lock": {"hidden": True},
         "alembic_version": {"hidden": True},
     }
-    return {"title": "RecSys Weekly", "description": "arXiv recsys papers, grounded extractions and reports",
-            "databases": {name: {"tables": tables}}}
+    return {
+        "title": "RecSys Weekly",
+        "description": "arXiv recsys papers, grounded extractions and reports",
+        "databases": {name: {"tables": tables}},
+    }
 
 
 def _require_datasette() -> None:
@@ -64,8 +84,19 @@ def _require_datasette() -> None:
 
 
 def command(path: Path, metadata_file: Path, host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "datasette", "serve", str(path), "--metadata", str(metadata_file),
-            "--host", host, "--port", str(port)]
+    return [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        str(path),
+        "--metadata",
+        str(metadata_file),
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8001) -> int:

@@ -63,12 +63,25 @@ class Stats:
     def as_dict(self) -> dict[str, Any]:
         def week(w: WeekStats) -> dict[str, Any]:
             industrial, online = w.shares()
-            return {"week": w.week, "papers": w.papers, "extracted": w.extracted,
-                    "unextracted": w.unextracted, "in_scope": w.in_scope, "industrial": w.industrial,
-                    "deployed_online": w.deployed, "industrial_share": industrial, "online_ab_share": online}
-        return {"weeks": self.weeks, "per_week": [week(w) for w in self.per_week],
-                "total": week(self.total), "topics": self.topics,
-                "top_institutions": [{"name": n, "papers": c} for n, c in self.institutions]}
+            return {
+                "week": w.week,
+                "papers": w.papers,
+                "extracted": w.extracted,
+                "unextracted": w.unextracted,
+                "in_scope": w.in_scope,
+                "industrial": w.industrial,
+                "deployed_online": w.deployed,
+                "industrial_share": industrial,
+                "online_ab_share": online,
+            }
+
+        return {
+            "weeks": self.weeks,
+            "per_week": [week(w) for w in self.per_week],
+            "total": week(self.total),
+            "topics": self.topics,
+            "top_institutions": [{"name": n, "papers": c} for n, c in self.institutions],
+        }
 
 
 def _window(engine: Engine, weeks: int, until_week: str | None) -> list[str]:
@@ -84,12 +97,17 @@ def _window(engine: Engine, weeks: int, until_week: str | None) -> list[str]:
 
 
 def _rows(engine: Engine, weeks: list[str]) -> list[Any]:
-    latest = (select(func.max(E.c.id)).where(E.c.paper_id == P.c.id, E.c.status == "ok")
-              .correlate(P).scalar_subquery())
-    stmt = (select(P.c.week, E.c.id, E.c.scope, E.c.industrial, E.c.deployed_online, E.c.topics,
-                   E.c.institutions)
-            .select_from(P.outerjoin(E, E.c.id == latest))
-            .where(P.c.week.in_(weeks), P.c.duplicate_of.is_(None)))
+    latest = (
+        select(func.max(E.c.id))
+        .where(E.c.paper_id == P.c.id, E.c.status == "ok")
+        .correlate(P)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(P.c.week, E.c.id, E.c.scope, E.c.industrial, E.c.deployed_online, E.c.topics, E.c.institutions)
+        .select_from(P.outerjoin(E, E.c.id == latest))
+        .where(P.c.week.in_(weeks), P.c.duplicate_of.is_(None))
+    )
     with engine.connect() as conn:
         return list(conn.execute(stmt))
 
@@ -108,8 +126,7 @@ def _count(row: Any, week: WeekStats) -> bool:
     return True
 
 
-def compute(target: Settings | Engine, weeks: int = 8, until_week: str | None = None,
-            top: int = 10) -> Stats:
+def compute(target: Settings | Engine, weeks: int = 8, until_week: str | None = None, top: int = 10) -> Stats:
     """Stats over the `weeks` weeks ending at `until_week` (default: the newest week with papers)."""
     engine = target if isinstance(target, Engine) else db.open_engine(target)
     window = _window(engine, weeks, until_week)
@@ -162,8 +179,10 @@ def plot(stats: Stats, path: Path) -> Path:
     bars.set_xticks(x, stats.weeks, rotation=45, ha="right")
     if stats.topics:
         bars.legend(fontsize=7, loc="upper left")
-    for label, index, style in (("industrial share", 0, dict(marker="o", markersize=9)),
-                                ("online A/B share", 1, dict(marker="x", markersize=7, linestyle="--"))):
+    for label, index, style in (
+        ("industrial share", 0, dict(marker="o", markersize=9)),
+        ("online A/B share", 1, dict(marker="x", markersize=7, linestyle="--")),
+    ):
         values = [w.shares()[index] for w in stats.per_week]  # equal shares stay visible: o under x
         shares.plot(x, [v if v is not None else float("nan") for v in values], label=label, **style)
     shares.set(title="Share of in-scope papers", ylim=(0, 1))

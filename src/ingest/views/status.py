@@ -28,12 +28,19 @@ def run_row(run: Run) -> dict[str, Any]:
     """One run as a plain dict."""
     seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
     return {
-        "id": run.id, "kind": run.kind, "week": run.week, "status": run.status,
-        "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
+        "id": run.id,
+        "kind": run.kind,
+        "week": run.week,
+        "status": run.status,
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
         "seconds": round(seconds, 2) if seconds is not None else None,
         "stages": {k: v.get("seconds") for k, v in (run.stages or {}).items()},
-        "counts": dict(run.counts or {}), "prompt_tokens": run.prompt_tokens,
-        "completion_tokens": run.completion_tokens, "cost_usd": run.cost_usd, "error": run.error,
+        "counts": dict(run.counts or {}),
+        "prompt_tokens": run.prompt_tokens,
+        "completion_tokens": run.completion_tokens,
+        "cost_usd": run.cost_usd,
+        "error": run.error,
     }
 
 
@@ -45,10 +52,12 @@ def recent_runs(session: Session, limit: int) -> list[Run]:
 def failed_extractions(session: Session) -> list[dict[str, Any]]:
     """Papers with a failed extraction and no ok one: the next run's extract stage retries them."""
     ok = select(Extraction.paper_id).where(Extraction.status == "ok")
-    stmt = (select(Paper.arxiv_id, Paper.week, Extraction.error, Extraction.created_at)
-            .join(Paper, Paper.id == Extraction.paper_id)
-            .where(Extraction.status == "failed", Extraction.paper_id.not_in(ok))  # type: ignore[union-attr]
-            .order_by(Paper.week, Paper.arxiv_id))
+    stmt = (
+        select(Paper.arxiv_id, Paper.week, Extraction.error, Extraction.created_at)
+        .join(Paper, Paper.id == Extraction.paper_id)
+        .where(Extraction.status == "failed", Extraction.paper_id.not_in(ok))  # type: ignore[union-attr]
+        .order_by(Paper.week, Paper.arxiv_id)
+    )
     seen: dict[str, dict[str, Any]] = {}
     for arxiv_id, week, error, created in session.exec(stmt).all():
         seen[arxiv_id] = {"arxiv_id": arxiv_id, "week": week, "error": error, "at": _iso(created)}
@@ -57,13 +66,24 @@ def failed_extractions(session: Session) -> list[dict[str, Any]]:
 
 def draft_reports(session: Session) -> list[dict[str, Any]]:
     """(week, lang) whose newest report version is a Draft."""
-    newest = (select(Report.week, Report.lang, func.max(Report.version).label("v"))
-              .group_by(Report.week, Report.lang).subquery())
-    stmt = (select(Report).join(newest, (Report.week == newest.c.week) & (Report.lang == newest.c.lang)
-                                & (Report.version == newest.c.v))
-            .where(Report.status == "Draft").order_by(Report.week))
-    return [{"week": r.week, "lang": r.lang, "version": r.version, "path": r.path,
-             "problems": len(r.problems)} for r in session.exec(stmt).all()]
+    newest = (
+        select(Report.week, Report.lang, func.max(Report.version).label("v"))
+        .group_by(Report.week, Report.lang)
+        .subquery()
+    )
+    stmt = (
+        select(Report)
+        .join(
+            newest,
+            (Report.week == newest.c.week) & (Report.lang == newest.c.lang) & (Report.version == newest.c.v),
+        )
+        .where(Report.status == "Draft")
+        .order_by(Report.week)
+    )
+    return [
+        {"week": r.week, "lang": r.lang, "version": r.version, "path": r.path, "problems": len(r.problems)}
+        for r in session.exec(stmt).all()
+    ]
 
 
 def unfinished_weeks(session: Session) -> list[dict[str, Any]]:
@@ -73,8 +93,11 @@ def unfinished_weeks(session: Session) -> list[dict[str, Any]]:
     for run in runs:
         if run.week:
             newest[run.week] = run
-    return [{"week": w, "status": r.status, "run": r.id, "error": r.error}
-            for w, r in sorted(newest.items()) if r.status != "ok"]
+    return [
+        {"week": w, "status": r.status, "run": r.id, "error": r.error}
+        for w, r in sorted(newest.items())
+        if r.status != "ok"
+    ]
 
 
 def status_report(engine: Engine, limit: int = 10) -> dict[str, Any]:
@@ -86,8 +109,13 @@ def status_report(engine: Engine, limit: int = 10) -> dict[str, Any]:
         return {
             "runs": [run_row(r) for r in runs],
             "failures": failures,
-            "lock": None if holder is None else {"owner": holder.owner, "since": _iso(holder.acquired_at),
-                                                 "heartbeat_at": _iso(holder.heartbeat_at)},
+            "lock": None
+            if holder is None
+            else {
+                "owner": holder.owner,
+                "since": _iso(holder.acquired_at),
+                "heartbeat_at": _iso(holder.heartbeat_at),
+            },
             "next_run_will_retry": {
                 "failed_extractions": failed_extractions(session),
                 "draft_reports": draft_reports(session),

@@ -51,13 +51,20 @@ class RuleBasedLLM:
         try:
             parsed = _answer(prompt.name, dict(prompt.variables), schema)
         except ValidationError as exc:
-            raise LLMOutputError(f"offline {prompt.name} answer does not fit {schema.__name__}: "
-                                 f"{exc.error_count()} errors, first: {exc.errors()[0]['msg']}") from None
+            raise LLMOutputError(
+                f"offline {prompt.name} answer does not fit {schema.__name__}: "
+                f"{exc.error_count()} errors, first: {exc.errors()[0]['msg']}"
+            ) from None
         raw = parsed.model_dump_json()
         return LLMResult(
-            parsed=parsed, raw=raw, backend=self.backend, model=self.model,
-            prompt_tokens=(len(prompt.system) + len(prompt.user)) // 4, completion_tokens=len(raw) // 4,
-            attempts=1, latency_ms=(time.perf_counter() - started) * 1000,
+            parsed=parsed,
+            raw=raw,
+            backend=self.backend,
+            model=self.model,
+            prompt_tokens=(len(prompt.system) + len(prompt.user)) // 4,
+            completion_tokens=len(raw) // 4,
+            attempts=1,
+            latency_ms=(time.perf_counter() - started) * 1000,
         )
 
     async def aclose(self) -> None:

@@ -18,23 +18,36 @@ from ingest.llm.contracts import Institution, OfflineMetric, OnlineMetric, Paper
 from ingest.llm.offline import text as text_rules
 from ingest.llm.offline.metrics import ONLINE, is_online, metrics_of
 
-PROBLEM = re.compile(r"\b(?:however|yet|but|challenge|struggle|limit|bottleneck|fail|suffer|lack|costly|"
-                     r"prohibitive|remains|overlook|ignore|hinder|insufficient|impractical)", re.IGNORECASE)
+PROBLEM = re.compile(
+    r"\b(?:however|yet|but|challenge|struggle|limit|bottleneck|fail|suffer|lack|costly|"
+    r"prohibitive|remains|overlook|ignore|hinder|insufficient|impractical)",
+    re.IGNORECASE,
+)
 VERBS = r"(?:propose|present|introduce|develop|design|build)\w*"
 METHOD = re.compile(r"\b(?:we|this paper|this work)\s+" + VERBS, re.I)
-COMPONENT = re.compile(r"\((?:i{1,3}|iv|\d)\)|\bFirst,|\bSecond,|\bintroduce|\bcomponents?\b|\bmodule\b|"
-                       r"\bmechanism\b|\bstage\b", re.IGNORECASE)
-DEPLOY = re.compile(r"\bdeployed\b|\bin production\b|\bproduction (?:traffic|environment|system)\b|"
-                    r"\bonline A/B\b|\bA/B test|\blive traffic\b|\bserv(?:es|"
-                    r"ing) (?:the )?main traffic\b", re.I)
+COMPONENT = re.compile(
+    r"\((?:i{1,3}|iv|\d)\)|\bFirst,|\bSecond,|\bintroduce|\bcomponents?\b|\bmodule\b|"
+    r"\bmechanism\b|\bstage\b",
+    re.IGNORECASE,
+)
+DEPLOY = re.compile(
+    r"\bdeployed\b|\bin production\b|\bproduction (?:traffic|environment|system)\b|"
+    r"\bonline A/B\b|\bA/B test|\blive traffic\b|\bserv(?:es|"
+    r"ing) (?:the )?main traffic\b",
+    re.I,
+)
 PLATFORM = re.compile(
     r"(?:on|in|at|across|into)\s+(?:the\s+)?((?:[A-Z][\w.'’-]*\s+){1,3}?(?:[\w'’-]+\s+){0,2}?"
     r"(?:App|app|platform|system|scenarios?|Feed|feeds|traffic|search|advertising|ads)\b)"
-    r"|(?:on|in|at)\s+the\s+((?:[\w-]+\s+){1,3}(?:App|app|platform))\b")
-FILLER = re.compile(r"^(?:In this paper|In this work|To this end|To address this|To address these|"
-                    r"Specifically|"
-                    r"Furthermore|Moreover|Additionally|Finally|Notably|More importantly|"
-                    r"Crucially),?\s+", re.I)
+    r"|(?:on|in|at)\s+the\s+((?:[\w-]+\s+){1,3}(?:App|app|platform))\b"
+)
+FILLER = re.compile(
+    r"^(?:In this paper|In this work|To this end|To address this|To address these|"
+    r"Specifically|"
+    r"Furthermore|Moreover|Additionally|Finally|Notably|More importantly|"
+    r"Crucially),?\s+",
+    re.I,
+)
 VERB_LEAD = re.compile(r"^(?:we|this paper|this work)\s+" + VERBS + r"\s+", re.IGNORECASE)
 
 
@@ -55,11 +68,18 @@ def _clip(text: str, limit: int) -> str:
 
 
 def institutions_of(v: dict[str, Any]) -> list[Institution]:
-    parts = [v.get("title") or "", v.get("abstract") or "", v.get("comment") or "",
-             "; ".join(v.get("affiliations") or []), (v.get("fulltext") or "")[:20000]]
+    parts = [
+        v.get("title") or "",
+        v.get("abstract") or "",
+        v.get("comment") or "",
+        "; ".join(v.get("affiliations") or []),
+        (v.get("fulltext") or "")[:20000],
+    ]
     hits = find_institutions("\n".join(p for p in parts if p))
-    return [Institution(name=h.name, canonical=h.canonical, industrial=h.industrial, evidence=h.evidence)
-            for h in hits[:8]]
+    return [
+        Institution(name=h.name, canonical=h.canonical, industrial=h.industrial, evidence=h.evidence)
+        for h in hits[:8]
+    ]
 
 
 def platform_of(sents: list[str]) -> str:
@@ -110,8 +130,11 @@ def one_line(name: str, owner: str, method: str, numbers: str, deployed: bool, m
         what = f"{what}. {rest[0]}".rstrip(".")
     if not what.lower().startswith(name.lower()):
         what = f"{name}: {what}"
-    tail = numbers or ("deployed online; exact numbers not disclosed in the abstract" if deployed
-                       else "numbers not disclosed in the abstract")
+    tail = numbers or (
+        "deployed online; exact numbers not disclosed in the abstract"
+        if deployed
+        else "numbers not disclosed in the abstract"
+    )
     head = f"{owner} — " if owner else ""
     budget = max(10, 33 - _words(head) - _words(tail))
     line = f"{head}{_clip(what, budget)}; {tail}."
@@ -122,6 +145,7 @@ def one_line(name: str, owner: str, method: str, numbers: str, deployed: bool, m
 
 def deep_dive(sents: list[str], limit: int = 200) -> str:
     """90-220 words of the abstract's own sentences: problem, method, components, results, deployment."""
+
     def priority(i: int, s: str) -> int:
         if re.search(r"\d", s) and (ONLINE.search(s) or "%" in s):
             return 0
@@ -132,6 +156,7 @@ def deep_dive(sents: list[str], limit: int = 200) -> str:
         if PROBLEM.search(s) and i < 5:
             return 3
         return 4 + (i == 0)
+
     ranked = sorted(range(len(sents)), key=lambda i: (priority(i, sents[i]), i))
     chosen: list[int] = []
     total = 0
@@ -143,8 +168,14 @@ def deep_dive(sents: list[str], limit: int = 200) -> str:
     return " ".join(sents[i] for i in sorted(chosen))
 
 
-def _undisclosed(insts: list[Institution], deployed: bool, online: list, offline: list,
-                 datasets: list[str], code: str | None) -> list[str]:
+def _undisclosed(
+    insts: list[Institution],
+    deployed: bool,
+    online: list,
+    offline: list,
+    datasets: list[str],
+    code: str | None,
+) -> list[str]:
     out = []
     if not insts:
         out.append("institution")
@@ -169,20 +200,33 @@ def extract(v: dict[str, Any]) -> PaperExtraction:
     online, offline, efficiency = metrics_of(sents)
     deployed = bool(online) or any(DEPLOY.search(s) and is_online(s) for s in sents)
     industrial = any(i.industrial for i in insts) or (deployed and bool(INDUSTRY.search(abstract)))
-    owner = " + ".join(dict.fromkeys(i.canonical for i in insts if i.industrial)) or \
-        " + ".join(dict.fromkeys(i.canonical for i in insts[:2]))
+    owner = " + ".join(dict.fromkeys(i.canonical for i in insts if i.industrial)) or " + ".join(
+        dict.fromkeys(i.canonical for i in insts[:2])
+    )
     method = method_of(sents)
     found_datasets = text_rules.datasets(f"{abstract} {v.get('comment') or ''}")
     code = text_rules.code_url(abstract, v.get("comment") or "")
     exclude = {name, *(i.name for i in insts), *found_datasets}
     return PaperExtraction(
-        scope=scope, scope_reason=reason, short_name=name, institutions=insts, industrial=industrial,
-        deployed_online=deployed, platform=platform_of(sents), problem=problem_of(sents), method=method,
-        key_techniques=text_rules.key_techniques(abstract, exclude, title), online_metrics=online,
-        offline_metrics=offline, efficiency=efficiency, datasets=found_datasets, code_url=code,
+        scope=scope,
+        scope_reason=reason,
+        short_name=name,
+        institutions=insts,
+        industrial=industrial,
+        deployed_online=deployed,
+        platform=platform_of(sents),
+        problem=problem_of(sents),
+        method=method,
+        key_techniques=text_rules.key_techniques(abstract, exclude, title),
+        online_metrics=online,
+        offline_metrics=offline,
+        efficiency=efficiency,
+        datasets=found_datasets,
+        code_url=code,
         topics=text_rules.topics(title, abstract, scope),  # type: ignore[arg-type]
-        one_line=one_line(name, owner, method, _headline_numbers(online, offline), deployed,
-                          _after(sents, method)),
-        deep_dive_draft=deep_dive(sents), undisclosed=_undisclosed(insts, deployed, online, offline,
-                                                                   found_datasets, code),
+        one_line=one_line(
+            name, owner, method, _headline_numbers(online, offline), deployed, _after(sents, method)
+        ),
+        deep_dive_draft=deep_dive(sents),
+        undisclosed=_undisclosed(insts, deployed, online, offline, found_datasets, code),
     )

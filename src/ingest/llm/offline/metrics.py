@@ -13,9 +13,12 @@ import re
 
 from ingest.llm.contracts import EfficiencyClaim, OfflineMetric, OnlineMetric
 
-ONLINE = re.compile(r"\bonline\b|\bon-line\b|\bA/B\b|\bdeployed\b|\bdeployment\b|\bproduction\b|"
-                    r"\blive traffic\b|"
-                    r"\breal[- ]world (?:traffic|platform)\b|\bserving\b.{0,40}\busers\b", re.IGNORECASE)
+ONLINE = re.compile(
+    r"\bonline\b|\bon-line\b|\bA/B\b|\bdeployed\b|\bdeployment\b|\bproduction\b|"
+    r"\blive traffic\b|"
+    r"\breal[- ]world (?:traffic|platform)\b|\bserving\b.{0,40}\busers\b",
+    re.IGNORECASE,
+)
 FUTURE = re.compile(r"\bwill be\b|\bplanned\b|\bfuture\b", re.IGNORECASE)
 VALUE = re.compile(
     r"(?<![\w.@])(?:up to |about |approximately |nearly |over |around )?"
@@ -24,22 +27,35 @@ VALUE = re.compile(
     r"|(?:\s?%)?\s?(?:~|–|-|to)\s?\d+(?:\.\d+)?\s?\\?%)"
     r"|(?<![\w.@])[+\-−]\d+\.\d+(?![\w%])"
 )
-EFFICIENCY = re.compile(r"latenc|throughput|memory|cost|speed|faster|flops|\bmfu\b|gpu|inference time|"
-                        r"input length|parameters|\b\d+\s?[BM] model|compress|training time|"
-                        r"qps", re.IGNORECASE)
-CHANGE = r"(?:relative |average |absolute |overall |significant |statistically significant )?" \
-         r"(?:improvements?|gains?|increases?|lifts?|boosts?|reductions?|decreases?|drops?|uplifts?)"
-STOP = re.compile(r"\s(?:and|with|over|versus|vs\.?|compared|while|on|across|in|for|than|at|from|by|under|"
-                  r"without|when|as|respectively)\b|[,;:()]|\.(?:\s|$)")
-METRIC_NAME = re.compile(r"\b[A-Za-z][\w-]*@\d+\b|\b(?:AUC|GAUC|CTR|CVR|UCVR|GMV|CPM|RPM|MRR|NDCG|MAP|mAP|"
-                         r"HR|Recall|Precision|F1|LogLoss|DAU|ROI|revenue|orders|buyers|watch time|"
-                         r"dwell time|stay time|StayTime/U|Video Views|clicks?|purchases?)\b")
-DATASET_HINT = re.compile(r"\b(?:on|across|using)\s+((?:the\s+)?(?:[A-Z][\w.-]*(?:[- ][A-Z0-9][\w.-]*)*)"
-                          r"(?:\s+(?:datasets?|benchmarks?))?)")
-BASELINE = re.compile(r"\b(?:over|than|versus|vs\.?|compared (?:to|with)|against)\s+(?:an? |the )?"
-                      r"((?:heavily optimized |strongest |best |strong |"
-                      r"state-of-the-art )?[\w-]+(?: [\w-]+){0,3}?"
-                      r"(?: baselines?| methods?| models?)?)(?=[,.;)]|\s(?:with|and|in|on|across)\b|$)")
+EFFICIENCY = re.compile(
+    r"latenc|throughput|memory|cost|speed|faster|flops|\bmfu\b|gpu|inference time|"
+    r"input length|parameters|\b\d+\s?[BM] model|compress|training time|"
+    r"qps",
+    re.IGNORECASE,
+)
+CHANGE = (
+    r"(?:relative |average |absolute |overall |significant |statistically significant )?"
+    r"(?:improvements?|gains?|increases?|lifts?|boosts?|reductions?|decreases?|drops?|uplifts?)"
+)
+STOP = re.compile(
+    r"\s(?:and|with|over|versus|vs\.?|compared|while|on|across|in|for|than|at|from|by|under|"
+    r"without|when|as|respectively)\b|[,;:()]|\.(?:\s|$)"
+)
+METRIC_NAME = re.compile(
+    r"\b[A-Za-z][\w-]*@\d+\b|\b(?:AUC|GAUC|CTR|CVR|UCVR|GMV|CPM|RPM|MRR|NDCG|MAP|mAP|"
+    r"HR|Recall|Precision|F1|LogLoss|DAU|ROI|revenue|orders|buyers|watch time|"
+    r"dwell time|stay time|StayTime/U|Video Views|clicks?|purchases?)\b"
+)
+DATASET_HINT = re.compile(
+    r"\b(?:on|across|using)\s+((?:the\s+)?(?:[A-Z][\w.-]*(?:[- ][A-Z0-9][\w.-]*)*)"
+    r"(?:\s+(?:datasets?|benchmarks?))?)"
+)
+BASELINE = re.compile(
+    r"\b(?:over|than|versus|vs\.?|compared (?:to|with)|against)\s+(?:an? |the )?"
+    r"((?:heavily optimized |strongest |best |strong |"
+    r"state-of-the-art )?[\w-]+(?: [\w-]+){0,3}?"
+    r"(?: baselines?| methods?| models?)?)(?=[,.;)]|\s(?:with|and|in|on|across)\b|$)"
+)
 NOISE_NAME = re.compile(r"^(?:the|a|an|of|in|on|by|to|our|its|their|and)\s+", re.IGNORECASE)
 
 
@@ -61,15 +77,20 @@ def _words_after(text: str, limit: int = 5) -> str:
 
 
 def _words_before(text: str, limit: int = 4) -> str:
-    chunk = re.split(r"(?<!\d),|[;:(]|\b(?:and|with|in|by|of|delivers?|achieves?|yields?|including|"
-                     r"increased?|"
-                     r"improves?|boosts?|lifts?|shows?|the)\b", text)[-1]
+    chunk = re.split(
+        r"(?<!\d),|[;:(]|\b(?:and|with|in|by|of|delivers?|achieves?|yields?|including|"
+        r"increased?|"
+        r"improves?|boosts?|lifts?|shows?|the)\b",
+        text,
+    )[-1]
     words = chunk.split()[-limit:]
     return NOISE_NAME.sub("", " ".join(words)).strip(" .,'\"")
 
 
-NOT_METRIC_AFTER = re.compile(r"\s*(?:in|on)\s+(?:the\s+)?"
-                              r"(?:online|offline|A/B|real|three|four|two|six|all)\b")
+NOT_METRIC_AFTER = re.compile(
+    r"\s*(?:in|on)\s+(?:the\s+)?"
+    r"(?:online|offline|A/B|real|three|four|two|six|all)\b"
+)
 
 
 def metric_name(sentence: str, m: re.Match[str]) -> str:
@@ -82,7 +103,7 @@ def metric_name(sentence: str, m: re.Match[str]) -> str:
 
 def _metric_name(sentence: str, m: re.Match[str]) -> str:
     """The metric a value belongs to: 'X% gain in M', 'M by X%', 'M (X%)', 'X% M', else a known name."""
-    after, before = sentence[m.end():], sentence[: m.start()]
+    after, before = sentence[m.end() :], sentence[: m.start()]
     if re.search(r"[BM]$", m.group(0)):
         return "model size"
     metric_first = re.match(r"\s*(" + METRIC_NAME.pattern + r")", after)
@@ -90,10 +111,10 @@ def _metric_name(sentence: str, m: re.Match[str]) -> str:
         return metric_first.group(1)
     change = re.match(r"\s*" + CHANGE + r"\s+(?:in|on|of|for)\s+(?:the\s+)?", after, re.IGNORECASE)
     if change:
-        return _words_after(after[change.end():])
+        return _words_after(after[change.end() :])
     lead_in = re.match(r"\s*(?:in|on)\s+(?:the\s+)?", after)
     if lead_in and not NOT_METRIC_AFTER.match(after):
-        return _words_after(after[lead_in.end():])
+        return _words_after(after[lead_in.end() :])
     if re.search(r"\(\s*$", before):  # "orders (+6.35%)", "halving latency (-44.67%)"
         return _words_before(before.rstrip(" ("), 2)
     if re.search(r"\b(?:by|of|to)\s+(?:up to\s+|about\s+)?$", before):
@@ -126,7 +147,7 @@ def _baseline(sentence: str) -> str:
 def _snippet(sentence: str, m: re.Match[str], words: int = 6) -> str:
     """The value with up to `words` words each side: an exact substring of the sentence."""
     left = [w.start() for w in re.finditer(r"\S+", sentence[: m.start()])][-words:]
-    right = [w.end() for w in re.finditer(r"\S+", sentence[m.end():])][:words]
+    right = [w.end() for w in re.finditer(r"\S+", sentence[m.end() :])][:words]
     begin = left[0] if left else m.start()
     stop = m.end() + (right[-1] if right else 0)
     return sentence[begin:stop].strip(" ,;:")
@@ -142,7 +163,7 @@ def _online_value(sentence: str, m: re.Match[str], carried: bool) -> bool:
         return False
     starts = [0] + [c.end() for c in CLAUSE.finditer(sentence) if c.end() <= m.start()]
     ends = [c.start() for c in CLAUSE.finditer(sentence) if c.start() >= m.end()] + [len(sentence)]
-    if ONLINE.search(sentence[: m.start()]) or ONLINE.search(sentence[starts[-1]: ends[0]]):
+    if ONLINE.search(sentence[: m.start()]) or ONLINE.search(sentence[starts[-1] : ends[0]]):
         return True
     return carried and not OFFLINE_CUE.search(sentence)
 
@@ -174,7 +195,7 @@ def metrics_of(sentences: list[str]) -> tuple[list[OnlineMetric], list[OfflineMe
             if (name, value) in seen:
                 continue
             seen.add((name, value))
-            window = sentence[max(0, m.start() - 60): m.end() + 60]
+            window = sentence[max(0, m.start() - 60) : m.end() + 60]
             multiplier = re.search(r"[xX×BM]$|fold$|times$", value)
             if EFFICIENCY.search(name) or (multiplier and EFFICIENCY.search(window)):
                 efficiency.append(EfficiencyClaim(claim=_snippet(sentence, m), value=value))
@@ -183,7 +204,10 @@ def metrics_of(sentences: list[str]) -> tuple[list[OnlineMetric], list[OfflineMe
             if live:
                 online.append(OnlineMetric(metric=name, value=value, context=_context(sentence)))
             else:
-                offline.append(OfflineMetric(metric=name, value=value, dataset=_dataset(sentence),
-                                             baseline=_baseline(sentence)))
+                offline.append(
+                    OfflineMetric(
+                        metric=name, value=value, dataset=_dataset(sentence), baseline=_baseline(sentence)
+                    )
+                )
         carried = is_online(sentence) and not found
     return online, offline, efficiency

@@ -13,43 +13,155 @@ from importlib import resources
 ABBREVIATIONS = re.compile(r"\b(?:e\.g|i\.e|etc|vs|et al|Fig|Eq|cf|approx|resp|w\.r\.t)\.$", re.IGNORECASE)
 SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'\d])")
 GENERIC_ACRONYMS = {
-    "LLM", "LLMs", "CTR", "CVR", "GR", "SID", "SIDs", "RL", "GNN", "GNNs", "CF", "NLP", "RAG", "MLLM",
-    "MLLMs", "IR", "QA", "AI", "ML", "DL", "VLM", "VLMs", "KG", "KGs", "CDR", "SR", "SOTA", "API", "GPU",
-    "GPUs", "NTP",
-    "MoE", "ID", "IDs", "HID", "HIDs", "UI", "AUC", "NDCG", "MRR", "GMV", "A/B", "CoT", "LTR", "GenIR", "MTL",
-    "SFT", "DPO", "PPO", "GRPO", "RLHF", "RLVR", "VAE", "RQ-VAE", "ANN", "KD", "MLP", "CNN", "RNN", "LoRA",
-    "PEFT", "E-commerce", "MSE", "SVD", "IPS", "MFU", "FFN", "MHA", "EOS",
+    "LLM",
+    "LLMs",
+    "CTR",
+    "CVR",
+    "GR",
+    "SID",
+    "SIDs",
+    "RL",
+    "GNN",
+    "GNNs",
+    "CF",
+    "NLP",
+    "RAG",
+    "MLLM",
+    "MLLMs",
+    "IR",
+    "QA",
+    "AI",
+    "ML",
+    "DL",
+    "VLM",
+    "VLMs",
+    "KG",
+    "KGs",
+    "CDR",
+    "SR",
+    "SOTA",
+    "API",
+    "GPU",
+    "GPUs",
+    "NTP",
+    "MoE",
+    "ID",
+    "IDs",
+    "HID",
+    "HIDs",
+    "UI",
+    "AUC",
+    "NDCG",
+    "MRR",
+    "GMV",
+    "A/B",
+    "CoT",
+    "LTR",
+    "GenIR",
+    "MTL",
+    "SFT",
+    "DPO",
+    "PPO",
+    "GRPO",
+    "RLHF",
+    "RLVR",
+    "VAE",
+    "RQ-VAE",
+    "ANN",
+    "KD",
+    "MLP",
+    "CNN",
+    "RNN",
+    "LoRA",
+    "PEFT",
+    "E-commerce",
+    "MSE",
+    "SVD",
+    "IPS",
+    "MFU",
+    "FFN",
+    "MHA",
+    "EOS",
 }
-PROPOSE = r"(?i:(?:we|this paper|this work|the paper|in this paper, we)\s+" \
-          r"(?:propose|present|introduce|develop|" \
-          r"design|build|devise|formulate)s?)"
+PROPOSE = (
+    r"(?i:(?:we|this paper|this work|the paper|in this paper, we)\s+"
+    r"(?:propose|present|introduce|develop|"
+    r"design|build|devise|formulate)s?)"
+)
 NAME_TOKEN = r"[A-Z][A-Za-z0-9]*(?:[-+][A-Za-z0-9]+)*"
 SCOPE_RECSYS = re.compile(
     r"recommend|\bctr\b|click-through|\bcvr\b|collaborative filtering|user (?:interest|preference|"
     r"behavio|histor)|"
     r"\bitems?\b|personali[sz]|ranking models?|pre-ranking|re-?ranking in|feeds?\b|\bads\b|advertis|"
     r"e-commerce|"
-    r"user engagement|watch time|semantic ids?|\bsids?\b|cold-start", re.IGNORECASE)
+    r"user engagement|watch time|semantic ids?|\bsids?\b|cold-start",
+    re.IGNORECASE,
+)
 SCOPE_SEARCH = re.compile(
     r"web search|search engines?|e-commerce search|product search|sponsored search|search ranking|"
     r"search results|query rewriting|query expansion|learning[- ]to[- ]rank|dense retriev\w*|retrievers?\b|"
     r"re-?rank\w*|generative retrieval|nearest neighbou?r|\bann\b|document ranking|ranked lists?|"
-    r"advertis\w*|\bads\b|auctions?|bidding|click models?|query[- ]document|passage ranking", re.IGNORECASE)
-SCOPE_WEAK = re.compile(r"retriev|\bquer(?:y|ies)\b|\bsearch|\branking\b|\bdocuments?\b|\brelevance\b",
-                        re.IGNORECASE)
+    r"advertis\w*|\bads\b|auctions?|bidding|click models?|query[- ]document|passage ranking",
+    re.IGNORECASE,
+)
+SCOPE_WEAK = re.compile(
+    r"retriev|\bquer(?:y|ies)\b|\bsearch|\branking\b|\bdocuments?\b|\brelevance\b", re.IGNORECASE
+)
 SCOPE_OFF = re.compile(
     r"retrieval-augmented|\brag\b|question answering|\bqa\b|hallucinat|knowledge graph completion|"
     r"fact[- ]check|legal|medical|clinical|biomedical|scientific literature|citation|math|code generation|"
     r"machine translation|summari[sz]ation|chatbot|multi-hop|person search|entity alignment|link prediction|"
-    r"novelty|oracle bone|memory for|conversational agents?|classification", re.IGNORECASE)
+    r"novelty|oracle bone|memory for|conversational agents?|classification",
+    re.IGNORECASE,
+)
 URL = re.compile(r"https?://[^\s<>\"')\]}]+")
 DATASET_NAMES = (
-    "MovieLens-1M", "MovieLens-20M", "MovieLens", "ML-1M", "ML-20M", "Amazon Beauty", "Amazon Books",
-    "Amazon-Book", "Amazon Reviews", "Yelp", "Gowalla", "Foursquare", "Steam", "Goodreads", "LastFM",
-    "Last.fm", "KuaiRec", "KuaiRand", "KuaiSAR", "MIND", "Criteo", "Avazu", "Taobao", "Tmall", "Douban",
-    "Epinions", "Ciao", "Netflix Prize", "Book-Crossing", "Ali-CCP", "Tenrec", "MicroLens", "Pinterest",
-    "MS MARCO", "MSMARCO", "BEIR", "TREC", "Natural Questions", "HotpotQA", "BRIGHT", "LoTTE", "MTEB",
-    "MMEB", "MMEB-V1", "MMEB-V2", "Amazon",
+    "MovieLens-1M",
+    "MovieLens-20M",
+    "MovieLens",
+    "ML-1M",
+    "ML-20M",
+    "Amazon Beauty",
+    "Amazon Books",
+    "Amazon-Book",
+    "Amazon Reviews",
+    "Yelp",
+    "Gowalla",
+    "Foursquare",
+    "Steam",
+    "Goodreads",
+    "LastFM",
+    "Last.fm",
+    "KuaiRec",
+    "KuaiRand",
+    "KuaiSAR",
+    "MIND",
+    "Criteo",
+    "Avazu",
+    "Taobao",
+    "Tmall",
+    "Douban",
+    "Epinions",
+    "Ciao",
+    "Netflix Prize",
+    "Book-Crossing",
+    "Ali-CCP",
+    "Tenrec",
+    "MicroLens",
+    "Pinterest",
+    "MS MARCO",
+    "MSMARCO",
+    "BEIR",
+    "TREC",
+    "Natural Questions",
+    "HotpotQA",
+    "BRIGHT",
+    "LoTTE",
+    "MTEB",
+    "MMEB",
+    "MMEB-V1",
+    "MMEB-V2",
+    "Amazon",
 )
 
 
@@ -71,8 +183,11 @@ def sentences(text: str) -> list[str]:
 def _name_like(token: str) -> bool:
     """A coined name: an inner capital, a digit or an all-caps acronym (GenRec, R3-VAE, IAT, SORT)."""
     core = token.replace("-", "")
-    return (len(core) >= 2 and (any(c.isupper() for c in core[1:]) or any(c.isdigit() for c in core))
-            and token not in GENERIC_ACRONYMS)
+    return (
+        len(core) >= 2
+        and (any(c.isupper() for c in core[1:]) or any(c.isdigit() for c in core))
+        and token not in GENERIC_ACRONYMS
+    )
 
 
 def _title_prefix(title: str) -> str:
@@ -86,8 +201,10 @@ def short_name(title: str, abstract: str) -> str:
     if head and len(head.split()) == 1 and _name_like(head):
         return head
     first = abstract[:1200]
-    for pattern in (PROPOSE + r"\s+(?:an?\s+|the\s+)?((?:(?!using|based|with|via|on|from)[\w-]+\s+){0,8}?)",
-                    r"(?:termed|named|called|dubbed|coined)\s+((?:[\w-]+\s+){0,8}?)"):
+    for pattern in (
+        PROPOSE + r"\s+(?:an?\s+|the\s+)?((?:(?!using|based|with|via|on|from)[\w-]+\s+){0,8}?)",
+        r"(?:termed|named|called|dubbed|coined)\s+((?:[\w-]+\s+){0,8}?)",
+    ):
         for m in re.finditer(pattern + r"\(\s*(" + NAME_TOKEN + r")\s*\)", first):
             if _name_like(m.group(2)):
                 return m.group(2)
@@ -119,23 +236,41 @@ def _label(title: str) -> str:
     return " ".join(out).strip(" ,") or title[:40]
 
 
-TECH_PAREN = re.compile(r"((?:[A-Z][\w-]*|of|for|and|the|with)(?:\s+(?:[A-Z][\w-]*|of|for|and|the|"
-                        r"with)){0,5})"
-                        r"\s+\(([A-Z][\w-]{1,14})\)")
-TECH_ENUM = re.compile(r"(?:\((?:i{1,3}|iv|v|vi|\d)\)|\b(?:First|Second|Third|Finally),)\s+(?:an?\s+|the\s+)?"
-                       r"([\w-]+(?:\s+[\w-]+){0,5}?)(?=\s+(?:that|which|to|for|with|where|as|in|over|of|"
-                       r"designed|"
-                       r"serving|using|based)\b|[,;:.(])")
-GENERIC_PHRASES = {"semantic ids", "semantic identifiers", "semantic id", "generative recommendation",
-                   "large language models", "large language model", "click-through rate",
-                   "generative retrieval",
-                   "recommender systems", "recommendation systems", "sequential recommendation"}
+TECH_PAREN = re.compile(
+    r"((?:[A-Z][\w-]*|of|for|and|the|with)(?:\s+(?:[A-Z][\w-]*|of|for|and|the|"
+    r"with)){0,5})"
+    r"\s+\(([A-Z][\w-]{1,14})\)"
+)
+TECH_ENUM = re.compile(
+    r"(?:\((?:i{1,3}|iv|v|vi|\d)\)|\b(?:First|Second|Third|Finally),)\s+(?:an?\s+|the\s+)?"
+    r"([\w-]+(?:\s+[\w-]+){0,5}?)(?=\s+(?:that|which|to|for|with|where|as|in|over|of|"
+    r"designed|"
+    r"serving|using|based)\b|[,;:.(])"
+)
+GENERIC_PHRASES = {
+    "semantic ids",
+    "semantic identifiers",
+    "semantic id",
+    "generative recommendation",
+    "large language models",
+    "large language model",
+    "click-through rate",
+    "generative retrieval",
+    "recommender systems",
+    "recommendation systems",
+    "sequential recommendation",
+}
 CHALLENGE = re.compile(r"challenge|problem|limitation|issue|bottleneck|drawback|difficult", re.IGNORECASE)
-TECH_CAPS = re.compile(r"(?<![.:]\s)(?<!^)\b((?:[A-Z][a-z]+[\w-]*|[A-Z]{2,}[\w-]*)"
-                       r"(?:[\s-](?:[A-Z][\w-]*|of)){1,4})")
+TECH_CAPS = re.compile(
+    r"(?<![.:]\s)(?<!^)\b((?:[A-Z][a-z]+[\w-]*|[A-Z]{2,}[\w-]*)"
+    r"(?:[\s-](?:[A-Z][\w-]*|of)){1,4})"
+)
 TECH_CODE = re.compile(r"\b([A-Z]{2,}[A-Za-z]*-[A-Z]{1,4}|[A-Z][a-z]+-wise [A-Z]{2,})\b")
-TECH_STOP = re.compile(r"^(?:the|a|an|we|our|it|this|these|two|three|four|key|novel|new|first|second|"
-                       r"stage|module|component|step)\b", re.IGNORECASE)
+TECH_STOP = re.compile(
+    r"^(?:the|a|an|we|our|it|this|these|two|three|four|key|novel|new|first|second|"
+    r"stage|module|component|step)\b",
+    re.IGNORECASE,
+)
 
 
 def _in_challenge(abstract: str, pos: int) -> bool:
@@ -147,24 +282,38 @@ def key_techniques(abstract: str, exclude: set[str], title: str = "", limit: int
     """Named components in order of appearance: 'Chain-of-Attribute (CoA)', '(i) a reference vector', ..."""
     found: list[tuple[int, str]] = []
     low_excl = {e.lower() for e in exclude if e} | GENERIC_PHRASES
-    expansions = [m.group(1).lower() for name in exclude if name for m in
-                  re.finditer(re.escape(name) + r"\s*\(([^)]{8,})\)", abstract)]
+    expansions = [
+        m.group(1).lower()
+        for name in exclude
+        if name
+        for m in re.finditer(re.escape(name) + r"\s*\(([^)]{8,})\)", abstract)
+    ]
     for m in TECH_PAREN.finditer(abstract):
         phrase = re.sub(r"^(?:of|for|and|the|with)\s+", "", m.group(1).split(" with ")[-1]).strip()
         acronym = m.group(2)
-        if acronym not in GENERIC_ACRONYMS and phrase.lower() not in low_excl \
-                and acronym.lower() not in low_excl and acronym.lower() not in title.lower().split(":")[0]:
+        if (
+            acronym not in GENERIC_ACRONYMS
+            and phrase.lower() not in low_excl
+            and acronym.lower() not in low_excl
+            and acronym.lower() not in title.lower().split(":")[0]
+        ):
             found.append((m.start(), f"{phrase} ({m.group(2)})"))
     for m in TECH_ENUM.finditer(abstract):
         phrase = m.group(1).strip()
-        if 1 <= len(phrase.split()) <= 6 and not TECH_STOP.match(phrase) \
-                and not _in_challenge(abstract, m.start()):
+        if (
+            1 <= len(phrase.split()) <= 6
+            and not TECH_STOP.match(phrase)
+            and not _in_challenge(abstract, m.start())
+        ):
             found.append((m.start(1), phrase))
     for rx in (TECH_CODE, TECH_CAPS):
         for m in rx.finditer(abstract):
             phrase = m.group(1).strip()
-            if phrase.lower() not in low_excl and phrase.split()[0] not in GENERIC_ACRONYMS \
-                    and len(phrase) > 4:
+            if (
+                phrase.lower() not in low_excl
+                and phrase.split()[0] not in GENERIC_ACRONYMS
+                and len(phrase) > 4
+            ):
                 found.append((m.start(1), phrase))
     out: list[str] = []
     for _, phrase in sorted(found):
@@ -176,8 +325,18 @@ def key_techniques(abstract: str, exclude: set[str], title: str = "", limit: int
     return out[:limit]
 
 
-NOT_DATASET = {"Extensive", "Experiments", "Three", "Four", "Two", "Five", "Six", "Public", "Real",
-               "Benchmark"}
+NOT_DATASET = {
+    "Extensive",
+    "Experiments",
+    "Three",
+    "Four",
+    "Two",
+    "Five",
+    "Six",
+    "Public",
+    "Real",
+    "Benchmark",
+}
 
 
 def datasets(text: str) -> list[str]:
@@ -189,8 +348,11 @@ def datasets(text: str) -> list[str]:
             out.append(name)
     for m in re.finditer(r"\b([A-Z][\w.-]+(?:\s[A-Z][\w.-]+){0,2})\s+datasets?\b", text):
         name = m.group(1)
-        if name not in out and not any(name in o or o in name for o in out) \
-                and name.split()[0] not in NOT_DATASET:
+        if (
+            name not in out
+            and not any(name in o or o in name for o in out)
+            and name.split()[0] not in NOT_DATASET
+        ):
             out.append(name)
     return out[:6]
 
