@@ -38,7 +38,7 @@ from ingest.crawl import stage as crawl
 from ingest.crawl import upsert
 from ingest.crawl.snapshot import read_snapshot
 from ingest.db import engine as db
-from ingest.db.models import Extraction, Metric, Paper, utcnow
+from ingest.db.models import Claim, Extraction, Paper, utcnow
 from ingest.search.fts import RANK_CAP, SearchFilters, query_cost, search
 from ingest.search.query import parse
 
@@ -158,12 +158,13 @@ def add_extractions(engine, share: float, rng: random.Random) -> tuple[int, floa
         conn.execute(insert(Extraction), [_extraction_row(pid, rng) for pid in chosen])
         rows = conn.execute(select(Extraction.id, Extraction.paper_id)).all()
         conn.execute(
-            insert(Metric),
+            insert(Claim),
             [
                 {
                     "extraction_id": e,
                     "paper_id": p,
-                    "kind": "offline",
+                    "kind": "result",
+                    "setting": "offline",
                     "metric": rng.choice(METRICS),
                     "value": "1.5%",
                 }
@@ -227,7 +228,7 @@ def main() -> int:
         f"{papers / import_s:,.0f} papers/s"
     )
     print(
-        f"extractions: {n_ext} + {n_ext} metrics in {ext_s:.1f}s = {n_ext / ext_s:,.0f} extractions/s "
+        f"extractions: {n_ext} + {n_ext} claims in {ext_s:.1f}s = {n_ext / ext_s:,.0f} extractions/s "
         f"(each re-indexes its paper)"
     )
     fts_times: list[float] = []

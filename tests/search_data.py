@@ -2,7 +2,7 @@
 
 `load_papers(engine)` inserts every record of data/arxiv/*.jsonl as a Paper row (565 papers, real
 titles and abstracts, week = the record's iso_week). `add_extractions(engine)` adds Extraction and
-Metric rows for twelve real papers, with the institutions, flags and numbers their abstracts state
+Claim rows for twelve real papers, with the institutions, flags and numbers their abstracts state
 (what a correct extraction of each abstract contains), plus one failed and one superseded
 extraction, which search must ignore.
 """
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from conftest import DATA
-from ingest.db.models import Extraction, Metric, Paper
+from ingest.db.models import Claim, Extraction, Paper
 
 WEEKS = ("2026-W10", "2026-W12", "2026-W16", "2026-W22", "2026-W26")
 
@@ -272,13 +272,14 @@ def add_extractions(engine: Engine) -> dict[str, int]:
             session.flush()
             for kind, metric, value, dataset in spec[8]:
                 session.add(
-                    Metric(
+                    Claim(
                         extraction_id=ext.id,
                         paper_id=ext.paper_id,
-                        kind=kind,
+                        kind="result",
+                        setting=kind,
                         metric=metric,
                         value=value,
-                        dataset=dataset,
+                        location=dataset,
                     )
                 )
         session.add(_extraction(papers["2604.12234"], stale, status="failed", model="gpt-x"))

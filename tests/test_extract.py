@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from conftest import ROOT, week_file
 from conftest import run_ingest as run_cli
 from ingest.crawl.stage import crawl_week
-from ingest.db.models import Extraction, LLMCall, Metric, Paper, Run
+from ingest.db.models import Claim, Extraction, LLMCall, Paper, Run
 from ingest.errors import LLMOutputError
 from ingest.extract.stage import extract_week, extractions_for_week, parsed
 from ingest.llm import RuleBasedLLM
@@ -64,8 +64,8 @@ def test_first_run_extracts_relevant_papers_second_run_makes_no_calls(settings, 
         facts = (row.short_name, row.institutions, row.industrial, row.deployed_online)
         assert facts == ("GenRec", ["JD"], True, True)
         assert row.ungrounded_count == 0 and row.grounded_count > 5 and row.prompt_version == "v1"
-        metrics = session.exec(select(Metric).where(Metric.extraction_id == row.id)).all()
-        assert {(m.kind, m.metric, m.value) for m in metrics} >= {
+        claims = session.exec(select(Claim).where(Claim.extraction_id == row.id)).all()
+        assert {(c.setting, c.metric, c.value) for c in claims} >= {
             ("online", "click count", "9.5%"),
             ("online", "transaction count", "8.7%"),
         }

@@ -16,7 +16,7 @@ from fakeopenai import FakeOpenAI, FakeRequest, Fault, default_answer
 from ingest.config import Settings
 from ingest.crawl import stage as crawl
 from ingest.db import engine as db
-from ingest.db.models import Extraction, LLMCall, Metric, Paper
+from ingest.db.models import Claim, Extraction, LLMCall, Paper
 from ingest.errors import LLMAuthError
 from ingest.extract import stage as extract
 
@@ -98,7 +98,7 @@ def test_week_through_fake_server_then_second_run_makes_no_calls(settings: Setti
     assert all(c.prompt_name == "extract_paper" and c.attempts == 1 for c in logged)
     genrec = extraction_of(crawled, GENREC)
     assert genrec.status == "ok" and genrec.backend == "openai"
-    values = {m.value for m in rows(crawled, Metric, extraction_id=genrec.id) if m.kind == "online"}
+    values = {m.value for m in rows(crawled, Claim, extraction_id=genrec.id) if m.setting == "online"}
     assert {"9.5%", "8.7%"} <= values
 
 
@@ -164,11 +164,11 @@ def test_prompt_injection_cannot_leak_into_other_papers(
     assert "Ignore previous instructions" in fence
     for arxiv_id in (GENREC, DSAIN):
         row = extraction_of(engine, arxiv_id)
-        values = [m.value for m in rows(engine, Metric, extraction_id=row.id)]
+        values = [m.value for m in rows(engine, Claim, extraction_id=row.id) if m.kind == "result"]
         assert "+99%" not in values and "+42.0%" not in values
         assert row.ungrounded_count >= 2 and not {"Google", "OpenAI"} & set(row.institutions)
     injected = extraction_of(engine, AUTHGR)
-    values = [m.value for m in rows(engine, Metric, extraction_id=injected.id)]
+    values = [m.value for m in rows(engine, Claim, extraction_id=injected.id) if m.kind == "result"]
     assert "+42.0%" not in values and injected.ungrounded_count >= 1
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from ingest.db import engine as db
-from ingest.db.models import Extraction, Metric, Paper
+from ingest.db.models import Claim, Extraction, Paper
 from search_data import add_extractions, load_papers
 
 TRIGGERS = {
@@ -124,7 +124,16 @@ def test_deleting_a_paper_cascades_to_extractions_and_metrics_and_the_index(engi
     with Session(engine) as session:
         paper = add_paper(session, "2699.00003", "Lemur retrieval")
         ext = add_extraction(session, paper, "lemur method")
-        session.add(Metric(extraction_id=ext.id, paper_id=paper.id, kind="online", metric="CTR", value="1%"))
+        session.add(
+            Claim(
+                extraction_id=ext.id,
+                paper_id=paper.id,
+                kind="result",
+                setting="online",
+                metric="CTR",
+                value="1%",
+            )
+        )
         session.commit()
         session.delete(paper)
         session.commit()

@@ -24,7 +24,7 @@ def test_empty_db_at_head_matches_the_models(db_url):
         "paper_version",
         "run",
         "extraction",
-        "metric",
+        "claim",
         "llm_call",
         "report",
         "report_paper",
@@ -110,3 +110,57 @@ def test_a_failing_upgrade_on_sqlite_leaves_nothing_behind(db_url, monkeypatch):
     db.upgrade(db_url, "head")  # and it can be run again
     with engine.connect() as conn:
         assert "paper_fts_source" in set(conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars())
+
+
+def test_metric_rows_at_0005_become_result_claims_at_0006_and_back(db_url):
+    """0006 copies every metric row into claim (kind 'result', kind -> setting, dataset -> location);
+    downgrade copies result claims back."""
+    db.upgrade(db_url, "0005")
+    engine = db.make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO paper (arxiv_id, version, title, abstract, authors, affiliations, categories, "
+                "week, source, content_hash, relevance, relevance_reasons, first_seen_at, last_seen_at) "
+                "VALUES ('2604.14878', 1, 'GenRec', 'a', '[]', '[]', '[]', '2026-W16', 'arxiv', 'h', 1.0, "
+                "'[]', '2026-04-17 00:00:00', '2026-04-17 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO extraction (paper_id, prompt_name, prompt_version, prompt_hash, backend, model, "
+                "input_hash, status, attempts, institutions, topics, techniques, grounded_count, "
+                "ungrounded_count, ungrounded, created_at) SELECT id, 'extract_paper', 'v1', 'p', 'offline', "
+                "'offline-rules', 'h', 'ok', 1, '[]', '[]', '[]', 0, 0, '[]', '2026-04-17 00:00:00' "
+                "FROM paper"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO metric (extraction_id, paper_id, kind, metric, value, dataset, context) "
+                "SELECT e.id, e.paper_id, 'online', 'click count', '+9.5%', NULL, 'JD App' FROM extraction e "
+                "UNION ALL SELECT e.id, e.paper_id, 'offline', 'HR@50', '22.6%', 'Amazon', NULL "
+                "FROM extraction e"
+            )
+        )
+    engine.dispose()
+    db.upgrade(db_url, "0006")
+    engine = db.make_engine(db_url)
+    with engine.connect() as conn:
+        claims = conn.execute(
+            text("SELECT kind, setting, metric, value, location, evidence FROM claim ORDER BY id")
+        ).all()
+    engine.dispose()
+    assert [tuple(c) for c in claims] == [
+        ("result", "online", "click count", "+9.5%", None, None),
+        ("result", "offline", "HR@50", "22.6%", "Amazon", None),
+    ]
+    db.downgrade(db_url, "0005")
+    engine = db.make_engine(db_url)
+    with engine.connect() as conn:
+        metrics = conn.execute(text("SELECT kind, metric, value, dataset FROM metric ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(m) for m in metrics] == [
+        ("online", "click count", "+9.5%", None),
+        ("offline", "HR@50", "22.6%", "Amazon"),
+    ]

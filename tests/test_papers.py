@@ -1,4 +1,4 @@
-"""`ingest papers list|show`: stored papers, with their extraction, metrics and reports when present."""
+"""`ingest papers list|show`: stored papers, with their extraction, claims and reports when present."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from conftest import week_file
 from ingest.crawl import stage as crawl
 from ingest.db import engine as db
 from ingest.db import store
-from ingest.db.models import Extraction, Metric, Report, ReportPaper
+from ingest.db.models import Claim, Extraction, Report, ReportPaper
 from test_crawl import run_ingest
 
 
@@ -64,7 +64,15 @@ def test_show_with_extraction_metrics_and_reports(settings, engine, db_url):
         s.add(ex)
         s.flush()
         s.add(
-            Metric(extraction_id=ex.id, paper_id=paper.id, kind="online", metric="click count", value="9.5%")
+            Claim(
+                extraction_id=ex.id,
+                paper_id=paper.id,
+                kind="result",
+                setting="online",
+                metric="click count",
+                value="9.5%",
+                evidence="click count +9.5%",
+            )
         )
         report = Report(
             week="2026-W16",
@@ -85,11 +93,12 @@ def test_show_with_extraction_metrics_and_reports(settings, engine, db_url):
     out = run_ingest(db_url, "papers", "show", "2604.14878").stdout
     assert "extraction #1 (offline/offline-rules): GenRec" in out and "institutions: JD.com" in out
     assert "industrial: yes, deployed online: yes" in out and "grounded claims: 4, ungrounded: 0" in out
-    assert "metric [online] click count = 9.5%" in out
+    assert "claim [online] click count = 9.5%" in out
+    assert 'evidence: "click count +9.5%"' in out
     assert "report 2026-W16 en v1 (Published): deep_dive in Generative retrieval" in out
     detail = json.loads(run_ingest(db_url, "papers", "show", "2604.14878", "--json").stdout)
     assert (
-        detail["extraction"]["metrics"][0]["value"] == "9.5%" and detail["reports"][0]["role"] == "deep_dive"
+        detail["extraction"]["claims"][0]["value"] == "9.5%" and detail["reports"][0]["role"] == "deep_dive"
     )
 
 

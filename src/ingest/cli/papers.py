@@ -28,11 +28,14 @@ def _extraction_lines(ex: dict[str, Any]) -> list[str]:
         f"  topics: {', '.join(ex['topics']) or '-'}",
         f"  grounded claims: {ex['grounded']}, ungrounded: {ex['ungrounded']}",
     ]
-    lines += [
-        f"  metric [{m['kind']}] {m['metric']} = {m['value']}"
-        + (f" on {m['dataset']}" if m["dataset"] else "")
-        for m in ex["metrics"]
-    ]
+    for c in ex["claims"]:
+        if c["kind"] == "institution":
+            lines.append(f"  institution {c['metric']} (as written: {c['value']})")
+        else:
+            where = f" on {c['location']}" if c["location"] else ""
+            lines.append(f"  claim [{c['setting']}] {c['metric']} = {c['value']}{where}")
+        if c["evidence"]:
+            lines.append(f'    evidence: "{c["evidence"]}"')
     return lines
 
 

@@ -118,19 +118,31 @@ class Extraction(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class Metric(SQLModel, table=True):
-    """One grounded metric claim of an extraction (online A/B or offline), for queries like --metric CTR."""
+class Claim(SQLModel, table=True):
+    """One verified claim of an extraction, with its evidence: a result (a metric's value in a setting)
+    or an institution (an authors' organisation). Only claims that passed the claim verifier are rows.
 
-    __table_args__ = (Index("ix_metric_name", "metric"),)
+    result:      metric (noun phrase, e.g. 'CTR'), value as written ('+2.76%', '6.3%-26.5%'),
+                 direction (increase | decrease | none), setting (online | offline | efficiency | other),
+                 location (platform or dataset as named, may be empty)
+    institution: metric = canonical name ('Alibaba'), value = the name as written ('Taobao'),
+                 industrial flag; setting and direction are ''
+    evidence:    the shortest verbatim sentence or clause of the paper's source that holds the claim
+    """
+
+    __table_args__ = (Index("ix_claim_metric", "metric"),)
 
     id: int | None = Field(default=None, primary_key=True)
     extraction_id: int = Field(foreign_key="extraction.id", index=True, ondelete="CASCADE")
     paper_id: int = Field(foreign_key="paper.id", index=True, ondelete="CASCADE")
-    kind: str = Field(max_length=16)  # online | offline | efficiency
+    kind: str = Field(max_length=16)  # result | institution
+    setting: str = Field(default="", max_length=16)  # online | offline | efficiency | other | ''
     metric: str = Field(max_length=255)
-    value: str = Field(max_length=255)
-    dataset: str | None = Field(default=None, max_length=255)
-    context: str | None = Field(default=None, sa_column=Column(Text))
+    value: str = Field(default="", max_length=255)
+    direction: str = Field(default="", max_length=16)  # increase | decrease | none | ''
+    location: str | None = Field(default=None, max_length=255)
+    evidence: str | None = Field(default=None, sa_column=Column(Text))
+    industrial: bool | None = None
 
 
 class LLMCall(SQLModel, table=True):

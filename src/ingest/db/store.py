@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Text, bindparam, select, type_coerce, update
 from sqlmodel import Session
 
-from ingest.db.models import Extraction, Metric, Paper, PaperVersion, Report, ReportPaper, Run, utcnow
+from ingest.db.models import Claim, Extraction, Paper, PaperVersion, Report, ReportPaper, Run, utcnow
 from ingest.errors import NotFoundError
 from ingest.records import split_id
 
@@ -73,8 +73,9 @@ def latest_extraction(session: Session, paper: Paper) -> Extraction | None:
     return session.execute(query).scalars().first()
 
 
-def extraction_metrics(session: Session, extraction: Extraction) -> list[Metric]:
-    query = select(Metric).where(Metric.extraction_id == extraction.id).order_by(Metric.id)
+def extraction_claims(session: Session, extraction: Extraction) -> list[Claim]:
+    """The verified claims of an extraction (results and institutions), in stored order."""
+    query = select(Claim).where(Claim.extraction_id == extraction.id).order_by(Claim.id)
     return list(session.execute(query).scalars())
 
 

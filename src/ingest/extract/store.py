@@ -4,7 +4,7 @@ Cache key: (paper_id, prompt_hash, model, input_hash = paper.content_hash), the 
 constraint uq_extraction_cache. A success replaces a failed row of the same key in place (and, with
 --force, an older OK row: its metric rows are rewritten). A failure never overwrites an OK row; it
 is stored as a status="failed" row (retried by the next run) plus its failed llm_call row.
-Only grounded metrics become Metric rows. Reads: `extractions_for_week`, `parsed`.
+Only grounded facts become claim rows. Reads: `extractions_for_week`, `parsed`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ingest.db.engine import session_scope
-from ingest.db.models import Extraction, Metric, Paper, utcnow
+from ingest.db.models import Claim, Extraction, Paper, utcnow
 from ingest.errors import LLMError
 from ingest.extract.grounding import GroundingResult
 from ingest.llm import LLMResult, log_call
@@ -58,30 +58,31 @@ def cached_keys(session: Session, keys: list[CacheKey]) -> set[CacheKey]:
     return {k for k in keys if k in have}
 
 
-def _metric_values(extraction_id: int, paper_id: int, ex: PaperExtraction) -> list[dict[str, Any]]:
-    def row(kind: str, metric: str, value: str, dataset: str | None = None, context: str | None = None):
+def _claim_values(extraction_id: int, paper_id: int, ex: PaperExtraction) -> list[dict[str, Any]]:
+    """Claim rows of an extraction: its result claims (online, offline, efficiency) and institutions."""
+
+    def row(kind: str, setting: str, metric: str, value: str, **extra: Any) -> dict[str, Any]:
+        values = {"location": None, "evidence": None, "industrial": None, "direction": "", **extra}
         return {
             "extraction_id": extraction_id,
             "paper_id": paper_id,
             "kind": kind,
+            "setting": setting,
             "metric": metric[:255],
             "value": value[:255],
-            "dataset": dataset,
-            "context": context,
+            **values,
         }
 
-    rows = [row("online", m.metric, m.value, None, m.context) for m in ex.online_metrics]
+    rows = [row("result", "online", m.metric, m.value, evidence=m.context) for m in ex.online_metrics]
     rows += [
-        row(
-            "offline",
-            m.metric,
-            m.value,
-            m.dataset[:255] or None,
-            f"baseline: {m.baseline}" if m.baseline else None,
-        )
+        row("result", "offline", m.metric, m.value, location=m.dataset[:255] or None)
         for m in ex.offline_metrics
     ]
-    rows += [row("efficiency", e.claim, e.value) for e in ex.efficiency]
+    rows += [row("result", "efficiency", e.claim, e.value, evidence=e.claim) for e in ex.efficiency]
+    rows += [
+        row("institution", "", i.canonical or i.name, i.name, evidence=i.evidence, industrial=i.industrial)
+        for i in ex.institutions
+    ]
     return rows
 
 
@@ -163,10 +164,10 @@ def store_success(
             existing = session.execute(insert(table).values(**row)).inserted_primary_key[0]
         else:
             session.execute(update(table).where(table.c.id == existing).values(**values))
-            session.execute(delete(Metric).where(Metric.extraction_id == existing))  # type: ignore[arg-type]
-        metrics = _metric_values(existing, key.paper_id, grounding.extraction)
-        if metrics:
-            session.execute(insert(Metric.__table__), metrics)  # type: ignore[attr-defined]
+            session.execute(delete(Claim).where(Claim.extraction_id == existing))  # type: ignore[arg-type]
+        claims = _claim_values(existing, key.paper_id, grounding.extraction)
+        if claims:
+            session.execute(insert(Claim.__table__), claims)  # type: ignore[attr-defined]
         log_call(
             session,
             stage=STAGE,

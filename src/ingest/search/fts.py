@@ -49,13 +49,13 @@ from sqlalchemy.exc import OperationalError
 
 from ingest.config import Settings
 from ingest.db import engine as db
-from ingest.db.models import Extraction, Metric, Paper
+from ingest.db.models import Claim, Extraction, Paper
 from ingest.errors import InputError
 from ingest.search.query import ParsedQuery, highlight, parse, resolve_topic
 from ingest.search.snippet import Matcher, snippet
 from ingest.weeks import normalize_week
 
-P, E, M = Paper.__table__, Extraction.__table__, Metric.__table__
+P, E, M = Paper.__table__, Extraction.__table__, Claim.__table__
 MAX_LIMIT = 1000
 FTS = table("paper_fts")
 RANK_CAP = Settings.model_fields["search_rank_cap"].default  # term-rows: an unfiltered query ranks its
@@ -137,7 +137,11 @@ def _filter_clauses(f: SearchFilters, sqlite: bool) -> list[Any]:
     if f.until:
         clauses.append(P.c.listing_date <= f.until)
     if f.metric:
-        clauses.append(exists().where(M.c.extraction_id == E.c.id, _contains(M.c.metric, f.metric.strip())))
+        clauses.append(
+            exists().where(
+                M.c.extraction_id == E.c.id, M.c.kind == "result", _contains(M.c.metric, f.metric.strip())
+            )
+        )
     return clauses
 
 
@@ -296,19 +300,19 @@ def _snippet(row: Any, parsed: ParsedQuery, matcher: Matcher | None) -> str:
 
 
 METRICS = (
-    select(M.c.extraction_id, M.c.metric, M.c.value, M.c.kind)
-    .where(M.c.extraction_id.in_(bindparam("ids", expanding=True)))
+    select(M.c.extraction_id, M.c.metric, M.c.value, M.c.setting)
+    .where(M.c.extraction_id.in_(bindparam("ids", expanding=True)), M.c.kind == "result")
     .order_by(M.c.id)
 )
 
 
 def _metrics(conn: Connection, extraction_ids: list[int]) -> dict[int, list[str]]:
-    """Extraction id -> its metrics as text ("CTR 2.70% (online)"), in stored order."""
+    """Extraction id -> its result claims as text ("CTR 2.70% (online)"), in stored order."""
     if not extraction_ids:
         return {}
     found: dict[int, list[str]] = {}
-    for ext_id, metric, value, kind in conn.execute(METRICS, {"ids": extraction_ids}):
-        found.setdefault(ext_id, []).append(f"{metric} {value} ({kind})")
+    for ext_id, metric, value, setting in conn.execute(METRICS, {"ids": extraction_ids}):
+        found.setdefault(ext_id, []).append(f"{metric} {value} ({setting})")
     return found
 
 

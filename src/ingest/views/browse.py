@@ -4,7 +4,7 @@ Input: Settings (a SQLite db_url), host and port. Output: runs Datasette in the 
 exits or the user presses Ctrl-C (SIGTERM is forwarded); returns its exit code. The metadata turns
 on full-text search on
 `paper` through the paper_fts index (fts_table/fts_pk, migration 0004), sets facets (week,
-category, scope, industrial, online A/B, topics, institutions, metric kinds) and hides bookkeeping
+category, scope, industrial, online A/B, topics, institutions, claim kinds and settings) and hides bookkeeping
 tables. The database is opened and upgraded to head first, so the index exists.
 
 Failures: ConfigError (one line) when datasette is not installed ("pip install 'ingest[browse]'")
@@ -61,7 +61,7 @@ def metadata(name: str) -> dict[str, Any]:
                 "status",
             ],
         },
-        "metric": {"facets": ["kind", "metric"]},
+        "claim": {"facets": ["kind", "setting", "metric"]},
         "report": {"sort_desc": "created_at", "facets": ["week", "status", "lang"]},
         "report_paper": {"facets": ["role", "section"]},
         "run": {"sort_desc": "started_at", "facets": ["kind", "status"]},

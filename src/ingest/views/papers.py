@@ -1,7 +1,7 @@
 """Read views of stored papers: database rows -> JSON-ready dicts for `ingest papers list/show`.
 
 Input: an Engine and a week or an arXiv id. Output: plain dicts (metadata, versions, the latest
-extraction with its metrics and grounding counts, the reports that featured the paper), built
+extraction with its verified claims and their evidence, the reports that featured the paper), built
 from the queries in store. Read-only; an unknown id raises NotFoundError (store.get_paper).
 """
 
@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from ingest.db.models import Extraction, Paper
 from ingest.db.store import (
-    extraction_metrics,
+    extraction_claims,
     get_paper,
     latest_extraction,
     paper_versions,
@@ -44,9 +44,17 @@ def week_listing(engine: Engine, week: str, *, include_duplicates: bool = False)
 
 
 def _extraction_view(session: Session, ex: Extraction) -> dict[str, Any]:
-    metrics = [
-        {"kind": m.kind, "metric": m.metric, "value": m.value, "dataset": m.dataset}
-        for m in extraction_metrics(session, ex)
+    claims = [
+        {
+            "kind": c.kind,
+            "setting": c.setting,
+            "metric": c.metric,
+            "value": c.value,
+            "direction": c.direction,
+            "location": c.location,
+            "evidence": c.evidence,
+        }
+        for c in extraction_claims(session, ex)
     ]
     return {
         "id": ex.id,
@@ -61,12 +69,12 @@ def _extraction_view(session: Session, ex: Extraction) -> dict[str, Any]:
         "ungrounded": ex.ungrounded_count,
         "model": ex.model,
         "backend": ex.backend,
-        "metrics": metrics,
+        "claims": claims,
     }
 
 
 def paper_detail(engine: Engine, arxiv_id: str) -> dict[str, Any]:
-    """Everything known about one paper: metadata, versions, latest extraction + metrics, reports."""
+    """Everything known about one paper: metadata, versions, latest extraction + claims, reports."""
     with Session(engine) as session:
         paper = get_paper(session, arxiv_id)
         detail = paper.model_dump(mode="json", exclude={"fulltext"})
