@@ -12,8 +12,10 @@ from conftest import ROOT, week_file
 from conftest import run_ingest as run_cli
 from ingest.crawl.stage import crawl_week
 from ingest.db.models import Claim, Extraction, LLMCall, Paper, Run
-from ingest.errors import LLMOutputError
-from ingest.extract.stage import extract_week, extractions_for_week, parsed
+from ingest.db.store import extractions_for_week
+from ingest.errors import Kind, LLMOutputError
+from ingest.extract.stage import extract_week
+from ingest.extract.store import parsed
 from ingest.llm import RuleBasedLLM
 
 WEEK = "2026-W16"
@@ -86,8 +88,9 @@ def test_failures_are_isolated_stored_and_retried(narrow, engine, crawled) -> No
     settings = narrow
     first = extract_week(settings, WEEK, engine=engine, llm=FailingFor("2604.14878", "2604.11440"))
     assert first.failed == 2 and first.extracted == first.selected - 2
-    assert [f.split(":")[0] for f in first.failures] == ["2604.11440", "2604.14878"]
-    assert "LLMOutputError: truncated answer" in first.failures[0]
+    assert [f.item for f in first.failures] == ["2604.11440", "2604.14878"]
+    assert [f.kind for f in first.failures] == [Kind.LLM_OUTPUT, Kind.LLM_OUTPUT]
+    assert "LLMOutputError: truncated answer" in first.failures[0].message
     with Session(engine) as session:
         failed = session.exec(select(Extraction).where(Extraction.status == "failed")).all()
         assert len(failed) == 2 and all("finish_reason=length" in f.error for f in failed)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ingest.extract.grounding import ground_extraction, is_grounded, numbers_in, source_text
+from ingest.extract.grounding import ground_extraction
+from ingest.facts.numbers import is_grounded, numbers_in
+from ingest.facts.source import source_text
 from ingest.llm.contracts import Institution, OfflineMetric, OnlineMetric, PaperExtraction
 
 SOURCE = (

@@ -8,7 +8,8 @@ import pytest
 
 from conftest import week_records
 from ingest.errors import LLMOutputError
-from ingest.extract.grounding import ground_extraction, source_text
+from ingest.extract.grounding import ground_extraction
+from ingest.facts.source import source_text
 from ingest.llm import RuleBasedLLM
 from ingest.llm.contracts import PaperExtraction
 from ingest.llm.offline.extract import extract

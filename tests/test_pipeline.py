@@ -27,7 +27,7 @@ from fakeopenai import FakeOpenAI
 from ingest import schedule
 from ingest.config import Settings
 from ingest.db.models import Extraction, LLMCall, Paper, Report, Run
-from ingest.errors import StageFailures
+from ingest.errors import Kind, StageFailures
 from ingest.pipeline import run_week
 from test_config import CANARY, run_cli
 
@@ -117,7 +117,8 @@ def test_llm_500s_mid_run_then_next_run_completes_the_rest(tmp_path, settings, e
         fake.inject("error", status=500, times=3)
         first = run_week(s, WEEK, source=source)
         assert first.status == "partial" and first.counts["failed"] == 3
-        failed_ids = [f.split()[1].rstrip(":") for f in first.failures]
+        failed_ids = [f.item.split()[1] for f in first.failures]
+        assert {f.kind for f in first.failures} == {Kind.LLM_TRANSPORT}
         assert len(failed_ids) == 3 and all(i.startswith("2604.") for i in failed_ids)
         with pytest.raises(StageFailures) as exc:
             first.raise_for_failures()
@@ -143,7 +144,8 @@ def test_llm_429_is_retried_and_timeouts_fail_only_their_paper(tmp_path, setting
         fake.inject("hang", seconds=3.0)
         slow = run_week(_openai(other, fake, llm_timeout=0.5), WEEK, source=source)
         assert slow.status == "partial" and slow.counts["failed"] == 1
-        assert "LLMTransportError" in slow.failures[0]
+        assert slow.failures[0].kind is Kind.LLM_TRANSPORT
+        assert "LLMTransportError" in slow.failures[0].message
         again = run_week(_openai(other, fake, llm_timeout=0.5), WEEK, source=source)
     assert again.status == "ok" and again.counts["extracted"] == 1
 

@@ -8,7 +8,7 @@ from conftest import week_file
 from fakeopenai import FakeOpenAI
 from ingest.crawl import stage as crawl
 from ingest.extract import stage as extract
-from ingest.facts.numbers import numbers
+from ingest.facts.numbers import numbers_in
 from ingest.report import build as report
 from ingest.report.verify import parse
 
@@ -42,7 +42,7 @@ def test_offline_week_report(settings):
     for pid in ("2604.14878", "2604.12110", "2604.10471", "2604.11440"):  # industrial with online A/B
         assert pid in dives
     assert dives["2604.14878"].startswith("**GenRec** ([2604.14878](https://arxiv.org/abs/2604.14878)) — JD")
-    assert {"9.5", "8.7"} <= numbers(dives["2604.14878"]) and "0.67" in numbers(dives["2604.12110"])
+    assert {"9.5", "8.7"} <= numbers_in(dives["2604.14878"]) and "0.67" in numbers_in(dives["2604.12110"])
     digest = [i for _, items in blocks[-1].groups for i in items]
     assert len(digest) == res.papers
 

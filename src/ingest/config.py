@@ -9,10 +9,11 @@ print by accident; `masked()` is the only view used for display.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,7 +21,19 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from ingest.errors import ConfigError
+
 DEFAULT_DB_URL = "sqlite:///db/ingest.sqlite3"
+
+# The prompt registry: every prompt the tool renders and the version pinned by default.
+DEFAULT_PROMPT_VERSIONS: dict[str, str] = {
+    "extract_paper": "v1",
+    "plan_report": "v1",
+    "write_section": "v1",
+    "write_overview": "v1",
+}
+PROMPT_NAMES: tuple[str, ...] = tuple(DEFAULT_PROMPT_VERSIONS)
+REPORT_PROMPT_NAMES: tuple[str, ...] = ("plan_report", "write_section", "write_overview")
 
 
 class Price(BaseModel):
@@ -73,13 +86,8 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(4096, description="completion token cap per call")
     prompts_dir: Path | None = Field(None, description="override the prompts/ folder")
     prompt_versions: dict[str, str] = Field(
-        default_factory=lambda: {
-            "extract_paper": "v1",
-            "plan_report": "v1",
-            "write_section": "v1",
-            "write_overview": "v1",
-        },
-        description="pinned version of each prompt",
+        default_factory=lambda: dict(DEFAULT_PROMPT_VERSIONS),
+        description="pinned version of each prompt (prompts/<name>/<version>.md)",
     )
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
 
@@ -134,6 +142,27 @@ class Settings(BaseSettings):
         if toml_path.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
         return tuple(sources)
+
+    @field_validator("prompt_versions")
+    @classmethod
+    def _known_prompts(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(PROMPT_NAMES))
+        if unknown:
+            raise ValueError(f"unknown prompt {unknown[0]!r}; known prompts: {', '.join(PROMPT_NAMES)}")
+        bad = sorted(v for v in value.values() if not re.fullmatch(r"v\d+", v))
+        if bad:
+            raise ValueError(f"prompt version {bad[0]!r} is not of the form v1, v2, ...")
+        return {**DEFAULT_PROMPT_VERSIONS, **value}
+
+    def prompt_version(self, name: str) -> str:
+        """The pinned version of prompt `name` (the registry: PROMPT_NAMES); ConfigError if unknown."""
+        if name not in DEFAULT_PROMPT_VERSIONS:
+            raise ConfigError(f"unknown prompt {name!r}; known prompts: {', '.join(PROMPT_NAMES)}")
+        return self.prompt_versions.get(name, DEFAULT_PROMPT_VERSIONS[name])
+
+    def prompt_pins(self, names: tuple[str, ...] = PROMPT_NAMES) -> dict[str, str]:
+        """name -> pinned version for `names` (what a report or extraction records as its prompts)."""
+        return {name: self.prompt_version(name) for name in names}
 
     @property
     def active_backend(self) -> Literal["offline", "openai"]:

@@ -1,37 +1,60 @@
-"""Exception tree. Only `cli.py` turns these into one-line messages and exit codes.
+"""Typed failures: every error this tool raises on purpose has a `kind`; only the CLI turns kinds into
+exit codes (ingest.cli.EXIT_CODES, one table).
 
-IngestError                      base; `retryable` says whether the next run may succeed
-├── ConfigError                  a setting is missing or invalid (exit 2)
-├── InputError                   bad user input (exit 2)
-│   ├── WeekError                unknown or malformed ISO week, e.g. 2026-W60
-│   └── SourceFileError          missing/unreadable/malformed snapshot file (line number when known)
-├── NotFoundError                an id, week or report that is not in the database (exit 2)
-├── FetchError                   arXiv or another HTTP source failed after retries (retryable)
-├── LLMError                     carries attempts and token usage
-│   ├── LLMTransportError        429/5xx/timeout/connection after retries (retryable)
-│   ├── LLMAuthError             401/403: wrong or missing key
-│   └── LLMOutputError           invalid JSON/schema after re-asks, truncation, refusal
-├── LockError                    another run holds the database lock
-├── VerificationError            a report failed verification (stored as Draft)
-└── StageFailures                a run finished but some items or stages failed (exit 1)
+    IngestError                      base; `retryable` says whether the next run may succeed
+    ├── ConfigError                  kind config: a setting is missing or invalid
+    ├── InputError                   kind input: bad user input
+    │   ├── WeekError                unknown or malformed ISO week, e.g. 2026-W60
+    │   └── SourceFileError          missing/unreadable/malformed snapshot file (line number when known)
+    ├── NotFoundError                kind not_found: an id, week or report that is not in the database
+    ├── FetchError                   kind fetch: arXiv or another HTTP source failed after retries
+    ├── LLMError                     carries attempts and token usage
+    │   ├── LLMTransportError        kind llm_transport: 429/5xx/timeout/connection after retries
+    │   ├── LLMAuthError             kind llm_auth: 401/403, a wrong or missing key
+    │   └── LLMOutputError           kind llm_output: invalid JSON/schema after re-asks, truncation, refusal
+    ├── LockError                    kind lock: another run holds the database lock
+    ├── VerificationError            kind verification: a report failed verification (stored as Draft)
+    └── StageFailures                kind partial: a run finished but some items or stages failed
+
+Items that fail inside a stage (one paper, one snapshot line) become `Failure` values: the item,
+its kind and a message. Code decides on kinds, never on message text.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar
+
+
+class Kind(StrEnum):
+    CONFIG = "config"
+    INPUT = "input"
+    NOT_FOUND = "not_found"
+    FETCH = "fetch"
+    LLM = "llm"
+    LLM_TRANSPORT = "llm_transport"
+    LLM_AUTH = "llm_auth"
+    LLM_OUTPUT = "llm_output"
+    LOCK = "lock"
+    VERIFICATION = "verification"
+    PARTIAL = "partial"
+    INTERNAL = "internal"  # an unexpected exception (a bug)
 
 
 class IngestError(Exception):
     """Base of every error this tool raises on purpose."""
 
-    retryable = False
-    exit_code = 1
+    kind: ClassVar[Kind] = Kind.INTERNAL
+    retryable: ClassVar[bool] = False
 
 
 class ConfigError(IngestError):
-    exit_code = 2
+    kind = Kind.CONFIG
 
 
 class InputError(IngestError):
-    exit_code = 2
+    kind = Kind.INPUT
 
 
 class WeekError(InputError):
@@ -46,14 +69,17 @@ class SourceFileError(InputError):
 
 
 class NotFoundError(IngestError):
-    exit_code = 2
+    kind = Kind.NOT_FOUND
 
 
 class FetchError(IngestError):
+    kind = Kind.FETCH
     retryable = True
 
 
 class LLMError(IngestError):
+    kind = Kind.LLM
+
     def __init__(
         self,
         message: str,
@@ -71,30 +97,65 @@ class LLMError(IngestError):
 
 
 class LLMTransportError(LLMError):
+    kind = Kind.LLM_TRANSPORT
     retryable = True
 
 
 class LLMAuthError(LLMError):
-    exit_code = 2
+    kind = Kind.LLM_AUTH
 
 
 class LLMOutputError(LLMError):
+    kind = Kind.LLM_OUTPUT
     retryable = True
 
 
 class LockError(IngestError):
-    exit_code = 3
+    kind = Kind.LOCK
 
 
 class VerificationError(IngestError):
+    kind = Kind.VERIFICATION
+
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
 
 
-class StageFailures(IngestError):
-    """A run completed what it could; `failures` names what did not succeed."""
+@dataclass(frozen=True)
+class Failure:
+    """One item (a paper id, a stage, a file line) that did not succeed: its kind and a message."""
 
-    def __init__(self, message: str, failures: list[str] | None = None) -> None:
+    item: str
+    kind: Kind
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.message}"
+
+    @classmethod
+    def of(cls, item: str, exc: BaseException, message: str | None = None) -> Failure:
+        """The failure of `item` caused by `exc` (message: given, else 'ErrorType: text')."""
+        kind = exc.kind if isinstance(exc, IngestError) else Kind.INTERNAL
+        return cls(item, kind, message if message is not None else f"{type(exc).__name__}: {exc}")
+
+
+class StageFailures(IngestError):
+    """A run completed what it could; `failures` names what did not succeed. When a whole stage failed,
+    `cause` is that stage's kind (the exit code follows it)."""
+
+    kind = Kind.PARTIAL
+
+    def __init__(
+        self, message: str, failures: list[Failure] | None = None, cause: Kind | None = None
+    ) -> None:
         super().__init__(message)
         self.failures = failures or []
+        self.cause = cause
+
+
+def exit_kind(exc: BaseException) -> Kind:
+    """The kind that decides the exit code: a stage failure's cause, else the error's own kind."""
+    if isinstance(exc, StageFailures) and exc.cause is not None:
+        return exc.cause
+    return exc.kind if isinstance(exc, IngestError) else Kind.INTERNAL

@@ -26,19 +26,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from ingest.cli.progress import StageProgress
 from ingest.config import Settings
+from ingest.crawl import crawl_week, enrich_papers
 from ingest.db import lock, runlog
 from ingest.db.engine import open_engine
-from ingest.db.models import Extraction, Paper, Report, ReportPaper
-from ingest.errors import IngestError, LLMAuthError, LLMError, StageFailures, VerificationError
+from ingest.db.models import Report
+from ingest.errors import Failure, IngestError, Kind, LLMAuthError, LLMError, StageFailures, VerificationError
+from ingest.extract import extract_week
+from ingest.progress import StageEvents
+from ingest.report import build_report, current_report
 from ingest.weeks import last_complete_week, normalize_week
-
-REPORT_PROMPTS = ("extract_paper", "plan_report", "write_section", "write_overview")
 
 
 @dataclass
@@ -51,7 +51,7 @@ class RunSummary:
     status: str = "running"  # ok | partial | failed
     counts: dict[str, Any] = field(default_factory=dict)
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
     report_path: Path | None = None
     report_status: str | None = None
     prompt_tokens: int = 0
@@ -59,7 +59,7 @@ class RunSummary:
     cost_usd: float = 0.0
 
     def failure_message(self) -> str:
-        shown = "; ".join(self.failures[:8]) + (
+        shown = "; ".join(str(f) for f in self.failures[:8]) + (
             f"; ... {len(self.failures) - 8} more" if len(self.failures) > 8 else ""
         )
         where = f"; report ({self.report_status}) at {self.report_path}" if self.report_path else ""
@@ -69,11 +69,15 @@ class RunSummary:
         if self.status != "ok":
             raise StageFailures(self.failure_message(), self.failures)
 
+    def failure_text(self) -> str | None:
+        """All failures as one line (the run row's error), None when there are none."""
+        return "; ".join(str(f) for f in self.failures) or None
+
 
 class _Stages:
     """Runs the stages of one run, recording each in the run log."""
 
-    def __init__(self, settings: Settings, engine: Engine, summary: RunSummary, display: StageProgress):
+    def __init__(self, settings: Settings, engine: Engine, summary: RunSummary, display: StageEvents):
         self.settings, self.engine, self.summary, self.display = settings, engine, summary, display
 
     def run(self, name: str, fn: Callable[[], dict[str, Any]]) -> None:
@@ -105,13 +109,14 @@ class _StageError(Exception):
         super().__init__(text)
         self.stage, self.cause, self.text = stage, cause, text
 
+    def failure(self) -> Failure:
+        return Failure(f"{self.stage} failed", self.cause.kind, self.text)
+
 
 def _crawl(settings: Settings, week: str, source: Path | None, engine: Engine, summary: RunSummary):
-    from ingest.crawl.stage import crawl_week
-
     def stage() -> dict[str, Any]:
         res = crawl_week(settings, week, source=source, engine=engine, run_id=summary.run_id)
-        summary.failures += [f"crawl: {e}" for e in res.errors]
+        summary.failures += [Failure("crawl", Kind.INPUT, e) for e in res.errors]
         return {
             "crawled": res.fetched,
             "new": res.new,
@@ -125,19 +130,15 @@ def _crawl(settings: Settings, week: str, source: Path | None, engine: Engine, s
 
 
 def _enrich(settings: Settings, week: str, engine: Engine, summary: RunSummary):
-    from ingest.crawl.enrich import enrich_papers
-
     def stage() -> dict[str, Any]:
         res = enrich_papers(settings, week, engine=engine)
-        summary.failures += [f"enrich {arxiv_id}: {why}" for arxiv_id, why in res.failed.items()]
+        summary.failures += [Failure(f"enrich {a}", Kind.FETCH, why) for a, why in res.failed.items()]
         return {"enriched": len(res.updated), "enrich_failed": len(res.failed)}
 
     return stage
 
 
-def _extract(settings: Settings, week: str, engine: Engine, summary: RunSummary, display: StageProgress):
-    from ingest.extract.stage import extract_week
-
+def _extract(settings: Settings, week: str, engine: Engine, summary: RunSummary, display: StageEvents):
     def stage() -> dict[str, Any]:
         res = extract_week(
             settings, week, engine=engine, run_id=summary.run_id, progress=display.bar("extract")
@@ -151,51 +152,16 @@ def _extract(settings: Settings, week: str, engine: Engine, summary: RunSummary,
         }
         if res.failed and not (res.extracted or res.cached):  # nothing to report on: stop here
             summary.counts.update(counts)
-            auth = any("LLMAuthError" in f for f in res.failures)
+            auth = any(f.kind is Kind.LLM_AUTH for f in res.failures)
             kind = LLMAuthError if auth else LLMError
             raise kind(f"all {res.failed} papers failed extraction, e.g. {res.failures[0]}")
-        summary.failures += [f"extract {f}" for f in res.failures]
+        summary.failures += [Failure(f"extract {f.item}", f.kind, f.message) for f in res.failures]
         return counts
 
     return stage
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def current_report(session: Session, settings: Settings, week: str, lang: str) -> Report | None:
-    """The newest Published report of (week, lang) if nothing it depends on changed since, else None."""
-    from ingest.report.select import select_week
-
-    latest = session.exec(
-        select(Report).where(Report.week == week, Report.lang == lang).order_by(Report.version.desc())
-    ).first()  # type: ignore[attr-defined]
-    if latest is None or latest.status != "Published" or not latest.path or not Path(latest.path).is_file():
-        return None
-    wanted = {k: settings.prompt_versions.get(k, "v1") for k in REPORT_PROMPTS}
-    if any(latest.prompts.get(k) != v for k, v in wanted.items() if k in latest.prompts):
-        return None
-    if latest.backend != settings.active_backend:
-        return None
-    if latest.backend == "openai" and latest.model != settings.model:
-        return None
-    created = _aware(latest.created_at)
-    newest = session.exec(
-        select(func.max(Extraction.created_at))
-        .join(Paper, Paper.id == Extraction.paper_id)
-        .where(Paper.week == week)
-    ).one()
-    if newest is not None and _aware(newest) > created:
-        return None
-    used = set(session.exec(select(ReportPaper.paper_id).where(ReportPaper.report_id == latest.id)).all())
-    cands, _ = select_week(session, week, settings.deep_dive_cap)
-    return latest if used == {c.paper_id for c in cands} else None
-
-
 def _report(settings: Settings, week: str, lang: str, engine: Engine, summary: RunSummary):
-    from ingest.report.build import build_report
-
     def stage() -> dict[str, Any]:
         with Session(engine) as session:
             existing = current_report(session, settings, week, lang)
@@ -206,7 +172,7 @@ def _report(settings: Settings, week: str, lang: str, engine: Engine, summary: R
             res = build_report(settings, week, lang=lang, engine=engine, run_id=summary.run_id)
         except VerificationError as exc:
             _latest_report_into(engine, week, lang, summary)
-            summary.failures.append(f"report: {exc}")
+            summary.failures.append(Failure.of("report", exc, str(exc)))
             return {"report_version": 0, "report_problems": len(exc.problems)}
         summary.report_path, summary.report_status = Path(res.path), res.status
         return {"report_version": res.version, "report_papers": res.papers, "deep_dives": res.deep_dives}
@@ -224,7 +190,7 @@ def _latest_report_into(engine: Engine, week: str, lang: str, summary: RunSummar
 
 
 def _execute(
-    settings: Settings, engine: Engine, summary: RunSummary, source: Path | None, display: StageProgress
+    settings: Settings, engine: Engine, summary: RunSummary, source: Path | None, display: StageEvents
 ) -> None:
     stages = _Stages(settings, engine, summary, display)
     week = summary.week
@@ -250,7 +216,7 @@ def run_week(
     *,
     source: Path | None = None,
     lang: str = "en",
-    progress: StageProgress | None = None,
+    progress: StageEvents | None = None,
 ) -> RunSummary:
     """Run every stage for `week` (default: the last complete announcement week) holding the lock.
 
@@ -260,7 +226,7 @@ def run_week(
     """
     week = normalize_week(week) if week else last_complete_week(datetime.now(UTC))
     engine = open_engine(settings)
-    display = progress or StageProgress(enabled=False)
+    display = progress or StageEvents()
     with lock.hold(engine, settings):
         runlog.close_interrupted(engine, settings)
         summary = RunSummary(run_id=runlog.start_run(engine, "run", week), week=week, lang=lang)
@@ -269,16 +235,13 @@ def run_week(
                 _execute(settings, engine, summary, source, display)
         except _StageError as exc:
             summary.status = "failed"
-            summary.failures.insert(0, f"{exc.stage} failed: {exc.text}")
-            _close(settings, engine, summary, error="; ".join(summary.failures))
-            failure = StageFailures(summary.failure_message(), summary.failures)
-            failure.exit_code = exc.cause.exit_code
-            failure.summary = summary  # type: ignore[attr-defined]
-            raise failure from None
+            summary.failures.insert(0, exc.failure())
+            _close(settings, engine, summary, error=summary.failure_text())
+            raise StageFailures(summary.failure_message(), summary.failures, cause=exc.cause.kind) from None
         except BaseException as exc:  # a bug or Ctrl-C: still close the run row, then propagate
             summary.status = "failed"
             _close(settings, engine, summary, error=f"{type(exc).__name__}: {exc}")
             raise
         summary.status = "partial" if summary.failures else "ok"
-        _close(settings, engine, summary, error="; ".join(summary.failures) or None)
+        _close(settings, engine, summary, error=summary.failure_text())
     return summary

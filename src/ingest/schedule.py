@@ -29,7 +29,8 @@ from apscheduler.triggers.cron import CronTrigger
 from ingest.config import Settings
 from ingest.db import runlog
 from ingest.db.engine import open_engine
-from ingest.errors import ConfigError, IngestError
+from ingest.errors import ConfigError, IngestError, LockError
+from ingest.pipeline import run_week
 
 log = logging.getLogger(__name__)
 JOB_ID = "ingest-weekly-run"
@@ -93,9 +94,6 @@ def catch_up(settings: Settings, now: datetime | None = None) -> list[str]:
 
     A week that fails is logged and does not stop the following ones; a held lock stops the round.
     """
-    from ingest.errors import LockError
-    from ingest.pipeline import run_week
-
     done: list[str] = []
     for week in runlog.missed_weeks(open_engine(settings), settings.catchup_weeks, now):
         try:

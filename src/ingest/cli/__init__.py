@@ -28,9 +28,26 @@ from ingest.cli import (  # noqa: F401  importing a command module registers its
     status,
 )
 from ingest.cli.app import app, err, scrub
-from ingest.errors import IngestError
+from ingest.errors import IngestError, Kind, exit_kind
 
-__all__ = ["app", "main"]
+__all__ = ["EXIT_CODES", "app", "main"]
+
+# The one table from failure kinds to exit codes (0 success, 1 partly failed, 2 the user's input or
+# setup, 3 another run holds the lock, 70 a bug, 130 interrupted).
+EXIT_CODES: dict[Kind, int] = {
+    Kind.CONFIG: 2,
+    Kind.INPUT: 2,
+    Kind.NOT_FOUND: 2,
+    Kind.LLM_AUTH: 2,
+    Kind.FETCH: 1,
+    Kind.LLM: 1,
+    Kind.LLM_TRANSPORT: 1,
+    Kind.LLM_OUTPUT: 1,
+    Kind.VERIFICATION: 1,
+    Kind.PARTIAL: 1,
+    Kind.LOCK: 3,
+    Kind.INTERNAL: 70,
+}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,10 +65,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except IngestError as exc:
         err.print(f"error: {scrub(str(exc))}", markup=False, highlight=False)
-        sys.exit(exc.exit_code)
+        sys.exit(EXIT_CODES[exit_kind(exc)])
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, no traceback
         if verbose:
             err.print_exception()
         err.print(f"error: internal error: {type(exc).__name__}: {scrub(str(exc))}", markup=False)
-        sys.exit(70)
+        sys.exit(EXIT_CODES[Kind.INTERNAL])
     sys.exit(result if isinstance(result, int) else 0)

@@ -67,7 +67,7 @@ def extract(ctx: click.Context, week: str, backend: str | None, force: bool, con
     if res.failures:
         raise StageFailures(
             f"{res.failed} extraction(s) failed: "
-            + "; ".join(res.failures[:5])
+            + "; ".join(str(f) for f in res.failures[:5])
             + (" ..." if len(res.failures) > 5 else ""),
             res.failures,
         )

@@ -4,7 +4,8 @@ Entry points: `crawl_week`, `crawl_range` and their `CrawlResult`; the arXiv cli
 readers, HTML enricher, relevance pre-score and the (bulk) load path are this package's modules.
 """
 
+from ingest.crawl.enrich import EnrichResult, enrich_papers
 from ingest.crawl.load import CrawlResult
 from ingest.crawl.stage import crawl_range, crawl_week
 
-__all__ = ["CrawlResult", "crawl_range", "crawl_week"]
+__all__ = ["CrawlResult", "EnrichResult", "crawl_range", "crawl_week", "enrich_papers"]

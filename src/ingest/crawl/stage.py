@@ -34,6 +34,7 @@ from sqlalchemy.engine import Engine
 from ingest import weeks
 from ingest.config import Settings
 from ingest.crawl.load import Batch, CrawlResult, store_load
+from ingest.crawl.snapshot import read_snapshot
 from ingest.db import engine as db
 from ingest.db import store
 from ingest.errors import FetchError, InputError
@@ -244,8 +245,6 @@ def crawl_week(
     """Crawl one week from `source` (snapshot file) or the live API and store it. See module doc."""
     week = weeks.normalize_week(week)
     if source is not None:
-        from ingest.crawl.snapshot import read_snapshot
-
         records, errors = read_snapshot(Path(source))
         result = CrawlResult(week=week, source=str(source), fetched=len(records) + len(errors), errors=errors)
         records = _assign_all(records, week, result.errors)
@@ -276,8 +275,6 @@ def crawl_range(
     week_list = weeks.weeks_in_range(since, until)
     if source is None:
         return _crawl_live_range(settings, engine, week_list)
-    from ingest.crawl.snapshot import read_snapshot
-
     records, errors = read_snapshot(Path(source))
     records = _assign_all(records, None, errors)
     selected = [r for r in records if _in_range(r, since, until)]

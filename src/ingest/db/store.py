@@ -109,3 +109,17 @@ def finish_run(
     session.add(run)
     session.flush()
     return run
+
+
+def extractions_for_week(session: Session, week: str) -> list[tuple[Paper, Extraction]]:
+    """(paper, newest OK extraction) for every non-duplicate paper of `week` that has one, by arXiv id."""
+    rows = session.exec(
+        select(Paper, Extraction)
+        .join(Extraction, Extraction.paper_id == Paper.id)
+        .where(Paper.week == week, Extraction.status == "ok", Paper.duplicate_of.is_(None))  # type: ignore[union-attr]
+        .order_by(Paper.arxiv_id, Extraction.created_at, Extraction.id)
+    ).all()
+    latest: dict[str, tuple[Paper, Extraction]] = {}
+    for paper, ex in rows:
+        latest[paper.arxiv_id] = (paper, ex)
+    return list(latest.values())

@@ -1,74 +1,24 @@
 """Grounding: a PaperExtraction + the paper's source text -> the extraction without ungrounded claims.
 
-`source_text(paper)` is the text every claim must occur in (title, abstract, comment, fetched
-full text, affiliations). A number is grounded when its normalised form (unicode minus, thin and
-no-break spaces, thousands separators, leading sign and % removed) occurs among the source's
-numbers; an institution is grounded when its evidence phrase or its name occurs in the source.
+The source is facts.source.source_text(paper). A number is grounded when its normalised form
+(facts.numbers) occurs among the source's numbers; an institution is grounded when its evidence
+phrase or its name occurs in the source.
 `ground_extraction` checks metric/efficiency values, numbers inside the prose fields and
 institutions; ungrounded items are DROPPED (a prose sentence carrying an ungrounded number is
 removed) and listed in `dropped`, never silently kept. Pure functions, deterministic, no I/O.
-The report verifier imports source_text / numbers_in / is_grounded: keep these names stable.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingest.facts.numbers import normalise, numbers_in
 from ingest.llm.contracts import PaperExtraction
 
-ARXIV_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
-NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?")
-MINUS = dict.fromkeys(map(ord, "\u2212\u2012\u2013\u2014\ufe63\uff0d"), "-")
-SPACES = re.compile(r"(?<=\d)[\u2009\u202f\u00a0\u2007](?=\d{3}(?!\d))")
-OTHER_SPACES = dict.fromkeys(map(ord, "\u2009\u202f\u00a0\u2007\u200b"), " ")
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'0-9+\-~])")
 PROSE_FIELDS = ("one_line", "deep_dive_draft", "problem", "method", "scope_reason", "platform")
-
-
-def _field(paper: Any, name: str) -> Any:
-    if isinstance(paper, Mapping):
-        return paper.get(name)
-    return getattr(paper, name, None)
-
-
-def source_text(paper: Any) -> str:
-    """Title, abstract, comment, fetched full text and affiliations of a Paper (or a dict of them)."""
-    parts = [_field(paper, k) or "" for k in ("title", "abstract", "comment", "fulltext")]
-    affiliations = _field(paper, "affiliations") or []
-    if isinstance(affiliations, str):
-        affiliations = [affiliations]
-    parts.append("; ".join(str(a) for a in affiliations))
-    return "\n".join(str(p) for p in parts if p)
-
-
-def normalise(text: str) -> str:
-    """Unicode minus/dashes -> '-', thin/no-break spaces inside numbers removed, other odd spaces -> ' '."""
-    text = text.translate(MINUS)
-    text = SPACES.sub("", text)
-    return text.translate(OTHER_SPACES)
-
-
-def _norm_number(token: str) -> str:
-    return token.replace(",", "").lstrip("+-")
-
-
-def numbers_in(text: str) -> set[str]:
-    """Normalised numbers of `text` ('+9.5%' -> '9.5', '1,234' -> '1234'); arXiv ids are not numbers."""
-    out: set[str] = set()
-    for m in NUMBER.finditer(normalise(text or "")):
-        token = m.group(0).rstrip(",")
-        if ARXIV_ID.fullmatch(token.lstrip("+-")):
-            continue
-        out.add(_norm_number(token))
-    return out
-
-
-def is_grounded(value: str, source: str) -> bool:
-    """Every number in `value` occurs in `source` (a value without numbers is trivially grounded)."""
-    return numbers_in(value) <= numbers_in(source)
 
 
 def _squash(text: str) -> str:

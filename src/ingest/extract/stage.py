@@ -14,13 +14,10 @@ listed in ExtractResult.failures, retried by the next run. Every extraction is g
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -31,29 +28,22 @@ from ingest.db import runlog
 from ingest.db.engine import open_engine
 from ingest.db.models import Paper
 from ingest.db.store import papers_for_week
-from ingest.extract.grounding import ground_extraction, source_text
+from ingest.errors import Failure
+from ingest.extract.grounding import ground_extraction
 from ingest.extract.store import (
     CacheKey,
     cached_keys,
-    extractions_for_week,
-    parsed,
     store_failure,
     store_success,
 )
+from ingest.facts import topics
+from ingest.facts.source import source_text
 from ingest.llm import LLM, make_llm
 from ingest.llm.contracts import PaperExtraction
 from ingest.llm.prompts import RenderedPrompt, prompt_hash, render
 
 PROMPT = "extract_paper"
 Progress = Callable[[int, int], None]
-__all__ = [
-    "ExtractResult",
-    "extract_week",
-    "extract_papers",
-    "extractions_for_week",
-    "parsed",
-    "variables_of",
-]
 
 
 @dataclass
@@ -67,7 +57,7 @@ class ExtractResult:
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    failures: list[str] = field(default_factory=list)  # "2604.14878: LLMOutputError: ..."
+    failures: list[Failure] = field(default_factory=list)  # per paper: kind and message
     run_id: int | None = None
     backend: str = ""
     model: str = ""
@@ -83,17 +73,6 @@ class ExtractResult:
         }
 
 
-@lru_cache(maxsize=1)
-def _topic_titles() -> tuple[tuple[str, str], ...]:
-    data = json.loads(resources.files("ingest").joinpath("data/topics.json").read_text(encoding="utf-8"))
-    return tuple((slug, spec["title"]) for slug, spec in data.items())
-
-
-def topic_titles() -> dict[str, str]:
-    """Taxonomy slug -> title (the `topics` prompt variable)."""
-    return dict(_topic_titles())
-
-
 def variables_of(paper: Paper) -> dict[str, Any]:
     """The extract_paper prompt variables for a paper (all untrusted text goes into the <input> fence)."""
     return {
@@ -105,7 +84,7 @@ def variables_of(paper: Paper) -> dict[str, Any]:
         "categories": list(paper.categories or []),
         "comment": paper.comment or "",
         "fulltext": paper.fulltext or "",
-        "topics": topic_titles(),
+        "topics": topics.titles(),
     }
 
 
@@ -179,7 +158,7 @@ class _Runner:
             latency_ms,
         )
         self.result.failed += 1
-        self.result.failures.append(f"{job.arxiv_id}: {message}")
+        self.result.failures.append(Failure.of(job.arxiv_id, exc, message))
         self._tick()
 
     async def _write(self, fn: Callable[..., None], *args: Any) -> None:
@@ -197,7 +176,7 @@ class _Runner:
 
 
 def _jobs(settings: Settings, papers: Sequence[Paper], model: str) -> list[_Job]:
-    version = settings.prompt_versions.get(PROMPT, "v1")
+    version = settings.prompt_version(PROMPT)
     digest = prompt_hash(PROMPT, version, settings.prompts_dir)
     jobs = []
     for paper in papers:
@@ -242,7 +221,7 @@ def extract_papers(
         engine, llm, result, concurrency or settings.llm_concurrency, run_id, settings.scrub, progress, total
     )
     asyncio.run(runner.run(jobs))
-    result.failures.sort()
+    result.failures.sort(key=lambda f: f.item)
     return result
 
 
@@ -296,6 +275,6 @@ def extract_week(
             run_id,
             status="partial" if result.failed else "ok",
             counts=result.counts(),
-            error="; ".join(result.failures)[:4000] or None,
+            error="; ".join(str(f) for f in result.failures)[:4000] or None,
         )
     return result

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ingest.db.engine import session_scope
-from ingest.db.models import Claim, Extraction, Paper, utcnow
+from ingest.db.models import Claim, Extraction, utcnow
 from ingest.errors import LLMError
 from ingest.extract.grounding import GroundingResult
 from ingest.llm import LLMResult, log_call
@@ -213,20 +213,6 @@ def store_failure(
             latency_ms=latency_ms,
         )
         call.error = message
-
-
-def extractions_for_week(session: Session, week: str) -> list[tuple[Paper, Extraction]]:
-    """(paper, newest OK extraction) for every non-duplicate paper of `week` that has one, by arXiv id."""
-    rows = session.exec(
-        select(Paper, Extraction)
-        .join(Extraction, Extraction.paper_id == Paper.id)
-        .where(Paper.week == week, Extraction.status == "ok", Paper.duplicate_of.is_(None))  # type: ignore[union-attr]
-        .order_by(Paper.arxiv_id, Extraction.created_at, Extraction.id)
-    ).all()
-    latest: dict[str, tuple[Paper, Extraction]] = {}
-    for paper, ex in rows:
-        latest[paper.arxiv_id] = (paper, ex)
-    return list(latest.values())
 
 
 def parsed(extraction: Extraction) -> PaperExtraction:

@@ -1,45 +1,59 @@
-"""Numbers and arXiv ids in report text: what a number claim is, and whether a source backs it.
+"""Numbers in text: the one normaliser every stage uses (extraction, report verification, search).
 
-Input: text -> the set of normalised number tokens (percentages, multipliers, metric values) and the
-arXiv ids it cites. Uses the same token rule as the project's report scorer, so "grounded here"
-means "grounded there". Pure functions, no I/O.
+Input: text -> the set of normalised number tokens ('+9.5%' -> '9.5', '1,234' -> '1234',
+'−3.2' -> '3.2'; unicode minus and dashes, thin and no-break spaces inside numbers handled).
+arXiv ids are not numbers. `ungrounded` / `keep_grounded` check a text's numbers against sources.
+The token rule matches the project's report scorer, so "grounded here" means "grounded there".
+Pure functions, no I/O.
 """
 
 from __future__ import annotations
 
 import re
 
-ARXIV_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
-NUMBER = re.compile(r"(?<![\w.])[-+−]?\d[\d,]*(?:\.\d+)?")
+from ingest.records import ARXIV_ID
+
+NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?")
+MINUS = dict.fromkeys(map(ord, "\u2212\u2012\u2013\u2014\ufe63\uff0d"), "-")
+SPACES_IN_NUMBER = re.compile(r"(?<=\d)[\u2009\u202f\u00a0\u2007](?=\d{3}(?!\d))")
+ODD_SPACES = dict.fromkeys(map(ord, "\u2009\u202f\u00a0\u2007\u200b"), " ")
 SENTENCE = re.compile(r"(?<=[.!?。；;])\s+")
 
 
-def _norm(token: str) -> str:
-    return token.replace(",", "").replace("−", "-").lstrip("+-")
+def normalise(text: str) -> str:
+    """Unicode minus/dashes -> '-', thin/no-break spaces inside numbers removed, other odd spaces -> ' '."""
+    text = text.translate(MINUS)
+    text = SPACES_IN_NUMBER.sub("", text)
+    return text.translate(ODD_SPACES)
 
 
-def numbers(text: str) -> set[str]:
-    """Normalised numbers in `text`, arXiv ids excluded."""
+def norm_token(token: str) -> str:
+    """One number token as compared: no thousands separators, no sign."""
+    return token.replace(",", "").lstrip("+-")
+
+
+def numbers_in(text: str) -> set[str]:
+    """Normalised numbers of `text`; arXiv ids are not numbers."""
     out: set[str] = set()
-    for m in NUMBER.finditer(text):
-        tok = m.group(0)
-        if ARXIV_ID.fullmatch(tok.lstrip("+-")):
+    for m in NUMBER.finditer(normalise(text or "")):
+        token = m.group(0).rstrip(",")
+        if ARXIV_ID.fullmatch(token.lstrip("+-")):
             continue
-        out.add(_norm(tok))
+        out.add(norm_token(token))
     return out
 
 
-def ids(text: str) -> list[str]:
-    """arXiv ids in order of appearance (base ids, no version)."""
-    return ARXIV_ID.findall(text)
+def is_grounded(value: str, source: str) -> bool:
+    """Every number in `value` occurs in `source` (a value without numbers is trivially grounded)."""
+    return numbers_in(value) <= numbers_in(source)
 
 
 def ungrounded(text: str, *sources: str) -> set[str]:
     """Numbers of `text` that occur in none of `sources`."""
     have: set[str] = set()
     for src in sources:
-        have |= numbers(src)
-    return numbers(text) - have
+        have |= numbers_in(src)
+    return numbers_in(text) - have
 
 
 def keep_grounded(text: str, *sources: str) -> str:

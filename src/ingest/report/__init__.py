@@ -4,6 +4,6 @@ Entry points: `build_report` (select -> plan -> write -> render -> verify -> sto
 `report_diff` and `ReportResult`.
 """
 
-from ingest.report.build import ReportResult, build_report, report_diff, report_version
+from ingest.report.build import ReportResult, build_report, current_report, report_diff, report_version
 
-__all__ = ["ReportResult", "build_report", "report_diff", "report_version"]
+__all__ = ["ReportResult", "build_report", "current_report", "report_diff", "report_version"]

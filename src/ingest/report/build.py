@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +23,15 @@ from sqlmodel import Session, select
 
 from ingest.config import Settings
 from ingest.db import engine as db
-from ingest.db.models import Paper, Report, ReportPaper, Run, utcnow
+from ingest.db.models import Extraction, Paper, Report, ReportPaper, Run, utcnow
 from ingest.errors import LLMError, NotFoundError, VerificationError
-from ingest.extract.grounding import source_text
-from ingest.llm import LLM, log_call, make_llm, prompts
-from ingest.llm.contracts import DeepDive, OverviewText, ReportPlan, SectionText
-from ingest.llm.offline import section as offline_section
+from ingest.facts.source import source_text
+from ingest.facts.topics import taxonomy
+from ingest.llm import LLM, RuleBasedLLM, log_call, make_llm, prompts
+from ingest.llm.contracts import OverviewText, ReportPlan, SectionText
 from ingest.report.plan import plan_variables, repair
 from ingest.report.render import Composition, digest_groups, render
-from ingest.report.select import Candidate, load_topics, select_week
+from ingest.report.select import Candidate, select_week
 from ingest.report.verify import Expected, verify
 from ingest.report.write import (
     attach_related,
@@ -73,7 +74,7 @@ class _Caller:
     completion_tokens: int = 0
 
     async def __call__(self, name: str, variables: dict[str, Any], schema: type[BaseModel]) -> Any:
-        version = self.settings.prompt_versions.get(name, "v1")
+        version = self.settings.prompt_version(name)
         prompt = prompts.render(name, version, variables, root=self.settings.prompts_dir)
         self.calls += 1
         try:
@@ -127,24 +128,32 @@ def lead_paragraph(cands: list[Candidate], lang: str) -> str:
     )
 
 
-def _fill_missing(texts: list[SectionText], plan: ReportPlan, variables: list[dict]) -> None:
-    """A deep dive the writer skipped gets the extractive offline body rather than nothing."""
+async def _fill_missing(
+    texts: list[SectionText], plan: ReportPlan, variables: list[dict], settings: Settings
+) -> None:
+    """A deep dive the writer skipped gets the offline backend's body (through the seam) rather than
+    nothing."""
+    fallback = RuleBasedLLM()
     for text, sec, v in zip(texts, plan.sections, variables, strict=True):
         bodies = {d.arxiv_id: d for d in text.deep_dives}
-        facts = {p["id"]: p for p in v["papers"]}
-        for pid in sec.paper_ids:
-            dd = bodies.get(pid)
-            if dd is None or not dd.body.strip():
-                body = offline_section.deep_dive(facts[pid], v["papers"], v["lang"], v["flags"])
-                text.deep_dives.append(DeepDive(arxiv_id=pid, body=body))
-            elif dd.body.lstrip().startswith("**"):
+        missing = [pid for pid in sec.paper_ids if pid not in bodies or not bodies[pid].body.strip()]
+        for dd in bodies.values():
+            if dd.body.lstrip().startswith("**"):
                 dd.body = dd.body.split(" — ", 1)[-1].split(".", 1)[-1].strip()
+        if not missing:
+            continue
+        prompt = prompts.render(
+            "write_section", settings.prompt_version("write_section"), v, settings.prompts_dir
+        )
+        offline = {d.arxiv_id: d for d in (await fallback.complete(prompt, SectionText)).parsed.deep_dives}
+        text.deep_dives = [d for d in text.deep_dives if d.arxiv_id not in missing]
+        text.deep_dives += [offline[pid] for pid in missing]
 
 
 async def _compose(
     call: _Caller, s: Settings, session: Session, week: str, lang: str, cands: list[Candidate]
 ) -> tuple[ReportPlan, list[SectionText], OverviewText, str]:
-    topics = load_topics()
+    topics = taxonomy()
     raw_plan = await call("plan_report", plan_variables(week, lang, cands, topics), ReportPlan)
     plan, _notes = repair(raw_plan, cands, topics)
     by_id = {c.arxiv_id: c for c in cands}
@@ -157,7 +166,7 @@ async def _compose(
         call("write_overview", ov_vars, OverviewText),
     )
     texts: list[SectionText] = list(results[:-1])
-    _fill_missing(texts, plan, sec_vars)
+    await _fill_missing(texts, plan, sec_vars, s)
     return plan, texts, results[-1], lead
 
 
@@ -268,10 +277,7 @@ def build_report(
             "backend": llm.backend,
             "model": llm.model,
             "run": run_id,
-            "prompts": {
-                k: settings.prompt_versions.get(k, "v1")
-                for k in ("extract_paper", "plan_report", "write_section", "write_overview")
-            },
+            "prompts": settings.prompt_pins(),
         }
         comp = Composition(
             week,
@@ -362,3 +368,34 @@ def report_diff(settings: Settings, week: str, lang: str = "en", engine: Any = N
         tofile=f"{week}-{lang}-v{newest.version}",
     )
     return "".join(lines)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def current_report(session: Session, settings: Settings, week: str, lang: str) -> Report | None:
+    """The newest Published report of (week, lang) if nothing it depends on changed since, else None."""
+    latest = session.exec(
+        select(Report).where(Report.week == week, Report.lang == lang).order_by(Report.version.desc())
+    ).first()  # type: ignore[attr-defined]
+    if latest is None or latest.status != "Published" or not latest.path or not Path(latest.path).is_file():
+        return None
+    wanted = settings.prompt_pins()
+    if any(latest.prompts.get(k) != v for k, v in wanted.items() if k in latest.prompts):
+        return None
+    if latest.backend != settings.active_backend:
+        return None
+    if latest.backend == "openai" and latest.model != settings.model:
+        return None
+    created = _aware(latest.created_at)
+    newest = session.exec(
+        select(func.max(Extraction.created_at))
+        .join(Paper, Paper.id == Extraction.paper_id)
+        .where(Paper.week == week)
+    ).one()
+    if newest is not None and _aware(newest) > created:
+        return None
+    used = set(session.exec(select(ReportPaper.paper_id).where(ReportPaper.report_id == latest.id)).all())
+    cands, _ = select_week(session, week, settings.deep_dive_cap)
+    return latest if used == {c.paper_id for c in cands} else None

@@ -8,15 +8,14 @@ deterministic (ties break on arXiv id); an empty selection is returned as-is, th
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from importlib import resources
 
 from sqlmodel import Session, select
 
 from ingest.db.models import Paper, Report, ReportPaper
-from ingest.extract import grounding
-from ingest.extract.store import extractions_for_week
+from ingest.db.store import extractions_for_week
+from ingest.facts.source import source_text
+from ingest.facts.topics import taxonomy
 from ingest.llm.contracts import PaperExtraction
 
 IN_SCOPE = ("recsys", "adjacent")
@@ -68,13 +67,6 @@ class Candidate:
     @property
     def search_only(self) -> bool:
         return self.ex.scope == "adjacent" and "search" in self.ex.topics
-
-
-def load_topics() -> dict[str, dict]:
-    """The shipped taxonomy: slug -> {title, keywords}."""
-    text = resources.files("ingest").joinpath("data/topics.json").read_text(encoding="utf-8")
-    data: dict[str, dict] = json.loads(text)
-    return data
 
 
 def featured_before(session: Session, week: str) -> set[str]:
@@ -132,7 +124,7 @@ def rank_key(c: Candidate) -> tuple:
 
 def select_week(session: Session, week: str, cap: int) -> tuple[list[Candidate], set[str]]:
     """The week's selected candidates (deep dives marked, best first) and the ids skipped as featured."""
-    topics = load_topics()
+    topics = taxonomy()
     skipped = featured_before(session, week)
     chosen: list[Candidate] = []
     for paper, row in extractions_for_week(session, week):
@@ -141,7 +133,7 @@ def select_week(session: Session, week: str, cap: int) -> tuple[list[Candidate],
         ex = PaperExtraction.model_validate(row.data)
         if not worth_reading(ex):
             continue
-        src = grounding.source_text(paper)
+        src = source_text(paper)
         assert paper.id is not None
         cand = Candidate(paper.arxiv_id, paper.id, paper.title, src, ex)
         cand.topic = topic_of(ex, f"{paper.title}\n{paper.title}\n{paper.abstract}", topics)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
-from ingest.facts.numbers import NUMBER, ids, numbers
+from ingest.facts.numbers import NUMBER, normalise, numbers_in
+from ingest.records import ids_in
 from ingest.report.lang import labels, ordinal_prefix
 
 COUNT_SUFFIX = re.compile(r"\s*(%|x\b|×|pp\b|倍)")
@@ -69,9 +70,10 @@ def parse(markdown: str) -> list[Block]:
 def _counts_only(text: str) -> set[str]:
     """Bare integers (counts like '5 papers'), not percentages or multipliers."""
     out = set()
+    text = normalise(text)
     for m in NUMBER.finditer(text):
         tok = m.group(0)
-        if "." in tok or tok[0] in "+-−" or COUNT_SUFFIX.match(text, m.end()):
+        if "." in tok or tok[0] in "+-" or COUNT_SUFFIX.match(text, m.end()):
             continue
         out.add(tok.replace(",", ""))
     return out
@@ -80,8 +82,8 @@ def _counts_only(text: str) -> set[str]:
 def _number_problems(where: str, text: str, owners: list[str], exp: Expected, counts_ok: bool) -> list[str]:
     have: set[str] = set()
     for pid in owners:
-        have |= numbers(exp.lookup(pid) or "")
-    bad = numbers(text) - have - (_counts_only(text) if counts_ok else set())
+        have |= numbers_in(exp.lookup(pid) or "")
+    bad = numbers_in(text) - have - (_counts_only(text) if counts_ok else set())
     return [
         f"{where}: number {n} not in the source of {', '.join(owners) or 'any cited paper'}"
         for n in sorted(bad)
@@ -89,7 +91,7 @@ def _number_problems(where: str, text: str, owners: list[str], exp: Expected, co
 
 
 def _mentioned(text: str, exp: Expected) -> list[str]:
-    found = list(dict.fromkeys(ids(text)))
+    found = list(dict.fromkeys(ids_in(text)))
     low = text.lower()
     for pid, name in exp.names.items():
         if (
@@ -126,7 +128,7 @@ def _digest_problems(digest: Block | None, exp: Expected) -> tuple[list[str], di
     problems, lines = [], {}
     for title, items in digest.groups if digest else []:
         for item in items:
-            pid = next(iter(ids(item[:200])), None)
+            pid = next(iter(ids_in(item[:200])), None)
             if pid is None:
                 problems.append(f"digest group '{title}': bullet without an arXiv id")
             elif pid in lines:
@@ -142,7 +144,7 @@ def _deep_dives(themed: list[Block]) -> tuple[dict[str, str], list[str]]:
     dives, prose = {}, []
     for block in themed:
         for para in block.paras:
-            pid = next(iter(ids(para[:200])), None)
+            pid = next(iter(ids_in(para[:200])), None)
             if para.startswith("**") and pid:
                 dives[pid] = para
             else:
@@ -163,10 +165,12 @@ def verify(markdown: str, exp: Expected) -> list[str]:
     problems += [
         f"{p} was featured in an earlier published report" for p in dives if p in exp.featured_before
     ]
-    all_ids = set(ids(markdown))
+    all_ids = set(ids_in(markdown))
     problems += [f"arXiv id {p} is not in the database" for p in sorted(all_ids) if exp.lookup(p) is None]
     for pid, text in list(dives.items()) + list(lines.items()):
-        problems += _number_problems(pid, text, list(dict.fromkeys([pid, *ids(text)])), exp, counts_ok=False)
+        problems += _number_problems(
+            pid, text, list(dict.fromkeys([pid, *ids_in(text)])), exp, counts_ok=False
+        )
     others = prose + [
         p for b in blocks if b in (brief,) or b.title == labels(exp.lang)["directions"] for p in b.paras
     ]

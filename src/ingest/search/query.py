@@ -18,13 +18,11 @@ Pure functions, no I/O except reading the packaged topic taxonomy.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 
 from ingest.errors import InputError
+from ingest.facts.topics import titles
 
 MAX_QUERY_CHARS = 2000
 MAX_TERMS = 32
@@ -135,17 +133,10 @@ def highlight(text: str, terms: list[Term], width: int = 200) -> str:
     return (ELLIPSIS if start else "") + marked + (ELLIPSIS if start + width < len(text) else "")
 
 
-@cache
-def topics() -> dict[str, str]:
-    """Taxonomy slug -> title, from the packaged ingest/data/topics.json."""
-    raw = json.loads((resources.files("ingest") / "data" / "topics.json").read_text(encoding="utf-8"))
-    return {slug: spec["title"] for slug, spec in raw.items()}
-
-
 def resolve_topic(name: str) -> str:
     """A taxonomy slug or title (any case, '-' or '_') -> the slug; InputError when unknown."""
     wanted = name.strip().lower().replace("-", "_")
-    for slug, title in topics().items():
+    for slug, title in titles().items():
         if wanted in (slug, title.lower().replace("-", "_")):
             return slug
-    raise InputError(f"unknown topic {name!r}; known topics: {', '.join(topics())}")
+    raise InputError(f"unknown topic {name!r}; known topics: {', '.join(titles())}")

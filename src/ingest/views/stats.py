@@ -26,7 +26,7 @@ from ingest.config import Settings
 from ingest.db import engine as db
 from ingest.db.models import Extraction, Paper
 from ingest.errors import ConfigError, InputError
-from ingest.search.query import topics as topic_titles
+from ingest.facts.topics import titles as topic_titles
 from ingest.weeks import normalize_week, shift_week
 
 P, E = Paper.__table__, Extraction.__table__

@@ -16,22 +16,20 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ingest.config import REPORT_PROMPT_NAMES
 from ingest.errors import LLMOutputError
+from ingest.llm.offline.extract import extract
+from ingest.llm.offline.report import answer
 from ingest.llm.prompts import RenderedPrompt
 from ingest.llm.seam import LLMResult
 
 T = TypeVar("T", bound=BaseModel)
-REPORT_PROMPTS = ("plan_report", "write_section", "write_overview")
 
 
 def _answer(name: str, variables: dict[str, Any], schema: type[T]) -> T:
     if name == "extract_paper":
-        from ingest.llm.offline.extract import extract
-
         result: Any = extract(variables)
-    elif name in REPORT_PROMPTS:
-        from ingest.llm.offline.report import answer
-
+    elif name in REPORT_PROMPT_NAMES:
         result = answer(name, variables, schema)
     else:
         raise LLMOutputError(f"offline backend has no rules for prompt {name!r}")

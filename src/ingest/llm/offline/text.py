@@ -5,10 +5,10 @@ obeyed). Output: plain strings and lists that are substrings of the input. Pure 
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
-from importlib import resources
+
+from ingest.facts.topics import taxonomy
 
 ABBREVIATIONS = re.compile(r"\b(?:e\.g|i\.e|etc|vs|et al|Fig|Eq|cf|approx|resp|w\.r\.t)\.$", re.IGNORECASE)
 SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'\d])")
@@ -367,9 +367,8 @@ def code_url(*texts: str) -> str | None:
 @lru_cache(maxsize=1)
 def _keyword_patterns() -> dict[str, re.Pattern[str]]:
     """slug -> one alternation of its keywords, each a named group k<i> (so hits count per keyword)."""
-    data = json.loads(resources.files("ingest").joinpath("data/topics.json").read_text(encoding="utf-8"))
     out: dict[str, re.Pattern[str]] = {}
-    for slug, spec in data.items():
+    for slug, spec in taxonomy().items():
         parts = []
         for i, kw in enumerate(spec.get("keywords", [])):
             tail = r"\b" if len(kw) <= 4 or kw.endswith("s") else ""

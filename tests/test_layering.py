@@ -1,0 +1,82 @@
+"""The house rules: layering (import-linter contracts), one home per rule, typed failures."""
+
+from __future__ import annotations
+
+import ast
+import json
+import typing
+from pathlib import Path
+
+import pytest
+from importlinter.cli import lint_imports
+
+from ingest.cli import EXIT_CODES
+from ingest.config import PROMPT_NAMES, Settings
+from ingest.errors import Kind
+from ingest.facts import topics
+from ingest.llm import contracts, prompts
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "ingest"
+
+
+def test_import_linter_contracts_are_kept(capsys: pytest.CaptureFixture[str]) -> None:
+    """The layers of docs/ARCHITECTURE.md, the LLM seam and the one importer of openai (pyproject)."""
+    code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.count("KEPT") >= 3 and "BROKEN" not in out
+
+
+def _function_level_imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.ImportFrom) and (inner.module or "").startswith("ingest"):
+                    found.append(f"{path.relative_to(ROOT)}:{inner.lineno} from {inner.module}")
+                elif isinstance(inner, ast.Import) and any(a.name.startswith("ingest") for a in inner.names):
+                    found.append(f"{path.relative_to(ROOT)}:{inner.lineno} import")
+    return found
+
+
+def test_no_function_level_imports_of_our_own_code_outside_cli_commands() -> None:
+    """CLI commands import their stage lazily (a fast --help); nothing else needs to."""
+    found = []
+    for path in SRC.rglob("*.py"):
+        if path.parent.name == "cli":
+            continue
+        found += _function_level_imports(path)
+    assert found == []
+
+
+def test_topic_literal_lists_exactly_the_taxonomy_file_slugs() -> None:
+    raw = json.loads((SRC / "data" / "topics.json").read_text(encoding="utf-8"))
+    assert typing.get_args(contracts.Topic) == tuple(raw) == topics.slugs()
+    assert topics.titles()["ranking_ctr"] == raw["ranking_ctr"]["title"]
+
+
+def test_every_registered_prompt_has_its_pinned_version_on_disk() -> None:
+    settings = Settings()
+    for name in PROMPT_NAMES:
+        version = settings.prompt_version(name)
+        assert (prompts.prompts_root() / name / f"{version}.md").is_file(), name
+    assert set(settings.prompt_pins()) == set(PROMPT_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("versions", "message"),
+    [
+        ({"extract_papers": "v1"}, "unknown prompt 'extract_papers'"),
+        ({"plan_report": "../x"}, "not of the form"),
+    ],
+)
+def test_settings_reject_unknown_prompts_and_odd_versions(versions: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Settings(prompt_versions=versions)
+
+
+def test_every_failure_kind_has_exactly_one_exit_code() -> None:
+    assert set(EXIT_CODES) == set(Kind)
+    assert EXIT_CODES[Kind.LOCK] == 3 and EXIT_CODES[Kind.INPUT] == 2 and EXIT_CODES[Kind.PARTIAL] == 1
