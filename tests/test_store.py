@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import select
 
@@ -9,7 +11,7 @@ from conftest import week_file
 from ingest.crawl import paper_rows
 from ingest.crawl import stage as crawl
 from ingest.db import engine as db
-from ingest.db import store
+from ingest.db import runlog, store
 from ingest.db.models import Run
 from ingest.errors import NotFoundError
 from ingest.records import split_id
@@ -49,14 +51,14 @@ def test_get_paper_forms_and_not_found(settings, engine):
 
 def test_runs_record_counts(engine):
     with db.session_scope(engine) as s:
-        run = store.start_run(s, "crawl", "2026-W16")
-        assert run.id is not None and run.status == "running"
-        store.finish_run(s, run, status="partial", counts={"new": 3}, error="line 2: bad")
+        run = runlog.open_run(s, "crawl", "2026-W16")
+        assert run.id is not None and run.status == "running" and run.pid == os.getpid() and run.host
+        runlog.close_run(s, run, status="partial", counts={"new": 3}, error="line 2: bad")
     with db.session_scope(engine) as s:
         saved = s.execute(select(Run)).scalars().one()
     assert (saved.status, saved.counts, saved.error, saved.finished_at is not None) == (
         "partial",
-        {"new": 3},
+        {"new": 3, "llm_calls": 0},
         "line 2: bad",
         True,
     )

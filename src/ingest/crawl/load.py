@@ -43,7 +43,7 @@ from ingest import dedup
 from ingest.crawl import bulk_rows, dedup_ahead, paper_rows, upsert
 from ingest.db import engine as db
 from ingest.db import fts_fill as fts_bulk
-from ingest.db import store
+from ingest.db import runlog, store
 from ingest.db.models import Run, utcnow
 from ingest.records import PaperRecord
 
@@ -124,7 +124,7 @@ def store_load(
     ):
         if bulk:
             no_checkpoint_in(session)
-        runs = [store.start_run(session, "crawl", b.week) if b.run_id is None else None for b in batches]
+        runs = [runlog.open_run(session, "crawl", b.week) if b.run_id is None else None for b in batches]
         before = dedup.stored_rows(session)
         ahead.start(before)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-dedup") as pool:
@@ -247,7 +247,7 @@ def _finish(session: Session, batch: Batch, run: Run | None) -> None:
     result = batch.result
     result.run_id = run.id if run is not None else batch.run_id
     if run is not None:
-        store.finish_run(
+        runlog.close_run(
             session,
             run,
             status="partial" if result.errors else "ok",

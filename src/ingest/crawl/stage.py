@@ -36,7 +36,7 @@ from ingest.config import Settings
 from ingest.crawl.load import Batch, CrawlResult, store_load
 from ingest.crawl.snapshot import read_snapshot
 from ingest.db import engine as db
-from ingest.db import store
+from ingest.db import runlog
 from ingest.errors import FetchError, InputError
 from ingest.records import PaperRecord, split_id
 
@@ -230,8 +230,8 @@ def store_records(
 
 def _record_failure(engine: Engine, week: str, error: str) -> None:
     with db.session_scope(engine) as session:
-        run = store.start_run(session, "crawl", week)
-        store.finish_run(session, run, status="failed", counts={}, error=error)
+        run = runlog.open_run(session, "crawl", week)
+        runlog.close_run(session, run, status="failed", counts={}, error=error)
 
 
 def crawl_week(

@@ -1,9 +1,11 @@
-"""Run log: the `run` table as the pipeline writes it, LLM cost estimation, and which weeks were missed.
+"""Run log: the one API every stage (crawl, extract, report, the pipeline) opens and closes its `run`
+rows with; LLM cost estimation; which weeks were missed.
 
-Input: an engine and a run id. Output: Run rows with per-stage timings (`stages`), counts, tokens,
-estimated cost and status (running -> ok | partial | failed). Every write is its own short
-transaction, so a process killed at any point leaves at worst a row in status `running`;
-`close_interrupted` marks those failed ("interrupted") once the lock shows their process is gone.
+Output: Run rows with pid and host, per-stage timings (`stages`), counts, tokens, estimated cost and
+status (running -> ok | partial | failed). `start_run` / `finish_run` write in their own short
+transactions, so a process killed at any point leaves at worst a row in status `running`;
+`open_run` / `close_run` write inside the caller's transaction (a crawl's run row commits with its
+papers). `close_interrupted` marks those failed ("interrupted") once the lock shows their process is gone.
 Cost = sum over llm_call rows of the run of tokens x settings.prices[model] (USD per million tokens);
 models without a price count 0 and are named in counts["unpriced_models"].
 """
@@ -32,14 +34,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def new_run(kind: str, week: str | None) -> Run:
+    """A `running` Run row for this process (pid and host let crash recovery see a dead run)."""
+    return Run(kind=kind, week=week, status="running", pid=os.getpid(), host=socket.gethostname())
+
+
 def start_run(engine: Engine, kind: str, week: str | None) -> int:
-    """Insert a `running` Run row for this process; returns its id."""
+    """Insert a `running` Run row for this process in its own transaction; returns its id."""
     with session_scope(engine) as session:
-        run = Run(kind=kind, week=week, status="running", pid=os.getpid(), host=socket.gethostname())
-        session.add(run)
-        session.flush()
-        assert run.id is not None
-        return run.id
+        run_id = open_run(session, kind, week).id
+        assert run_id is not None
+        return run_id
+
+
+def open_run(session: Session, kind: str, week: str | None) -> Run:
+    """Add a `running` Run row inside the caller's transaction (flushed, so it has an id): the run
+    row commits, or rolls back, with the work it records."""
+    run = new_run(kind, week)
+    session.add(run)
+    session.flush()
+    return run
 
 
 def mark_stage(engine: Engine, run_id: int, stage: str, **values: Any) -> None:
@@ -89,25 +103,43 @@ def finish_run(
     counts: dict[str, Any],
     error: str | None = None,
 ) -> Run:
-    """Close the run: status, counts, tokens and cost from its llm_call rows, scrubbed error text."""
+    """Close the run in its own transaction: see close_run."""
     with session_scope(engine) as session:
         run = session.get(Run, run_id)
-        assert run is not None
-        usage = llm_usage(session, run_id)
-        run.prompt_tokens = sum(p for _, _, p, _ in usage)
-        run.completion_tokens = sum(c for _, _, _, c in usage)
-        costs = {m: estimate_cost(settings, m, p, c) for m, _, p, c in usage}
-        run.cost_usd = round(sum(c for c in costs.values() if c is not None), 6)
-        unpriced = sorted(m for m, c in costs.items() if c is None)
-        run.counts = {
-            **counts,
-            "llm_calls": sum(n for _, n, _, _ in usage),
-            **({"unpriced_models": unpriced} if unpriced else {}),
-        }
-        run.status = status
-        run.error = settings.scrub(error) if error else None
-        run.finished_at = _now()
-        return run
+        if run is None:
+            raise ValueError(f"run {run_id} does not exist")
+        return close_run(session, run, status=status, counts=counts, error=error, settings=settings)
+
+
+def close_run(
+    session: Session,
+    run: Run,
+    *,
+    status: str,
+    counts: dict[str, Any],
+    error: str | None = None,
+    settings: Settings | None = None,
+) -> Run:
+    """Close a run: status ('ok' | 'partial' | 'failed'), counts, the tokens and estimated cost of its
+    llm_call rows (prices from `settings`; without settings the defaults), scrubbed error text."""
+    settings = settings or Settings()
+    usage = llm_usage(session, run.id) if run.id is not None else []
+    run.prompt_tokens = sum(p for _, _, p, _ in usage)
+    run.completion_tokens = sum(c for _, _, _, c in usage)
+    costs = {m: estimate_cost(settings, m, p, c) for m, _, p, c in usage}
+    run.cost_usd = round(sum(c for c in costs.values() if c is not None), 6)
+    unpriced = sorted(m for m, c in costs.items() if c is None)
+    run.counts = {
+        **counts,
+        "llm_calls": sum(n for _, n, _, _ in usage),
+        **({"unpriced_models": unpriced} if unpriced else {}),
+    }
+    run.status = status
+    run.error = settings.scrub(error) if error else None
+    run.finished_at = _now()
+    session.add(run)
+    session.flush()
+    return run
 
 
 def _is_orphan(run: Run, stale_after: timedelta) -> bool:

@@ -8,14 +8,10 @@ NotFoundError. Writing new paper rows is the crawl stage's (ingest.crawl.upsert)
 
 from __future__ import annotations
 
-import os
-import socket
-from typing import Any
-
 from sqlalchemy import Text, bindparam, select, type_coerce, update
 from sqlmodel import Session
 
-from ingest.db.models import Claim, Extraction, Paper, PaperVersion, Report, ReportPaper, Run, utcnow
+from ingest.db.models import Claim, Extraction, Paper, PaperVersion, Report, ReportPaper
 from ingest.errors import NotFoundError
 from ingest.records import split_id
 
@@ -88,27 +84,6 @@ def reports_featuring(session: Session, paper: Paper) -> list[tuple[Report, Repo
         .order_by(Report.week, Report.lang, Report.version)
     )
     return [(r, rp) for r, rp in session.execute(query).all()]
-
-
-def start_run(session: Session, kind: str, week: str | None) -> Run:
-    """A new Run row in status 'running' (flushed so it has an id)."""
-    run = Run(kind=kind, week=week, pid=os.getpid(), host=socket.gethostname())
-    session.add(run)
-    session.flush()
-    return run
-
-
-def finish_run(
-    session: Session, run: Run, *, status: str, counts: dict[str, Any], error: str | None = None
-) -> Run:
-    """Close a run with its outcome ('ok' | 'partial' | 'failed') and counts."""
-    run.status = status
-    run.counts = dict(counts)
-    run.error = error
-    run.finished_at = utcnow()
-    session.add(run)
-    session.flush()
-    return run
 
 
 def extractions_for_week(session: Session, week: str) -> list[tuple[Paper, Extraction]]:

@@ -23,7 +23,8 @@ from sqlmodel import Session, select
 
 from ingest.config import Settings
 from ingest.db import engine as db
-from ingest.db.models import Extraction, Paper, Report, ReportPaper, Run, utcnow
+from ingest.db import runlog
+from ingest.db.models import Extraction, Paper, Report, ReportPaper, utcnow
 from ingest.errors import LLMError, NotFoundError, VerificationError
 from ingest.facts.source import source_text
 from ingest.facts.topics import taxonomy
@@ -241,15 +242,6 @@ def _store(
     return row, path
 
 
-def _start_run(session: Session, week: str, run_id: int | None) -> int | None:
-    if run_id is not None:
-        return run_id
-    run = Run(kind="report", week=week)
-    session.add(run)
-    session.commit()
-    return run.id
-
-
 def build_report(
     settings: Settings,
     week: str,
@@ -259,17 +251,44 @@ def build_report(
     engine: Any = None,
     run_id: int | None = None,
 ) -> ReportResult:
-    """Compose, render, verify and store one new version of `week`'s report in `lang`."""
+    """Compose, render, verify and store one new version of `week`'s report in `lang`.
+
+    Without `run_id` (a caller's run) the build records its own "report" run through the run log.
+    Raises VerificationError (after storing the Draft) when the report fails verification."""
     parse_week(week)
     engine = engine or db.open_engine(settings)
     llm = llm or make_llm(settings)
+    own_run = run_id is None
+    if run_id is None:
+        run_id = runlog.start_run(engine, "report", week)
+    try:
+        result = _build(settings, week, lang, llm, engine, run_id)
+    except BaseException as exc:
+        if own_run:
+            runlog.finish_run(
+                engine, settings, run_id, status="failed", counts={}, error=f"{type(exc).__name__}: {exc}"
+            )
+        raise
+    if own_run:
+        counts = {"papers": result.papers, "deep_dives": result.deep_dives, "report_version": result.version}
+        status = "failed" if result.problems else "ok"
+        error = "; ".join(result.problems[:5]) or None
+        runlog.finish_run(engine, settings, run_id, status=status, counts=counts, error=error)
+    if result.problems:
+        raise VerificationError(
+            f"report {week} ({lang}) v{result.version} failed verification; stored as "
+            f"Draft at {result.path}: " + "; ".join(result.problems[:5]),
+            result.problems,
+        )
+    return result
+
+
+def _build(settings: Settings, week: str, lang: str, llm: LLM, engine: Any, run_id: int) -> ReportResult:
     with Session(engine, expire_on_commit=False) as session:
         cands, skipped = select_week(session, week, settings.deep_dive_cap)
         if not cands:
             raise NotFoundError(f"no extracted in-scope papers for {week}; run crawl and extract first")
         attach_related(session, week, cands)
-        own_run = run_id is None
-        run_id = _start_run(session, week, run_id)
         call = _Caller(settings, llm, session, run_id)
         plan, texts, overview, lead = asyncio.run(_compose(call, settings, session, week, lang, cands))
         by_id = {c.arxiv_id: c for c in cands}
@@ -303,12 +322,6 @@ def build_report(
         problems = verify(render(comp), expected)
         comp.status = "Draft" if problems else "Published"
         row, path = _store(session, settings, comp, render, problems, run_id, llm.backend, llm.model)
-        if own_run:
-            run = session.get(Run, run_id)
-            if run is not None:
-                run.status, run.finished_at = ("ok" if not problems else "failed"), utcnow()
-                run.counts = {"papers": len(cands), "deep_dives": len(expected.deep), "calls": call.calls}
-                run.prompt_tokens, run.completion_tokens = call.prompt_tokens, call.completion_tokens
         session.commit()
         assert row.id is not None
         result = ReportResult(
@@ -324,12 +337,6 @@ def build_report(
             call.completion_tokens,
             len(cands),
             len(expected.deep),
-        )
-    if problems:
-        raise VerificationError(
-            f"report {week} ({lang}) v{result.version} failed verification; stored as "
-            f"Draft at {path}: " + "; ".join(problems[:5]),
-            problems,
         )
     return result
 
