@@ -88,3 +88,22 @@ def test_settings_reject_unknown_prompts_and_odd_versions(versions: dict[str, st
 def test_every_failure_kind_has_exactly_one_exit_code() -> None:
     assert set(EXIT_CODES) == set(Kind)
     assert EXIT_CODES[Kind.LOCK] == 3 and EXIT_CODES[Kind.INPUT] == 2 and EXIT_CODES[Kind.PARTIAL] == 1
+
+
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "openai", "arxiv", "matplotlib", "apscheduler", "httpx", "lxml")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["config"], ["crawl", "--help"], ["report", "--help"]])
+def test_help_and_config_import_no_database_llm_or_arxiv_module(argv: list[str], tmp_path: Path) -> None:
+    loaded = f"sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r})"
+    probe = (
+        "import atexit, sys\n"
+        "from ingest.cli import main\n"
+        f"atexit.register(lambda: print('LOADED', {loaded}, file=sys.stderr))\n"
+        f"main({argv!r})\n"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert res.returncode == 0, res.stderr
+    assert "LOADED []" in res.stderr, res.stderr

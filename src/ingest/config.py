@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -34,6 +35,21 @@ DEFAULT_PROMPT_VERSIONS: dict[str, str] = {
 }
 PROMPT_NAMES: tuple[str, ...] = tuple(DEFAULT_PROMPT_VERSIONS)
 REPORT_PROMPT_NAMES: tuple[str, ...] = ("plan_report", "write_section", "write_overview")
+
+
+def mask_url(url: str | None) -> str | None:
+    """`url` with its userinfo secret replaced by '***': 'postgresql://u:pw@h/db' -> 'postgresql://u:***@h/db';
+    a lone user part (often a token: 'https://sk-x@proxy/v1') -> 'https://***@proxy/v1'. URLs without
+    userinfo come back unchanged."""
+    if not url or "@" not in url:
+        return url
+    parts = urlsplit(url)
+    if not parts.netloc or "@" not in parts.netloc:
+        return url
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    user, has_password, _password = userinfo.partition(":")
+    masked = f"{user}:***" if has_password else "***"
+    return urlunsplit(parts._replace(netloc=f"{masked}@{host}"))
 
 
 class Price(BaseModel):
@@ -181,6 +197,8 @@ class Settings(BaseSettings):
         """Effective settings for display, secrets replaced by '***' (or None when unset)."""
         out = self.model_dump(mode="json")
         out["openai_api_key"] = "***" if self.openai_api_key else None
+        out["openai_base_url"] = mask_url(self.openai_base_url)
+        out["db_url"] = mask_url(self.db_url)
         return out
 
     def secrets(self) -> list[str]:

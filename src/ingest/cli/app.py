@@ -12,15 +12,33 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
-from ingest.config import Settings
+if TYPE_CHECKING:
+    from rich.console import Console
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+    from ingest.config import Settings
+
+
+class LazyConsole:
+    """A rich Console created on first use: `ingest --help` never imports rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+out = LazyConsole(soft_wrap=True)
+err = LazyConsole(stderr=True, soft_wrap=True)
 
 
 @dataclass
@@ -34,6 +52,8 @@ class AppState:
     overrides: dict[str, Any] = field(default_factory=dict)
 
     def settings(self, **overrides: Any) -> Settings:
+        from ingest.config import Settings
+
         if self.config is not None:
             os.environ["INGEST_CONFIG"] = str(self.config)
         values = {k: v for k, v in {**self.overrides, **overrides}.items() if v is not None}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from ingest.cli.app import app, state
-from ingest.views import browse as library
 
 
 @app.command("browse")
@@ -22,4 +21,6 @@ def browse(ctx: click.Context, port: int, host: str) -> int:
 
     Needs the optional extra: pip install 'ingest[browse]'.
     """
+    from ingest.views import browse as library
+
     return library.serve(state(ctx).settings(), host=host, port=port)

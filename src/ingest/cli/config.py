@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import click
-from sqlalchemy.engine import make_url
 
 from ingest.cli.app import app, state
 
@@ -14,11 +13,10 @@ from ingest.cli.app import app, state
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
 @click.pass_context
 def config_command(ctx: click.Context, as_json: bool) -> None:
-    """Print the effective settings; the API key is shown as *** (never in clear)."""
+    """Print the effective settings; the API key and URL passwords are shown as *** (never in clear)."""
     settings = state(ctx).settings()
     values = settings.masked()
     values["active_backend"] = settings.active_backend
-    values["db_url"] = make_url(settings.db_url).render_as_string(hide_password=True)
     if as_json:
         click.echo(json.dumps(values, indent=2, ensure_ascii=False))
         return

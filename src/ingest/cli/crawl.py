@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
 from ingest.cli.app import app, out, state
-from ingest.crawl import stage as crawl_stage
 from ingest.errors import InputError, StageFailures
+
+if TYPE_CHECKING:
+    from ingest.crawl import stage as crawl_stage
 
 
 def _day(value: str | None, option: str) -> date | None:
@@ -23,6 +25,8 @@ def _day(value: str | None, option: str) -> date | None:
 
 
 def _print(results: list[crawl_stage.CrawlResult]) -> None:
+    from rich.table import Table
+
     table = Table("week", "fetched", "new", "updated", "unchanged", "near-dups", "skipped", "errors")
     for r in results:
         table.add_row(
@@ -59,6 +63,8 @@ def crawl(
     ctx: click.Context, week: str | None, since: str | None, until: str | None, source: Path | None
 ) -> None:
     """Fetch a week's recsys papers (live arXiv API or a snapshot file) and store them, deduplicated."""
+    from ingest.crawl import stage as crawl_stage
+
     settings = state(ctx).settings()
     if week and (since or until):
         raise InputError("use either --week or --since/--until, not both")

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from ingest.cli.app import app, out, state
-from ingest.db import engine as database
 
 
 @app.group("db")
@@ -20,6 +19,8 @@ def db_group() -> None:
 @click.pass_context
 def upgrade(ctx: click.Context, revision: str) -> None:
     """Upgrade the database schema to REVISION (default: head). Idempotent."""
+    from ingest.db import engine as database
+
     settings = state(ctx).settings()
     database.upgrade(settings.db_url, revision)
     engine = database.make_engine(settings.db_url)
@@ -31,6 +32,8 @@ def upgrade(ctx: click.Context, revision: str) -> None:
 @click.pass_context
 def current(ctx: click.Context) -> None:
     """Print the database's schema revision and the newest one available."""
+    from ingest.db import engine as database
+
     settings = state(ctx).settings()
     engine = database.make_engine(settings.db_url)
     out.print(f"current: {database.current_revision(engine)}  head: {database.head_revision()}")
@@ -42,6 +45,8 @@ def current(ctx: click.Context) -> None:
 @click.pass_context
 def backup(ctx: click.Context, target: Path) -> None:
     """Copy the SQLite database to TARGET while it is in use (online backup)."""
+    from ingest.db import engine as database
+
     settings = state(ctx).settings()
     path = database.backup(database.open_engine(settings), target)
     out.print(f"backed up to {path}")

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ingest.cli.app import app, err, out, progress_enabled, state
 from ingest.errors import StageFailures
-from ingest.extract import stage as extract_stage
-from ingest.llm import make_llm
-from ingest.weeks import normalize_week
 
 
 @app.command("extract")
@@ -33,6 +29,12 @@ def extract(ctx: click.Context, week: str, backend: str | None, force: bool, con
 
     Cached per (prompt, model, paper text): a re-run makes no LLM calls unless --force.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ingest.extract import stage as extract_stage
+    from ingest.llm import make_llm
+    from ingest.weeks import normalize_week
+
     week = normalize_week(week)
     settings = state(ctx).settings(backend=backend)
     llm = make_llm(settings)

@@ -6,12 +6,8 @@ import json
 from typing import Any
 
 import click
-from rich.table import Table
 
-from ingest import weeks
 from ingest.cli.app import app, out, state
-from ingest.db import engine as db
-from ingest.views import papers as paper_views
 
 
 def _yes_no(value: bool | None) -> str:
@@ -80,6 +76,12 @@ def papers() -> None:
 @click.pass_context
 def list_papers(ctx: click.Context, week: str, include_duplicates: bool, as_json: bool) -> None:
     """List the papers of a week (id, relevance, primary category, title)."""
+    from rich.table import Table
+
+    from ingest import weeks
+    from ingest.db import engine as db
+    from ingest.views import papers as paper_views
+
     settings = state(ctx).settings()
     rows = paper_views.week_listing(
         db.open_engine(settings), weeks.normalize_week(week), include_duplicates=include_duplicates
@@ -105,6 +107,9 @@ def list_papers(ctx: click.Context, week: str, include_duplicates: bool, as_json
 @click.pass_context
 def show_paper(ctx: click.Context, arxiv_id: str, as_json: bool) -> None:
     """Show one paper (ARXIV_ID like 2604.14878 or 2604.14878v2): metadata, versions, extraction, reports."""
+    from ingest.db import engine as db
+    from ingest.views import papers as paper_views
+
     settings = state(ctx).settings()
     detail = paper_views.paper_detail(db.open_engine(settings), arxiv_id)
     if as_json:

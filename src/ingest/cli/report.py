@@ -10,7 +10,6 @@ from __future__ import annotations
 import click
 
 from ingest.cli.app import app, out, state
-from ingest.report import build as report_stage
 
 LANGS = click.Choice(["en", "zh"])
 
@@ -27,6 +26,8 @@ LANGS = click.Choice(["en", "zh"])
 @click.pass_context
 def report_group(ctx: click.Context, week: str | None, lang: str, backend: str | None) -> None:
     """Rebuild the weekly report of --week from stored extractions as a new version."""
+    from ingest.report import build as report_stage
+
     if ctx.invoked_subcommand is not None:
         return
     if week is None:
@@ -50,6 +51,8 @@ def report_group(ctx: click.Context, week: str | None, lang: str, backend: str |
 @click.pass_context
 def show(ctx: click.Context, week: str, lang: str, version: int | None) -> None:
     """Print a stored report version's Markdown (and its problems when it is a Draft)."""
+    from ingest.report import build as report_stage
+
     row = report_stage.report_version(state(ctx).settings(), week, lang, version)
     out.print(row.markdown, markup=False, highlight=False, soft_wrap=True, end="")
     for problem in row.problems:
@@ -62,5 +65,7 @@ def show(ctx: click.Context, week: str, lang: str, version: int | None) -> None:
 @click.pass_context
 def diff(ctx: click.Context, week: str, lang: str) -> None:
     """Unified diff between the last two versions of a week's report."""
+    from ingest.report import build as report_stage
+
     text = report_stage.report_diff(state(ctx).settings(), week, lang)
     out.print(text or "no changes", markup=False, highlight=False, soft_wrap=True, end="" if text else "\n")

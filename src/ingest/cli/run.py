@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ingest.cli.app import app, out, progress_enabled, state
-from ingest.cli.progress import StageProgress
-from ingest.pipeline import RunSummary, run_week
+
+if TYPE_CHECKING:
+    from ingest.pipeline import RunSummary
 
 
 def _print_summary(s: RunSummary) -> None:
@@ -62,6 +64,9 @@ def run_command(
     Idempotent and resumable: finished papers are skipped, so re-running costs no LLM calls.
     Exits non-zero naming what failed (the report of what succeeded is still written).
     """
+    from ingest.cli.progress import StageProgress
+    from ingest.pipeline import run_week
+
     settings = state(ctx).settings(backend=backend)
     summary = run_week(
         settings, week, source=source, lang=lang, progress=StageProgress(enabled=progress_enabled(ctx))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ingest import schedule as scheduling
 from ingest.cli.app import app, out, state
 
 
@@ -24,6 +23,8 @@ def schedule_command(ctx: click.Context, dry_run: bool, count: int) -> None:
     On start it catches up missed weeks since the last successful run (at most catchup_weeks).
     Blocks until interrupted; the job is stored in the database (one scheduler per database).
     """
+    from ingest import schedule as scheduling
+
     settings = state(ctx).settings()
     if dry_run:
         times = scheduling.next_fire_times(settings, count)

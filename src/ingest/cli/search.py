@@ -7,14 +7,17 @@ import io
 import json
 from dataclasses import asdict
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
-from rich.text import Text
 
 from ingest.cli.app import app, out, state
 from ingest.errors import InputError
-from ingest.search import fts as library
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from ingest.search import fts as library
 
 CSV_FIELDS = (
     "arxiv_id",
@@ -43,6 +46,8 @@ def _date(value: str | None, option: str) -> date | None:
 
 def _highlighted(snippet: str) -> Text:
     """'a **b** c' -> rich Text with b in bold (no markup parsing of paper text)."""
+    from rich.text import Text
+
     text = Text()
     for i, part in enumerate(snippet.split("**")):
         text.append(part, style="bold yellow" if i % 2 else "")
@@ -56,6 +61,9 @@ def _facts(hit: library.SearchHit) -> str:
 
 
 def _table(result: library.SearchResult) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     if not result.hits:
         out.print("no papers match")
         return
@@ -125,6 +133,8 @@ def search(
     prefix. With filters only (no QUERY) the newest matching papers come first. Without filters
     only the newest matches are ranked (see README); --rank-all ranks them all.
     """
+    from ingest.search import fts as library
+
     filters = library.SearchFilters(
         institution=institution,
         industrial=industrial,

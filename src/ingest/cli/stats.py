@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich import box
-from rich.table import Table
 
 from ingest.cli.app import app, out, state
-from ingest.views import stats as library
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from ingest.views import stats as library
 
 
 def _pct(value: float | None) -> str:
@@ -18,6 +21,8 @@ def _pct(value: float | None) -> str:
 
 
 def _weeks_table(stats: library.Stats) -> Table:
+    from rich.table import Table
+
     table = Table(title="Papers per week")
     for name in ("week", "papers", "extracted", "in scope", "industrial", "online A/B"):
         table.add_column(name, justify="right")
@@ -35,6 +40,9 @@ def _weeks_table(stats: library.Stats) -> Table:
 
 
 def _topics_table(stats: library.Stats) -> Table:
+    from rich import box
+    from rich.table import Table
+
     table = Table(title="In-scope papers per topic per week", box=box.SIMPLE_HEAD)
     table.add_column("topic", no_wrap=True)
     for week in stats.weeks:
@@ -47,6 +55,8 @@ def _topics_table(stats: library.Stats) -> Table:
 
 
 def _institutions_table(stats: library.Stats) -> Table:
+    from rich.table import Table
+
     table = Table(title="Top institutions (in-scope papers)")
     table.add_column("institution")
     table.add_column("papers", justify="right")
@@ -74,6 +84,8 @@ def _institutions_table(stats: library.Stats) -> Table:
 @click.pass_context
 def stats(ctx: click.Context, weeks: int, as_json: bool, plot_path: Path | None) -> None:
     """Papers per topic per week, top institutions, industrial share and online-A/B share."""
+    from ingest.views import stats as library
+
     result = library.compute(state(ctx).settings(), weeks=weeks)
     if plot_path is not None:
         library.plot(result, plot_path)

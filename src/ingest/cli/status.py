@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
 from ingest.cli.app import app, out, state
-from ingest.db.engine import open_engine
-from ingest.views.status import status_report
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 SHOWN = ("crawled", "new", "in_scope", "extracted", "cached", "failed", "selected")
 
 
 def _runs_table(runs: list[dict]) -> Table:
+    from rich.table import Table
+
     table = Table("id", "kind", "week", "status", "started", "secs", "stages", "counts", "tokens", "cost $")
     for r in runs:
         stages = " ".join(f"{k}={v}" for k, v in r["stages"].items())
@@ -55,6 +58,9 @@ def _print_retry(retry: dict) -> None:
 @click.pass_context
 def status_command(ctx: click.Context, limit: int, as_json: bool) -> None:
     """Show recent runs (timings, counts, tokens, cost), failures and what the next run will retry."""
+    from ingest.db.engine import open_engine
+    from ingest.views.status import status_report
+
     data = status_report(open_engine(state(ctx).settings()), limit)
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
