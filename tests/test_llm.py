@@ -252,3 +252,31 @@ def test_canary_key_never_appears_in_errors_or_logs(
     captured = capfd.readouterr()
     for text in (str(error), repr(error), caplog.text, captured.out, captured.err):
         assert CANARY not in text
+
+
+@pytest.mark.parametrize("schema_name", ["PaperExtraction", "ReportPlan", "SectionText", "OverviewText"])
+def test_strict_response_format_matches_the_documented_strict_rules(schema_name: str) -> None:
+    """Every object closes and requires all its properties; the SDK's own (private) conversion, when this
+    openai version has it, produces the same schema."""
+    from ingest.llm import contracts
+    from ingest.llm.structured import response_format
+
+    schema = getattr(contracts, schema_name)
+    fmt = response_format(schema)
+    assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
+    assert fmt["json_schema"]["name"] == schema_name
+
+    def objects(node: object) -> list[dict]:
+        if isinstance(node, dict):
+            own = [node] if node.get("type") == "object" else []
+            return own + [o for v in node.values() for o in objects(v)]
+        if isinstance(node, list):
+            return [o for v in node for o in objects(v)]
+        return []
+
+    found = objects(fmt["json_schema"]["schema"])
+    assert found and all(o["additionalProperties"] is False for o in found)
+    assert all(sorted(o["required"]) == sorted(o["properties"]) for o in found)
+    private = pytest.importorskip("openai.lib._parsing._completions")
+    reference = private.type_to_response_format_param(schema)
+    assert fmt["json_schema"]["schema"] == reference["json_schema"]["schema"]

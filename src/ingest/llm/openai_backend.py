@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import functools
 import json
 import logging
 import random
@@ -26,6 +25,7 @@ from ingest.config import Settings
 from ingest.errors import LLMAuthError, LLMError, LLMOutputError, LLMTransportError
 from ingest.llm.prompts import RenderedPrompt
 from ingest.llm.seam import LLMResult
+from ingest.llm.structured import response_format
 
 T = TypeVar("T", bound=BaseModel)
 log = logging.getLogger(__name__)
@@ -201,17 +201,16 @@ class OpenAICompatibleLLM:
     async def _send(
         self, client: Any, messages: list[dict[str, str]], schema: type[BaseModel], tally: _Tally
     ) -> _Reply:
-        """One request. json_schema mode sends exactly what `chat.completions.parse` sends (openai's own
-        strict conversion), built once per schema and passed as extra_body: `.parse` rebuilt and
-        re-walked the schema on every call (~35 ms CPU), which made the event loop the bottleneck at
-        8-way concurrency (bench/extract_throughput.py ratio 2.1)."""
+        """One request. json_schema mode sends the strict `response_format` of llm.structured (built once
+        per schema) as extra_body and validates the reply here, instead of `chat.completions.parse`,
+        which rebuilds the schema on every call and keeps the event loop busy at high concurrency."""
         options: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
             "max_tokens": self.settings.llm_max_tokens,
         }
         if self.settings.llm_response_format == "json_schema":
-            options["extra_body"] = {"response_format": _strict_format(schema)}
+            options["extra_body"] = {"response_format": response_format(schema)}
         else:
             options["response_format"] = {"type": "json_object"}
         raw = await client.chat.completions.with_raw_response.create(**options)
@@ -238,14 +237,6 @@ class OpenAICompatibleLLM:
             reply.parsed = schema.model_validate_json(text)
         except ValidationError as exc:
             reply.invalid = _summarise(exc)
-
-
-@functools.lru_cache(maxsize=32)
-def _strict_format(schema: type[BaseModel]) -> dict[str, Any]:
-    """The `response_format` that chat.completions.parse(response_format=schema) sends (strict schema)."""
-    from openai.lib._parsing._completions import type_to_response_format_param
-
-    return dict(type_to_response_format_param(schema))  # type: ignore[arg-type]
 
 
 def _read_body(body: Any, tally: _Tally) -> _Reply:
