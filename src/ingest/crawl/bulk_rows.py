@@ -6,10 +6,10 @@ each record's relevance.score and the bound INSERT parameters of its paper row, 
 caller must do that work in-process. The values are exactly what `store.upsert_papers` computes
 itself (the same pure functions, run in forked copies of this process), so a load stores the same
 rows either way; only the time differs: scoring, hashing and JSON/datetime binding are most of a
-bulk load's CPU time (about 70 us a record), and the loader spends its own time inside SQLite
-or waiting, so workers (one per CPU but one; measured on 2 CPUs: one worker 14.0-16.5 s per 100k
-papers, two 16.6-17.3 s) prepare the load's parts in order while the loader writes the earlier
-ones. Parameters of records that turn out to be stored already are not used.
+bulk load's CPU time, and the loader spends its own time inside SQLite or waiting, so workers (one
+per CPU but one: a second worker on two CPUs competes with the loader) prepare the load's parts in
+order while the loader writes the earlier ones (bench/bulk_load.py prints the rate). Parameters
+of records that turn out to be stored already are not used.
 
 Workers are used only where it is safe and useful: a 'fork' start method (POSIX), more than one
 CPU, and no other thread alive in this process (forking a multi-threaded process can deadlock).

@@ -11,7 +11,7 @@ loader has read them, the stored TitleRows of before the load (sent through a pi
   plan; otherwise (or None from links(): the process failed) the caller runs `plan` itself. Rows,
   probes and code are the same either way, so the links are too.
 
-Why: the pass (about 4 s for 100k papers) otherwise starts after the last batch is stored and
+Why: the pass otherwise starts after the last batch is stored and
 ends the load late; here it runs while the loader writes. Used only where forking is safe (see
 bulk_rows.can_fork); otherwise, and when the process fails, `links()` is None. On leaving, a
 process whose plan was not taken is terminated. Read-only: the process touches no database.

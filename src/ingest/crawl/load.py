@@ -170,9 +170,9 @@ def _big_cache(session: Session) -> Iterator[None]:
 def _checkpoint_after_commit() -> Iterator[Callable[[Session], None]]:
     """SQLite: `no_checkpoint_in(session)` makes that session's connection commit without its
     automatic WAL checkpoint; right after the block (the commit) one PASSIVE checkpoint copies the
-    load into the database file and the setting is restored. The same work, measured cheaper for a
-    big load (100k papers: commit 1.3 s + checkpoint 1.2 s, against 4.0 s for a commit that
-    checkpoints itself). A connection closed meanwhile took its setting with it. Others: nothing."""
+    load into the database file and the setting is restored: for a big load this is cheaper than a
+    commit that checkpoints itself (see bench/bulk_load.py). A connection closed meanwhile took its
+    setting with it. Others: nothing."""
     held: list[tuple[Any, int]] = []  # (the sqlite3 connection, its wal_autocheckpoint)
 
     def no_checkpoint_in(session: Session) -> None:

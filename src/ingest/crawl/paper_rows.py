@@ -137,7 +137,7 @@ class PaperInsert:
 
     def params_aside(self, params: Any) -> Any:
         """`params` without the record's own text (None in its place): what a worker sends back,
-        as the loader holds that text already (measured on the bulk set: 17% of the bytes to pickle)."""
+        as the loader holds that text already (less to pickle back from the worker)."""
         if self.positional:
             row = list(params)
             for i, _key, _process in self._aside:

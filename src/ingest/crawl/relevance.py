@@ -46,7 +46,7 @@ _MIN_SHARED = 4  # one needle for all of a rule's alternatives when they share t
 # Needles sharing a character that is not among the commonest of English text ('c' is in 13 of
 # them, 'd' in 4) are found together by one regex with that character as its literal prefix: re
 # only stops where the character occurs, which costs less than one str.find scan per needle (a
-# character class prefix such as [cd] is 5x slower). Speed only: the results never depend on it.
+# character class prefix such as [cd] is slower). Speed only: the results never depend on it.
 _COMMON = frozenset(" etaoinshrl")
 _MIN_GROUP = 4  # an anchor regex pays off once it replaces about this many str.find scans
 

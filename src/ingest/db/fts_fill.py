@@ -103,7 +103,6 @@ def suspended_insert_sync(conn: Connection) -> Iterator[Callable[[], None] | Non
 
 def _set_hashsize(conn: Connection, size: int) -> None:
     """FTS5's 'hashsize' option: how much new index it buffers before writing a segment. A large
-    buffer makes the fill write fewer, larger segments and merge less (measured: one 100k fill 6.0 s ->
-    4.8 s; bench/bulk_load's ten 10k fills 6.2-6.3 s -> 5.2-5.3 s);
+    buffer makes the fill write fewer, larger segments and merge less (bench/bulk_load.py times it);
     it is reset to the default afterwards, so row-by-row trigger inserts keep their small buffer."""
     conn.execute(text("INSERT INTO paper_fts (paper_fts, rank) VALUES ('hashsize', :size)"), {"size": size})

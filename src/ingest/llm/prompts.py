@@ -75,7 +75,7 @@ _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_tr
 
 @lru_cache(maxsize=64)
 def _load(root: str, name: str, version: str) -> tuple[Template, str]:
-    """(compiled template, sha256 of its source); compiled once per process (~8 ms each)."""
+    """(compiled template, sha256 of its source); compiled once per process."""
     path = Path(root) / name / f"{version}.md"
     if not path.is_file():
         raise ConfigError(f"prompt {name} {version} not found at {path}")
