@@ -107,3 +107,12 @@ def test_help_and_config_import_no_database_llm_or_arxiv_module(argv: list[str],
     )
     assert res.returncode == 0, res.stderr
     assert "LOADED []" in res.stderr, res.stderr
+
+
+def test_architecture_doc_names_every_package_and_top_level_module() -> None:
+    doc = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    packages = sorted(p.parent.relative_to(SRC.parent).as_posix() for p in SRC.rglob("__init__.py"))
+    missing = [p for p in packages if p != "ingest" and f"`{p}/`" not in doc]
+    modules = [p.name for p in SRC.glob("*.py") if p.name not in ("__init__.py", "__main__.py")]
+    missing += [m for m in modules if m not in doc]
+    assert missing == []
