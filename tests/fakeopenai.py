@@ -38,6 +38,7 @@ from typing import Any
 
 PROMPT_OF_SCHEMA = {
     "PaperExtraction": "extract_paper",
+    "PaperFacts": "extract_paper",
     "ReportPlan": "plan_report",
     "SectionText": "write_section",
     "OverviewText": "write_overview",
@@ -294,14 +295,14 @@ def _schema_name(body: dict[str, Any]) -> str | None:
 
 def default_answer(request: FakeRequest) -> str:
     """RuleBasedLLM's answer for the request's prompt (found from the schema name), as JSON text."""
-    from ingest.llm import RuleBasedLLM
-    from ingest.llm import contracts as schemas
+    from ingest.facts import sheet
+    from ingest.llm import RuleBasedLLM, contracts
     from ingest.llm.prompts import RenderedPrompt, parse_input_json
 
     name = request.schema_name or ""
     if name not in PROMPT_OF_SCHEMA:
         raise LookupError(f"no offline answer for schema {name!r}")
-    schema = getattr(schemas, name)
+    schema = getattr(sheet, name, None) or getattr(contracts, name)
     variables = parse_input_json(request.first_user)
     prompt = RenderedPrompt(PROMPT_OF_SCHEMA[name], "v1", "x", request.system, request.first_user, variables)
     result = asyncio.run(RuleBasedLLM().complete(prompt, schema))

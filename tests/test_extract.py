@@ -65,8 +65,12 @@ def test_first_run_extracts_relevant_papers_second_run_makes_no_calls(settings, 
         row = session.exec(select(Extraction).where(Extraction.paper_id == genrec.id)).one()
         facts = (row.short_name, row.institutions, row.industrial, row.deployed_online)
         assert facts == ("GenRec", ["JD"], True, True)
-        assert row.ungrounded_count == 0 and row.grounded_count > 5 and row.prompt_version == "v1"
+        assert row.ungrounded_count == 0 and row.prompt_version == "v2"
         claims = session.exec(select(Claim).where(Claim.extraction_id == row.id)).all()
+        assert row.grounded_count == len(claims) and ("institution", "JD") in {
+            (c.kind, c.metric) for c in claims
+        }
+        assert all(c.evidence and c.evidence in genrec.abstract for c in claims)
         assert {(c.setting, c.metric, c.value) for c in claims} >= {
             ("online", "click count", "9.5%"),
             ("online", "transaction count", "8.7%"),

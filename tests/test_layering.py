@@ -14,8 +14,8 @@ import pytest
 from ingest.cli import EXIT_CODES
 from ingest.config import PROMPT_NAMES, Settings
 from ingest.errors import Kind
-from ingest.facts import topics
-from ingest.llm import contracts, prompts
+from ingest.facts import sheet, topics
+from ingest.llm import prompts
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "ingest"
@@ -61,7 +61,7 @@ def test_no_function_level_imports_of_our_own_code_outside_cli_commands() -> Non
 
 def test_topic_literal_lists_exactly_the_taxonomy_file_slugs() -> None:
     raw = json.loads((SRC / "data" / "topics.json").read_text(encoding="utf-8"))
-    assert typing.get_args(contracts.Topic) == tuple(raw) == topics.slugs()
+    assert typing.get_args(sheet.Topic) == tuple(raw) == topics.slugs()
     assert topics.titles()["ranking_ctr"] == raw["ranking_ctr"]["title"]
 
 

@@ -254,14 +254,17 @@ def test_canary_key_never_appears_in_errors_or_logs(
         assert CANARY not in text
 
 
-@pytest.mark.parametrize("schema_name", ["PaperExtraction", "ReportPlan", "SectionText", "OverviewText"])
+@pytest.mark.parametrize(
+    "schema_name", ["PaperExtraction", "PaperFacts", "ReportPlan", "SectionText", "OverviewText"]
+)
 def test_strict_response_format_matches_the_documented_strict_rules(schema_name: str) -> None:
     """Every object closes and requires all its properties; the SDK's own (private) conversion, when this
     openai version has it, produces the same schema."""
+    from ingest.facts import sheet
     from ingest.llm import contracts
     from ingest.llm.structured import response_format
 
-    schema = getattr(contracts, schema_name)
+    schema = getattr(sheet, schema_name, None) or getattr(contracts, schema_name)
     fmt = response_format(schema)
     assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
     assert fmt["json_schema"]["name"] == schema_name

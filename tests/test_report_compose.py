@@ -10,16 +10,9 @@ from sqlmodel import Session, select
 from conftest import week_records
 from ingest.db.models import Extraction, Paper, Report, ReportPaper
 from ingest.errors import VerificationError
+from ingest.facts.sheet import OfflineMetric, OnlineMetric, PaperExtraction
 from ingest.llm import LLMResult
-from ingest.llm.contracts import (
-    DigestGroup,
-    OfflineMetric,
-    OnlineMetric,
-    PaperExtraction,
-    PlanSection,
-    ReportPlan,
-    SectionText,
-)
+from ingest.llm.contracts import DigestGroup, PlanSection, ReportPlan, SectionText
 from ingest.llm.offline import report as offline_report
 from ingest.report import build as report
 from ingest.report.plan import repair

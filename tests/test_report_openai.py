@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from fakeopenai import PROMPT_OF_SCHEMA, FakeOpenAI, FakeRequest
 from ingest.db.models import LLMCall, Report
 from ingest.errors import VerificationError
+from ingest.facts import sheet
 from ingest.llm import contracts as schemas
 from ingest.llm.offline import report as offline_report
 from ingest.llm.prompts import parse_input_json
@@ -22,7 +23,7 @@ from test_report_compose import WEEK, seed
 def answer(request: FakeRequest) -> dict:
     """What the offline writers say for this request (JSON object)."""
     name = request.schema_name or ""
-    schema = getattr(schemas, name)
+    schema = getattr(sheet, name, None) or getattr(schemas, name)
     parsed = offline_report.answer(PROMPT_OF_SCHEMA[name], parse_input_json(request.first_user), schema)
     return json.loads(parsed.model_dump_json())
 

@@ -28,7 +28,7 @@ DEFAULT_DB_URL = "sqlite:///db/ingest.sqlite3"
 
 # The prompt registry: every prompt the tool renders and the version pinned by default.
 DEFAULT_PROMPT_VERSIONS: dict[str, str] = {
-    "extract_paper": "v1",
+    "extract_paper": "v2",
     "plan_report": "v1",
     "write_section": "v1",
     "write_overview": "v1",

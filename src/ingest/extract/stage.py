@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -29,17 +30,16 @@ from ingest.db.engine import open_engine
 from ingest.db.models import Paper
 from ingest.db.store import papers_for_week
 from ingest.errors import Failure
-from ingest.extract.grounding import ground_extraction
 from ingest.extract.store import (
     CacheKey,
     cached_keys,
     store_failure,
     store_success,
 )
+from ingest.extract.verify import verify_answer
 from ingest.facts import topics
-from ingest.facts.source import source_text
+from ingest.facts.sheet import PaperExtraction, PaperFacts
 from ingest.llm import LLM, make_llm
-from ingest.llm.contracts import PaperExtraction
 from ingest.llm.prompts import RenderedPrompt, prompt_hash, render
 
 PROMPT = "extract_paper"
@@ -73,8 +73,27 @@ class ExtractResult:
         }
 
 
-def variables_of(paper: Paper) -> dict[str, Any]:
-    """The extract_paper prompt variables for a paper (all untrusted text goes into the <input> fence)."""
+SCHEMAS: dict[str, type[BaseModel]] = {"v1": PaperExtraction}  # any later version answers PaperFacts
+
+
+def schema_for(version: str) -> type[BaseModel]:
+    """The contract an extract_paper version answers with."""
+    return SCHEMAS.get(version, PaperFacts)
+
+
+def variables_of(paper: Paper, version: str = "v2") -> dict[str, Any]:
+    """The extract_paper prompt variables for a paper; all untrusted text goes into the <input> fence
+    (from v2 on only the paper's own text, under `input`: title, abstract, comment, affiliations and
+    fetched full text; topics are instructions, outside it)."""
+    if version != "v1":
+        paper_text = {
+            "title": paper.title,
+            "abstract": paper.abstract,
+            "comment": paper.comment or "",
+            "affiliations": list(paper.affiliations or []),
+            "fulltext": paper.fulltext or "",
+        }
+        return {"arxiv_id": paper.arxiv_id, "topic_slugs": ", ".join(topics.slugs()), "input": paper_text}
     return {
         "arxiv_id": paper.arxiv_id,
         "title": paper.title,
@@ -94,7 +113,7 @@ class _Job:
     key: CacheKey
     version: str
     variables: dict[str, Any]
-    source: str
+    paper: dict[str, Any]  # the paper's text fields, what claims are verified against
     prompts_dir: Any = None
 
     def prompt(self) -> RenderedPrompt:
@@ -133,13 +152,13 @@ class _Runner:
             prompt = job.prompt()  # rendered here, so rendering overlaps the calls already in flight
             started = time.perf_counter()
             try:
-                answer = await self.llm.complete(prompt, PaperExtraction)
+                answer = await self.llm.complete(prompt, schema_for(job.version))
             except Exception as exc:  # noqa: BLE001 - one paper never stops the others
                 await self._failed(job, prompt, exc, (time.perf_counter() - started) * 1000)
                 return
         self._count_tokens(answer.prompt_tokens, answer.completion_tokens)
-        grounding = ground_extraction(answer.parsed, job.source)
-        await self._write(store_success, self.engine, job.key, prompt, answer, grounding, self.run_id)
+        verified = verify_answer(answer.parsed, job.paper)
+        await self._write(store_success, self.engine, job.key, prompt, answer, verified, self.run_id)
         self.result.extracted += 1
         self._tick()
 
@@ -182,8 +201,9 @@ def _jobs(settings: Settings, papers: Sequence[Paper], model: str) -> list[_Job]
     for paper in papers:
         assert paper.id is not None
         key = CacheKey(paper.id, digest, model, paper.content_hash)
+        fields = {k: getattr(paper, k) for k in ("title", "abstract", "comment", "fulltext", "affiliations")}
         jobs.append(
-            _Job(paper.arxiv_id, key, version, variables_of(paper), source_text(paper), settings.prompts_dir)
+            _Job(paper.arxiv_id, key, version, variables_of(paper, version), fields, settings.prompts_dir)
         )
     return jobs
 

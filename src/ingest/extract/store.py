@@ -19,9 +19,9 @@ from sqlmodel import Session, select
 from ingest.db.engine import session_scope
 from ingest.db.models import Claim, Extraction, utcnow
 from ingest.errors import LLMError
-from ingest.extract.grounding import GroundingResult
+from ingest.extract.verify import Verified, from_v1
+from ingest.facts.sheet import PaperExtraction, PaperFacts
 from ingest.llm import LLMResult, log_call
-from ingest.llm.contracts import PaperExtraction
 from ingest.llm.prompts import RenderedPrompt
 
 STAGE = "extract"
@@ -58,51 +58,58 @@ def cached_keys(session: Session, keys: list[CacheKey]) -> set[CacheKey]:
     return {k for k in keys if k in have}
 
 
-def _claim_values(extraction_id: int, paper_id: int, ex: PaperExtraction) -> list[dict[str, Any]]:
-    """Claim rows of an extraction: its result claims (online, offline, efficiency) and institutions."""
-
-    def row(kind: str, setting: str, metric: str, value: str, **extra: Any) -> dict[str, Any]:
-        values = {"location": None, "evidence": None, "industrial": None, "direction": "", **extra}
-        return {
-            "extraction_id": extraction_id,
-            "paper_id": paper_id,
-            "kind": kind,
-            "setting": setting,
-            "metric": metric[:255],
-            "value": value[:255],
-            **values,
+def _claim_values(extraction_id: int, paper_id: int, facts: PaperFacts) -> list[dict[str, Any]]:
+    """Claim rows of a verified fact sheet: its results and its institutions, with their evidence."""
+    base = {"extraction_id": extraction_id, "paper_id": paper_id}
+    rows = [
+        {
+            **base,
+            "kind": "result",
+            "setting": c.setting,
+            "metric": c.metric[:255],
+            "value": c.value[:255],
+            "direction": c.direction,
+            "location": c.where[:255] or None,
+            "evidence": c.evidence,
+            "industrial": None,
         }
-
-    rows = [row("result", "online", m.metric, m.value, evidence=m.context) for m in ex.online_metrics]
-    rows += [
-        row("result", "offline", m.metric, m.value, location=m.dataset[:255] or None)
-        for m in ex.offline_metrics
+        for c in facts.results
     ]
-    rows += [row("result", "efficiency", e.claim, e.value, evidence=e.claim) for e in ex.efficiency]
     rows += [
-        row("institution", "", i.canonical or i.name, i.name, evidence=i.evidence, industrial=i.industrial)
-        for i in ex.institutions
+        {
+            **base,
+            "kind": "institution",
+            "setting": "",
+            "metric": (i.canonical or i.name)[:255],
+            "value": i.name[:255],
+            "direction": "",
+            "location": None,
+            "evidence": i.evidence,
+            "industrial": i.industrial,
+        }
+        for i in facts.institutions
     ]
     return rows
 
 
-def _ok_values(ex: PaperExtraction, grounding: GroundingResult) -> dict[str, Any]:
+def _ok_values(verified: Verified) -> dict[str, Any]:
+    facts = verified.facts
     return {
         "status": "ok",
         "error": None,
-        "data": ex.model_dump(mode="json"),
-        "scope": ex.scope,
-        "short_name": ex.short_name[:255],
-        "industrial": ex.industrial,
-        "deployed_online": ex.deployed_online,
-        "institutions": list(dict.fromkeys(i.canonical or i.name for i in ex.institutions)),
-        "topics": list(ex.topics),
-        "techniques": list(ex.key_techniques),
-        "one_line": ex.one_line,
-        "method": ex.method,
-        "grounded_count": grounding.grounded_count,
-        "ungrounded_count": len(grounding.dropped),
-        "ungrounded": list(grounding.dropped),
+        "data": facts.model_dump(mode="json"),
+        "scope": facts.scope,
+        "short_name": facts.short_name[:255],
+        "industrial": facts.industrial,
+        "deployed_online": facts.deployed_online,
+        "institutions": list(dict.fromkeys(i.canonical or i.name for i in facts.institutions)),
+        "topics": list(facts.topics),
+        "techniques": list(facts.key_techniques),
+        "one_line": facts.one_line,
+        "method": facts.contribution,
+        "grounded_count": verified.kept,
+        "ungrounded_count": len(verified.rejected),
+        "ungrounded": list(verified.rejected),
     }
 
 
@@ -133,7 +140,7 @@ def store_success(
     key: CacheKey,
     prompt: RenderedPrompt,
     result: LLMResult[Any],
-    grounding: GroundingResult,
+    verified: Verified,
     run_id: int | None,
 ) -> None:
     """Extraction (new or replacing the failed/forced row of this key), its metrics and the llm_call.
@@ -143,7 +150,7 @@ def store_success(
     """
     table = Extraction.__table__  # type: ignore[attr-defined]
     values = {
-        **_ok_values(grounding.extraction, grounding),
+        **_ok_values(verified),
         "run_id": run_id,
         "backend": result.backend,
         "attempts": result.attempts,
@@ -165,7 +172,7 @@ def store_success(
         else:
             session.execute(update(table).where(table.c.id == existing).values(**values))
             session.execute(delete(Claim).where(Claim.extraction_id == existing))  # type: ignore[arg-type]
-        claims = _claim_values(existing, key.paper_id, grounding.extraction)
+        claims = _claim_values(existing, key.paper_id, verified.facts)
         if claims:
             session.execute(insert(Claim.__table__), claims)  # type: ignore[attr-defined]
         log_call(
@@ -215,8 +222,12 @@ def store_failure(
         call.error = message
 
 
-def parsed(extraction: Extraction) -> PaperExtraction:
-    """The stored PaperExtraction of an OK extraction row."""
+def parsed(extraction: Extraction) -> PaperFacts:
+    """The stored fact sheet of an OK extraction row. Rows written before facts were claims hold the v1
+    shape: it is converted, and its results, which carry no evidence, are left out."""
     if extraction.data is None:
         raise ValueError(f"extraction {extraction.id} has no data (status {extraction.status})")
-    return PaperExtraction.model_validate(extraction.data)
+    if "results" in extraction.data:
+        return PaperFacts.model_validate(extraction.data)
+    facts = from_v1(PaperExtraction.model_validate(extraction.data), "")
+    return facts.model_copy(update={"results": []})

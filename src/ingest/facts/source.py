@@ -25,3 +25,12 @@ def source_text(paper: Any) -> str:
         affiliations = [affiliations]
     parts.append("; ".join(str(a) for a in affiliations))
     return "\n".join(str(p) for p in parts if p)
+
+
+def affiliation_text(paper: Any) -> str:
+    """The paper's affiliation lines and comment: where a named organisation is the authors' own."""
+    affiliations = _field(paper, "affiliations") or []
+    if isinstance(affiliations, str):
+        affiliations = [affiliations]
+    parts = [*(str(a) for a in affiliations), str(_field(paper, "comment") or "")]
+    return "\n".join(p for p in parts if p)

@@ -2,8 +2,9 @@
 
 A template file has a system part and a user part separated by a line `=== user ===`.
 Rendering is sandboxed with StrictUndefined (a missing variable is an error, not an empty string).
-Every template receives `input_json`: the variables as JSON with '<' escaped, to be placed inside
-an `<input>` fence — untrusted paper text stays data and cannot close the fence. The prompt hash
+Every template receives `input_json`: the `input` variable (else all variables) as JSON with '<'
+escaped, to be placed inside an `<input>` fence: untrusted paper text stays data and cannot close
+the fence. The prompt hash
 is sha256 of the template source, so an edited template (which must get a new version) changes
 every cache key that includes it. Templates load from the checkout's prompts/ or the installed
 wheel's ingest/_prompts.
@@ -55,8 +56,13 @@ def prompts_root(override: Path | None = None) -> Path:
 
 
 def input_json(variables: dict[str, Any]) -> str:
-    """Variables as indented JSON safe to embed in an <input> fence."""
-    text = json.dumps(variables, ensure_ascii=False, indent=1, default=str)
+    """What goes inside the <input> fence, as JSON safe to embed there: the `input` variable alone
+    when the template's variables have one (compact: only untrusted data goes in, instructions stay
+    outside), else every variable (indented; the v1 templates)."""
+    if "input" in variables:
+        text = json.dumps(variables["input"], ensure_ascii=False, separators=(",", ":"), default=str)
+    else:
+        text = json.dumps(variables, ensure_ascii=False, indent=1, default=str)
     return text.replace("<", "\\u003c").replace(">", "\\u003e")
 
 

@@ -14,9 +14,9 @@ from sqlmodel import Session, select
 
 from ingest.db.models import Paper, Report, ReportPaper
 from ingest.db.store import extractions_for_week
+from ingest.facts.sheet import PaperExtraction
 from ingest.facts.source import source_text
 from ingest.facts.topics import taxonomy
-from ingest.llm.contracts import PaperExtraction
 
 IN_SCOPE = ("recsys", "adjacent")
 # An adjacent (search/ads/IR) paper earns a place when it ran in industry or shares a recsys building block.

@@ -18,7 +18,8 @@ from pydantic import BaseModel, ValidationError
 
 from ingest.config import REPORT_PROMPT_NAMES
 from ingest.errors import LLMOutputError
-from ingest.llm.offline.extract import extract
+from ingest.facts.sheet import PaperFacts
+from ingest.llm.offline.extract import extract, facts
 from ingest.llm.offline.report import answer
 from ingest.llm.prompts import RenderedPrompt
 from ingest.llm.seam import LLMResult
@@ -28,7 +29,7 @@ T = TypeVar("T", bound=BaseModel)
 
 def _answer(name: str, variables: dict[str, Any], schema: type[T]) -> T:
     if name == "extract_paper":
-        result: Any = extract(variables)
+        result: Any = facts(variables) if schema is PaperFacts else extract(variables)
     elif name in REPORT_PROMPT_NAMES:
         result = answer(name, variables, schema)
     else:

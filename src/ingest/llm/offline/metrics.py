@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.llm.contracts import EfficiencyClaim, OfflineMetric, OnlineMetric
+from ingest.facts.sheet import EfficiencyClaim, OfflineMetric, OnlineMetric
 
 ONLINE = re.compile(
     r"\bonline\b|\bon-line\b|\bA/B\b|\bdeployed\b|\bdeployment\b|\bproduction\b|"
