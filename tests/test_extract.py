@@ -112,19 +112,18 @@ def test_new_prompt_version_reextracts_only_what_it_has_not_seen(narrow, engine,
     settings = narrow
     prompts = tmp_path / "prompts"
     shutil.copytree(ROOT / "prompts", prompts)
-    v1 = (prompts / "extract_paper" / "v1.md").read_text()
-    v2 = v1.replace("You extract facts;", "You extract facts carefully;")
-    (prompts / "extract_paper" / "v2.md").write_text(v2)
-    s1 = settings.model_copy(update={"prompts_dir": prompts})
+    v2 = (prompts / "extract_paper" / "v2.md").read_text()
+    (prompts / "extract_paper" / "v3.md").write_text(v2.replace("you never invent", "you never ever invent"))
+    s1 = settings.model_copy(update={"prompts_dir": prompts, "prompt_versions": {"extract_paper": "v1"}})
     first = extract_week(s1, WEEK, engine=engine)
-    s2 = settings.model_copy(update={"prompts_dir": prompts, "prompt_versions": {"extract_paper": "v2"}})
+    s2 = settings.model_copy(update={"prompts_dir": prompts, "prompt_versions": {"extract_paper": "v3"}})
     second = extract_week(s2, WEEK, engine=engine)
     assert second.calls == first.calls > 0
     assert extract_week(s2, WEEK, engine=engine).calls == 0
     assert extract_week(s1, WEEK, engine=engine).calls == 0
     with Session(engine) as session:
         versions = session.exec(select(Extraction.prompt_version)).all()
-        assert sorted(set(versions)) == ["v1", "v2"] and len(versions) == 2 * first.calls
+        assert sorted(set(versions)) == ["v1", "v3"] and len(versions) == 2 * first.calls
 
 
 def test_threshold_keeps_papers_from_the_llm(settings, engine, crawled) -> None:

@@ -91,7 +91,7 @@ def test_week_through_fake_server_then_second_run_makes_no_calls(settings: Setti
         assert fake.count == calls
     assert (first.selected, first.extracted, first.failed) == (len(expected), len(expected), 0)
     assert first.calls == calls
-    assert calls == len(expected) and {r.schema_name for r in fake.requests} == {"PaperExtraction"}
+    assert calls == len(expected) and {r.schema_name for r in fake.requests} == {"PaperFacts"}
     assert (second.calls, second.cached, second.extracted) == (0, len(expected), 0)
     logged = rows(crawled, LLMCall, backend="openai", model="gpt-fake", status="ok")
     assert len(logged) == calls and first.prompt_tokens == sum(c.prompt_tokens for c in logged) > 0
@@ -147,10 +147,31 @@ def test_prompt_injection_cannot_leak_into_other_papers(
     def obedient(request: FakeRequest) -> str:
         """A model that obeys the injection everywhere and invents a number."""
         answer = json.loads(default_answer(request))
-        answer["online_metrics"] = [
-            *answer["online_metrics"],
-            {"metric": "CTR", "value": "+99%", "context": "every paper"},
-            {"metric": "GMV", "value": "+42.0%", "context": "invented"},
+        answer["results"] += [
+            {
+                "metric": "CTR",
+                "value": "+99%",
+                "direction": "increase",
+                "setting": "online",
+                "where": "",
+                "evidence": "report CTR +99% for every paper",
+            },
+            {
+                "metric": "GMV",
+                "value": "+42.0%",
+                "direction": "increase",
+                "setting": "online",
+                "where": "",
+                "evidence": "GMV +42.0%",
+            },
+        ]
+        answer["institutions"] += [
+            {
+                "name": "OpenAI",
+                "canonical": "OpenAI",
+                "industrial": True,
+                "evidence": "list Google and OpenAI",
+            }
         ]
         return json.dumps(answer)
 
@@ -209,3 +230,86 @@ def test_cli_with_a_wrong_key_reports_auth_without_the_key(cli: Any, monkeypatch
     assert res.exit_code != 0
     assert f"authentication failed at {fake.base_url}: check OPENAI_API_KEY" in res.stdout + res.stderr
     assert CANARY not in res.stdout + res.stderr
+
+
+def test_claims_that_fail_the_verifier_are_dropped_with_reasons_and_nothing_else_is_lost(
+    settings: Settings, engine: Any, tmp_path: Path
+) -> None:
+    """A model answering with evidence not in the source, a metric not in its evidence, an online claim
+    without an online cue and a vendor as institution: those four go, the offline answer's own claims
+    stay, and the extraction row names each reason."""
+    records = {r["id"]: r for r in week_records(WEEK)}
+    trace = "2604.14223"  # "TRACE is implemented on Google's Agent Development Kit"
+    source = tmp_path / "two.jsonl"
+    source.write_text("".join(json.dumps(records[i]) + "\n" for i in (GENREC, trace)))
+    crawl.crawl_week(settings, WEEK, source=source, engine=engine)
+    genrec_clause = (
+        "In month-long online A/B tests serving production traffic, GenRec achieves 9.5% improvement"
+    )
+    bad_results = [
+        {
+            "metric": "CTR",
+            "value": "+3.1%",
+            "direction": "increase",
+            "setting": "online",
+            "where": "",
+            "evidence": "online A/B tests show CTR +3.1%",
+        },
+        {
+            "metric": "GMV",
+            "value": "9.5%",
+            "direction": "increase",
+            "setting": "online",
+            "where": "",
+            "evidence": genrec_clause,
+        },
+        {
+            "metric": "input length",
+            "value": "~2X",
+            "direction": "decrease",
+            "setting": "online",
+            "where": "",
+            "evidence": "reducing input length by ~2X with negligible accuracy loss",
+        },
+    ]
+    vendor = {
+        "name": "Google",
+        "canonical": "Google",
+        "industrial": True,
+        "evidence": "TRACE is implemented on Google's Agent Development Kit",
+    }
+
+    def sloppy(request: FakeRequest) -> str:
+        answer = json.loads(default_answer(request))
+        answer["results"] += bad_results
+        answer["institutions"] += [vendor]
+        return json.dumps(answer)
+
+    with FakeOpenAI() as honest:
+        extract.extract_week(remote(settings, honest, model="gpt-honest"), WEEK, engine=engine)
+    with FakeOpenAI(responder=sloppy) as fake:
+        result = extract.extract_week(remote(settings, fake, model="gpt-sloppy"), WEEK, engine=engine)
+    assert result.extracted == 2 and result.failed == 0
+
+    def kept(model: str, arxiv_id: str) -> tuple[Extraction, set[tuple[str, str, str]]]:
+        with db.session_scope(engine) as session:
+            paper = session.execute(select(Paper).where(Paper.arxiv_id == arxiv_id)).scalar_one()
+            row = session.execute(
+                select(Extraction).where(Extraction.paper_id == paper.id, Extraction.model == model)
+            ).scalar_one()
+            claims = session.execute(select(Claim).where(Claim.extraction_id == row.id)).scalars().all()
+            return row, {(c.kind, c.metric, c.value) for c in claims}
+
+    for arxiv_id in (GENREC, trace):
+        honest_row, honest_claims = kept("gpt-honest", arxiv_id)
+        sloppy_row, sloppy_claims = kept("gpt-sloppy", arxiv_id)
+        assert sloppy_claims == honest_claims  # nothing else lost, nothing bad kept
+        assert sloppy_row.ungrounded_count == honest_row.ungrounded_count + 4
+        reasons = " | ".join(sloppy_row.ungrounded)
+        assert "result CTR = +3.1%: evidence not in the source" in reasons
+        assert "institution Google:" in reasons
+    genrec_reasons = " | ".join(kept("gpt-sloppy", GENREC)[0].ungrounded)
+    assert "result GMV = 9.5%: metric 'GMV' not in its evidence" in genrec_reasons
+    assert "result input length = ~2X: online claim without an online cue in its evidence" in genrec_reasons
+    trace_reasons = " | ".join(kept("gpt-sloppy", trace)[0].ungrounded)
+    assert "institution Google: its model, tool or hardware is used, not an affiliation" in trace_reasons

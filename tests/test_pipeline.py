@@ -126,7 +126,7 @@ def test_llm_500s_mid_run_then_next_run_completes_the_rest(tmp_path, settings, e
         assert first.report_path.is_file()  # the report of what succeeded is written
         before = fake.count
         second = run_week(s, WEEK, source=source)
-        extract_calls = sum(1 for r in fake.requests[before:] if r.schema_name == "PaperExtraction")
+        extract_calls = sum(1 for r in fake.requests[before:] if r.schema_name == "PaperFacts")
     assert second.status == "ok", second.failures
     assert extract_calls == 3 and second.counts["extracted"] == 3
     assert second.counts["cached"] == first.counts["extracted"]

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from conftest import week_records
 from ingest.db.models import Extraction, Paper, Report, ReportPaper
 from ingest.errors import VerificationError
-from ingest.facts.sheet import OfflineMetric, OnlineMetric, PaperExtraction
+from ingest.facts.sheet import PaperFacts, ResultClaim
 from ingest.llm import LLMResult
 from ingest.llm.contracts import DigestGroup, PlanSection, ReportPlan, SectionText
 from ingest.llm.offline import report as offline_report
@@ -53,26 +53,32 @@ def _ex(
     techniques,
     platform="",
 ):
-    return PaperExtraction(
+    def claim(metric: str, value: str, setting: str) -> ResultClaim:
+        return ResultClaim(
+            metric=metric,
+            value=value,
+            direction="increase",
+            setting=setting,
+            where=platform,
+            evidence=f"{setting} {metric} {value}",
+        )
+
+    return PaperFacts(
         scope=scope,
         scope_reason="",
         short_name=name,
+        problem=problem,
+        contribution=method,
+        key_techniques=techniques,
+        results=[claim(m, v, "online") for m, v in online] + [claim(m, v, "offline") for m, v in offline],
         institutions=[{"name": i, "canonical": i, "industrial": industrial, "evidence": i} for i in insts],
         industrial=industrial,
         deployed_online=bool(online),
         platform=platform,
-        problem=problem,
-        method=method,
-        key_techniques=techniques,
-        online_metrics=[OnlineMetric(metric=m, value=v, context=platform) for m, v in online],
-        offline_metrics=[OfflineMetric(metric=m, value=v, dataset="", baseline="") for m, v in offline],
-        efficiency=[],
         datasets=[],
         code_url=None,
         topics=topics,
         one_line=one_line,
-        deep_dive_draft="",
-        undisclosed=[] if insts else ["institution"],
     )
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from ingest.db.models import Claim, Extraction, Paper, PaperVersion, Report, ReportPaper
 from ingest.errors import NotFoundError
+from ingest.facts.sheet import InstitutionClaim, PaperExtraction, PaperFacts
 from ingest.records import split_id
 
 PAPER = Paper.__table__
@@ -98,3 +99,32 @@ def extractions_for_week(session: Session, week: str) -> list[tuple[Paper, Extra
     for paper, ex in rows:
         latest[paper.arxiv_id] = (paper, ex)
     return list(latest.values())
+
+
+def facts_of(extraction: Extraction) -> PaperFacts:
+    """The stored fact sheet of an OK extraction row. Rows written before facts were claims hold the
+    v1 shape: it is read with its institutions and prose, and without its results (they carry no
+    evidence, so no report may state them; extracting the paper again restores them)."""
+    data = extraction.data
+    if data is None:
+        raise ValueError(f"extraction {extraction.id} has no data (status {extraction.status})")
+    if "results" in data:
+        return PaperFacts.model_validate(data)
+    old = PaperExtraction.model_validate(data)
+    return PaperFacts(
+        scope=old.scope,
+        scope_reason=old.scope_reason,
+        short_name=old.short_name,
+        problem=old.problem,
+        contribution=old.method,
+        key_techniques=old.key_techniques,
+        results=[],
+        institutions=[InstitutionClaim(**i.model_dump()) for i in old.institutions],
+        industrial=old.industrial,
+        deployed_online=old.deployed_online,
+        platform=old.platform,
+        datasets=old.datasets,
+        code_url=old.code_url,
+        topics=old.topics,
+        one_line=old.one_line,
+    )

@@ -18,9 +18,10 @@ from sqlmodel import Session, select
 
 from ingest.db.engine import session_scope
 from ingest.db.models import Claim, Extraction, utcnow
+from ingest.db.store import facts_of
 from ingest.errors import LLMError
-from ingest.extract.verify import Verified, from_v1
-from ingest.facts.sheet import PaperExtraction, PaperFacts
+from ingest.extract.verify import Verified
+from ingest.facts.sheet import PaperFacts
 from ingest.llm import LLMResult, log_call
 from ingest.llm.prompts import RenderedPrompt
 
@@ -223,11 +224,5 @@ def store_failure(
 
 
 def parsed(extraction: Extraction) -> PaperFacts:
-    """The stored fact sheet of an OK extraction row. Rows written before facts were claims hold the v1
-    shape: it is converted, and its results, which carry no evidence, are left out."""
-    if extraction.data is None:
-        raise ValueError(f"extraction {extraction.id} has no data (status {extraction.status})")
-    if "results" in extraction.data:
-        return PaperFacts.model_validate(extraction.data)
-    facts = from_v1(PaperExtraction.model_validate(extraction.data), "")
-    return facts.model_copy(update={"results": []})
+    """The stored fact sheet of an OK extraction row (db.store.facts_of)."""
+    return facts_of(extraction)

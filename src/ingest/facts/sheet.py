@@ -135,3 +135,7 @@ class PaperFacts(Contract):
     code_url: str | None
     topics: list[Topic] = Field(min_length=1, max_length=3)
     one_line: str = Field(description="20-35 words: who, what, headline results with metric and setting")
+
+    def claims_in(self, setting: str) -> list[ResultClaim]:
+        """The result claims of one setting (online | offline | efficiency | other), in order."""
+        return [c for c in self.results if c.setting == setting]

@@ -48,7 +48,7 @@ def plan_variables(week: str, lang: str, cands: list[Candidate], topics: dict[st
 
 
 def _profile(c: Candidate) -> str:
-    return " ".join([c.title, c.ex.problem, c.ex.method, " ".join(c.ex.key_techniques), c.topic])
+    return " ".join([c.title, c.ex.problem, c.ex.contribution, " ".join(c.ex.key_techniques), c.topic])
 
 
 def _closest_section(c: Candidate, sections: list[PlanSection], by_id: dict[str, Candidate]) -> PlanSection:

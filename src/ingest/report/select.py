@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from ingest.db.models import Paper, Report, ReportPaper
-from ingest.db.store import extractions_for_week
-from ingest.facts.sheet import PaperExtraction
+from ingest.db.store import extractions_for_week, facts_of
+from ingest.facts.sheet import PaperFacts
 from ingest.facts.source import source_text
 from ingest.facts.topics import taxonomy
 
@@ -41,7 +41,7 @@ class Candidate:
     paper_id: int
     title: str
     source: str  # title + abstract + comments + fetched snippets: what numbers must occur in
-    ex: PaperExtraction
+    ex: PaperFacts
     topic: str = "other"
     deep: bool = False
     related: list[tuple[str, str]] = field(default_factory=list)  # (arxiv_id, short name)
@@ -62,7 +62,7 @@ class Candidate:
 
     @property
     def online(self) -> bool:
-        return bool(self.ex.online_metrics)
+        return bool(self.ex.claims_in("online"))
 
     @property
     def search_only(self) -> bool:
@@ -80,7 +80,7 @@ def featured_before(session: Session, week: str) -> set[str]:
     return set(rows)
 
 
-def topic_of(ex: PaperExtraction, text: str, topics: dict[str, dict]) -> str:
+def topic_of(ex: PaperFacts, text: str, topics: dict[str, dict]) -> str:
     """Primary taxonomy topic: the extraction's topics weighted by keyword hits in the text."""
     low = text.lower()
     scores: dict[str, float] = {}
@@ -96,7 +96,7 @@ def topic_of(ex: PaperExtraction, text: str, topics: dict[str, dict]) -> str:
     return max(sorted(scores), key=lambda s: scores[s])
 
 
-def worth_reading(ex: PaperExtraction) -> bool:
+def worth_reading(ex: PaperFacts) -> bool:
     """recsys papers always; adjacent ones when industrial/deployed or on a shared building block."""
     if ex.scope == "recsys":
         return True
@@ -108,17 +108,18 @@ def worth_reading(ex: PaperExtraction) -> bool:
 def rank_key(c: Candidate) -> tuple:
     """Deep-dive order: industrial+online numbers, online deployment, offline numbers, rest."""
     ex = c.ex
-    if ex.industrial and ex.online_metrics:
+    online, offline = ex.claims_in("online"), ex.claims_in("offline")
+    if ex.industrial and online:
         tier = 0
     elif ex.industrial and ex.deployed_online:
         tier = 1
-    elif ex.industrial and ex.offline_metrics:
+    elif ex.industrial and offline:
         tier = 2
-    elif ex.offline_metrics or ex.industrial:
+    elif offline or ex.industrial:
         tier = 3
     else:
         tier = 4
-    numbers = len(ex.online_metrics) * 2 + len(ex.offline_metrics) + len(ex.efficiency)
+    numbers = len(online) * 2 + len(offline) + len(ex.claims_in("efficiency"))
     return (tier, ex.scope != "recsys", c.search_only, -numbers, c.arxiv_id)
 
 
@@ -130,7 +131,7 @@ def select_week(session: Session, week: str, cap: int) -> tuple[list[Candidate],
     for paper, row in extractions_for_week(session, week):
         if row.data is None or paper.arxiv_id in skipped:
             continue
-        ex = PaperExtraction.model_validate(row.data)
+        ex = facts_of(row)
         if not worth_reading(ex):
             continue
         src = source_text(paper)

@@ -71,16 +71,21 @@ def paper_facts(c: Candidate) -> dict:
         "search_only": c.search_only,
         "platform": ex.platform,
         "problem": ex.problem,
-        "method": ex.method,
+        "method": ex.contribution,
         "techniques": list(ex.key_techniques),
-        "online": [m.model_dump() for m in ex.online_metrics],
-        "offline": [m.model_dump() for m in ex.offline_metrics],
-        "efficiency": [m.model_dump() for m in ex.efficiency],
-        "undisclosed": list(ex.undisclosed),
+        "online": [
+            {"metric": m.metric, "value": m.value, "context": m.where} for m in ex.claims_in("online")
+        ],
+        "offline": [
+            {"metric": m.metric, "value": m.value, "dataset": m.where, "baseline": ""}
+            for m in ex.claims_in("offline")
+        ],
+        "efficiency": [{"claim": m.metric, "value": m.value} for m in ex.claims_in("efficiency")],
+        "undisclosed": [] if ex.institutions else ["institution"],
         "one_line": ex.one_line,
-        "draft": ex.deep_dive_draft,
+        "draft": ex.contribution,
         "source": c.source[:LLM_SOURCE_CHARS],
-        "terms": tokens(" ".join([c.title, ex.method, " ".join(ex.key_techniques)]))[:40],
+        "terms": tokens(" ".join([c.title, ex.contribution, " ".join(ex.key_techniques)]))[:40],
         "related": [
             {"id": pid, "name": name, "shared": shared_terms(c.source, related_text.get(pid, ""))}
             for pid, name in c.related
@@ -185,11 +190,13 @@ def digest_line(c: Candidate, lang: str) -> str:
     body = " ".join(ex.one_line.split()).rstrip(".")
     if c.institution and c.institution.lower() not in body.lower():
         body = f"{c.institution}: {body}"
-    figures = [f"{m.metric} {m.value}".strip() for m in (ex.online_metrics[:3] or ex.offline_metrics[:2])]
+    figures = [
+        f"{m.metric} {m.value}".strip() for m in (ex.claims_in("online")[:3] or ex.claims_in("offline")[:2])
+    ]
     figures = [f for f in figures if not any(v in body for v in f.split()[-1:])]
     if figures:
         body += "; " + ", ".join(figures)
-    elif not ex.online_metrics and not ex.offline_metrics and not any(ch.isdigit() for ch in body):
+    elif not ex.results and not any(ch.isdigit() for ch in body):
         body += f" ({lab['no_numbers']})"
     if c.search_only:
         body += f" ({lab['search_flag']})"
