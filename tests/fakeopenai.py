@@ -40,8 +40,10 @@ PROMPT_OF_SCHEMA = {
     "PaperExtraction": "extract_paper",
     "PaperFacts": "extract_paper",
     "ReportPlan": "plan_report",
+    "StorylineList": "plan_report",
     "SectionText": "write_section",
     "OverviewText": "write_overview",
+    "Overview": "write_overview",
 }
 TITLE = re.compile(r'"title":\s*"(\w+)"')
 

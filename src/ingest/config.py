@@ -29,9 +29,9 @@ DEFAULT_DB_URL = "sqlite:///db/ingest.sqlite3"
 # The prompt registry: every prompt the tool renders and the version pinned by default.
 DEFAULT_PROMPT_VERSIONS: dict[str, str] = {
     "extract_paper": "v2",
-    "plan_report": "v1",
-    "write_section": "v1",
-    "write_overview": "v1",
+    "plan_report": "v2",
+    "write_section": "v2",
+    "write_overview": "v2",
 }
 PROMPT_NAMES: tuple[str, ...] = tuple(DEFAULT_PROMPT_VERSIONS)
 REPORT_PROMPT_NAMES: tuple[str, ...] = ("plan_report", "write_section", "write_overview")
@@ -168,6 +168,11 @@ class Settings(BaseSettings):
         bad = sorted(v for v in value.values() if not re.fullmatch(r"v\d+", v))
         if bad:
             raise ValueError(f"prompt version {bad[0]!r} is not of the form v1, v2, ...")
+        old = sorted(k for k, v in value.items() if k in REPORT_PROMPT_NAMES and v == "v1")
+        if old:
+            raise ValueError(
+                f"{old[0]} v1 belongs to the report stage before storylines and claims; pin v2 or later"
+            )
         return {**DEFAULT_PROMPT_VERSIONS, **value}
 
     def prompt_version(self, name: str) -> str:

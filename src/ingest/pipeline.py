@@ -34,10 +34,11 @@ from ingest.crawl import crawl_week, enrich_papers
 from ingest.db import lock, runlog
 from ingest.db.engine import open_engine
 from ingest.db.models import Report
+from ingest.db.store import report_roles, week_counts
 from ingest.errors import Failure, IngestError, Kind, LLMAuthError, LLMError, StageFailures, VerificationError
 from ingest.extract import extract_week
 from ingest.progress import StageEvents
-from ingest.report import build_report, current_report
+from ingest.report import build_report, current_report, ensure_file
 from ingest.weeks import last_complete_week, normalize_week
 
 
@@ -144,7 +145,7 @@ def _extract(settings: Settings, week: str, engine: Engine, summary: RunSummary,
             settings, week, engine=engine, run_id=summary.run_id, progress=display.bar("extract")
         )
         counts = {
-            "in_scope": res.selected,
+            "relevant": res.selected,
             "extracted": res.extracted,
             "cached": res.cached,
             "failed": res.failed,
@@ -161,13 +162,24 @@ def _extract(settings: Settings, week: str, engine: Engine, summary: RunSummary,
     return stage
 
 
+def _model_counts(counts: dict[str, Any]) -> dict[str, Any]:
+    """The count model's figures a run records (facts.counts: one definition for report, run, stats)."""
+    keys = ("in_scope", "adjacent", "industrial", "online_ab", "deep_dives", "digest")
+    return {k: counts[k] for k in keys if k in counts}
+
+
 def _report(settings: Settings, week: str, lang: str, engine: Engine, summary: RunSummary):
     def stage() -> dict[str, Any]:
         with Session(engine) as session:
             existing = current_report(session, settings, week, lang)
-        if existing is not None:
-            summary.report_path, summary.report_status = Path(existing.path or ""), existing.status
-            return {"report_version": existing.version, "report_reused": 1}
+            if existing is not None:
+                summary.report_path, summary.report_status = ensure_file(existing), existing.status
+                counts = week_counts(session, week).with_report(*report_roles(session, existing.id or 0))
+                return {
+                    "report_version": existing.version,
+                    "report_reused": 1,
+                    **_model_counts(counts.as_dict()),
+                }
         try:
             res = build_report(settings, week, lang=lang, engine=engine, run_id=summary.run_id)
         except VerificationError as exc:
@@ -175,7 +187,7 @@ def _report(settings: Settings, week: str, lang: str, engine: Engine, summary: R
             summary.failures.append(Failure.of("report", exc, str(exc)))
             return {"report_version": 0, "report_problems": len(exc.problems)}
         summary.report_path, summary.report_status = Path(res.path), res.status
-        return {"report_version": res.version, "report_papers": res.papers, "deep_dives": res.deep_dives}
+        return {"report_version": res.version, **_model_counts(res.counts)}
 
     return stage
 

@@ -22,13 +22,20 @@ def _print_summary(s: RunSummary) -> None:
         for k, label in (
             ("crawled", "crawled"),
             ("new", "new"),
-            ("in_scope", "in scope"),
+            ("relevant", "past the relevance pre-score"),
             ("extracted", "extracted"),
             ("cached", "cached"),
             ("failed", "failed"),
         )
     )
     out.print(f"papers: {papers}", highlight=False)
+    if "in_scope" in c:
+        out.print(
+            f"report counts: {c['in_scope']} in scope, {c.get('industrial', 0)} industrial, "
+            f"{c.get('online_ab', 0)} with online A/B results, {c.get('deep_dives', 0)} deep dives, "
+            f"{c.get('digest', 0)} in the digest",
+            highlight=False,
+        )
     out.print(
         f"llm: {c.get('llm_calls', 0)} calls, {s.prompt_tokens} prompt + {s.completion_tokens} "
         f"completion tokens, est. ${s.cost_usd:.4f}",

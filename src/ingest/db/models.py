@@ -47,6 +47,10 @@ class Paper(SQLModel, table=True):
     duplicate_of: str | None = Field(default=None, index=True, max_length=32)  # canonical arxiv_id
     first_seen_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
+    # the scope decision (added by migration 0009, so after the columns above)
+    scope: str | None = Field(default=None, index=True, max_length=16)  # recsys | adjacent | out_of_scope
+    scope_reason: str | None = Field(default=None, sa_column=Column(Text))
+    scope_by: str | None = Field(default=None, max_length=255)  # the rule or model answer that decided
 
 
 class PaperVersion(SQLModel, table=True):

@@ -9,10 +9,11 @@ NotFoundError. Writing new paper rows is the crawl stage's (ingest.crawl.upsert)
 from __future__ import annotations
 
 from sqlalchemy import Text, bindparam, select, type_coerce, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ingest.db.models import Claim, Extraction, Paper, PaperVersion, Report, ReportPaper
 from ingest.errors import NotFoundError
+from ingest.facts.counts import PaperCount, WeekCounts, count_week
 from ingest.facts.sheet import InstitutionClaim, PaperExtraction, PaperFacts
 from ingest.records import split_id
 
@@ -128,3 +129,54 @@ def facts_of(extraction: Extraction) -> PaperFacts:
         topics=old.topics,
         one_line=old.one_line,
     )
+
+
+def week_paper_counts(session: Session, week: str) -> list[PaperCount]:
+    """One PaperCount per paper of `week` (near-duplicates excluded) for the count model: the paper's
+    scope decision, and from its newest OK extraction's verified claims whether it is industrial, has
+    an online claim and which companies are its institutions."""
+    papers = papers_for_week(session, week)
+    latest = {p.arxiv_id: e for p, e in extractions_for_week(session, week)}
+    ids = [e.id for e in latest.values() if e.id is not None]
+    online: set[int] = set()
+    companies: dict[int, list[str]] = {}
+    for part in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        rows = session.execute(
+            select(Claim.extraction_id, Claim.kind, Claim.setting, Claim.metric, Claim.industrial).where(
+                col(Claim.extraction_id).in_(part)
+            )
+        ).all()
+        for ext_id, kind, setting, metric, industrial in rows:
+            if kind == "result" and setting == "online":
+                online.add(ext_id)
+            elif kind == "institution" and industrial:
+                companies.setdefault(ext_id, []).append(metric)
+    out = []
+    for paper in papers:
+        ex = latest.get(paper.arxiv_id)
+        ext_id = ex.id if ex is not None else None
+        out.append(
+            PaperCount(
+                arxiv_id=paper.arxiv_id,
+                scope=paper.scope,
+                industrial=bool(ex is not None and ex.industrial),
+                online=ext_id in online,
+                companies=tuple(companies.get(ext_id or -1, [])),
+            )
+        )
+    return out
+
+
+def week_counts(session: Session, week: str) -> WeekCounts:
+    """The count model's figures for `week` from the database (facts.counts)."""
+    return count_week(week, week_paper_counts(session, week))
+
+
+def report_roles(session: Session, report_id: int) -> tuple[int, int]:
+    """(deep dives, digest papers) a stored report listed."""
+    roles = (
+        session.execute(select(ReportPaper.role).where(col(ReportPaper.report_id) == report_id))
+        .scalars()
+        .all()
+    )
+    return sum(1 for r in roles if r == "deep_dive"), len(roles)

@@ -33,6 +33,7 @@ from ingest.errors import Failure
 from ingest.extract.store import (
     CacheKey,
     cached_keys,
+    scope_below_threshold,
     store_failure,
     store_success,
 )
@@ -263,6 +264,8 @@ def extract_week(
         papers = papers_for_week(session, week)
     chosen = [p for p in papers if (p.relevance or 0.0) >= settings.relevance_threshold]
     result = ExtractResult(week=week, selected=len(chosen), skipped=len(papers) - len(chosen))
+    picked = {p.id for p in chosen}
+    scope_below_threshold(engine, [p for p in papers if p.id not in picked], settings.relevance_threshold)
     own_run = run_id is None
     run_id = runlog.start_run(engine, "extract", week) if own_run else run_id
     try:

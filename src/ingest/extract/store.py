@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ingest.db.engine import session_scope
-from ingest.db.models import Claim, Extraction, utcnow
+from ingest.db.models import Claim, Extraction, Paper, utcnow
 from ingest.db.store import facts_of
 from ingest.errors import LLMError
 from ingest.extract.verify import Verified
@@ -176,6 +176,9 @@ def store_success(
         claims = _claim_values(existing, key.paper_id, verified.facts)
         if claims:
             session.execute(insert(Claim.__table__), claims)  # type: ignore[attr-defined]
+        who = "offline rules" if result.backend == "offline" else result.model
+        decided_by = f"{who}, {prompt.name} {prompt.version}"
+        set_scope(session, key.paper_id, verified.facts.scope, verified.facts.scope_reason, decided_by)
         log_call(
             session,
             stage=STAGE,
@@ -187,6 +190,37 @@ def store_success(
             run_id=run_id,
             input_hash=key.input_hash,
         )
+
+
+def set_scope(session: Session, paper_id: int, scope: str, reason: str, decided_by: str) -> None:
+    """Record the paper's scope decision: recsys | adjacent | out_of_scope, why, and what decided it."""
+    session.execute(
+        update(Paper.__table__)  # type: ignore[attr-defined]
+        .where(Paper.__table__.c.id == paper_id)  # type: ignore[attr-defined]
+        .values(scope=scope, scope_reason=reason[:2000], scope_by=decided_by[:255])
+    )
+
+
+RELEVANCE_RULE = "rule: relevance pre-score"
+
+
+def scope_below_threshold(engine: Engine, papers: list[Paper], threshold: float) -> None:
+    """Papers under the relevance pre-score never reach the model: out of scope by that rule (a paper
+    a model or the offline rules already decided keeps that decision)."""
+    with session_scope(engine) as session:
+        for paper in papers:
+            current = session.get(Paper, paper.id)
+            if current is None or (current.scope is not None and current.scope_by != RELEVANCE_RULE):
+                continue
+            why = f"relevance pre-score {paper.relevance:g} is below the threshold {threshold:g}"
+            reasons = ", ".join(paper.relevance_reasons or [])
+            set_scope(
+                session,
+                current.id or 0,
+                "out_of_scope",
+                why + (f" ({reasons})" if reasons else ""),
+                RELEVANCE_RULE,
+            )
 
 
 def store_failure(

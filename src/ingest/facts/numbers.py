@@ -13,7 +13,8 @@ import re
 
 from ingest.records import ARXIV_ID
 
-NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?")
+# a number, unless it is part of a name (GPT-4, COVID-19, top-10: a letter and a hyphen before it)
+NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z][-\u2010\u2011])[-+]?\d[\d,]*(?:\.\d+)?")
 MINUS = dict.fromkeys(map(ord, "\u2212\u2012\u2013\u2014\ufe63\uff0d"), "-")
 SPACES_IN_NUMBER = re.compile(r"(?<=\d)[\u2009\u202f\u00a0\u2007](?=\d{3}(?!\d))")
 ODD_SPACES = dict.fromkeys(map(ord, "\u2009\u202f\u00a0\u2007\u200b"), " ")

@@ -63,3 +63,30 @@ class OverviewText(Contract):
 
     storylines: list[Storyline]
     directions: list[Direction]
+
+
+# ---- v2: storylines found in the week, a thesis-led overview ----
+
+
+class StorylinePlan(Contract):
+    """One themed section: papers sharing a thread, and which of them get a deep dive."""
+
+    title: str = Field(description="named after the shared thread, e.g. 'Semantic IDs in ID-based ranking'")
+    thread: str = Field(description="the shared technique or idea in a few words")
+    rationale: str = Field(description="one sentence: why these papers belong together")
+    paper_ids: list[str] = Field(description="every paper of the storyline, strongest first")
+    deep_dive_ids: list[str] = Field(description="the members that get a deep dive")
+
+
+class StorylineList(Contract):
+    """plan_report v2: 3-5 storylines chosen from the candidate clusters (merged, split or renamed)."""
+
+    storylines: list[StorylinePlan]
+
+
+class Overview(Contract):
+    """write_overview v2: the thesis that opens the brief, three storylines and three directions."""
+
+    thesis: str = Field(description="1-2 sentences: the week's thesis from the strongest storyline's facts")
+    storylines: list[Storyline]
+    directions: list[Direction]

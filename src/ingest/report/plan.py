@@ -1,183 +1,252 @@
-"""Report planning: selected candidates -> plan_report variables -> validated, repaired ReportPlan.
+"""The report plan: ranked, clustered items -> sections (storylines with their deep dives) and digest groups.
 
-The LLM (or the offline planner) proposes sections, supplementary digest groups, three storyline
-angles and three direction titles. `repair` then makes the plan valid deterministically instead of
-failing: unknown ids and duplicates are dropped, deep dives missing from every section go to the
-section of their topic (else the most similar one), digest-only papers go to their topic's
-supplementary group (else "Other"), and storylines/directions are cut or padded to exactly three.
+Input: the Week (scored items), its storylines (strongest first), pairwise similarities and the
+attention scores. `rule_plan` builds the plan the rules propose: sections are the storylines that
+hold a paper scoring MUST_SCORE or more (online results on a named platform, say; such a paper is
+always a deep dive, joining the most similar section when its own storyline is not one), then the
+strongest others, 3-5 in all; deep dives are then added round robin, each section's strongest
+remaining paper, up to 8 in all, and beyond that only papers scoring DEEP_FLOOR (at most 12, at
+most PER_SECTION_MAX a section). The digest holds the deep dives, the sections' papers scoring
+DIGEST_FLOOR and the strongest other in-scope papers over SUPPLEMENTARY_FLOOR (DIGEST_MAX in-scope
+papers in all; supplementary groups by topic, a single paper in "Other"); adjacent papers only in a
+short "Also noted" group at the end. With an LLM, plan_report v2 sees the candidate storylines
+and may merge, split, rename and pick deep dives; `repair` checks its answer against the rules (ids
+exist, each paper once, 8-12 deep dives or every in-scope paper, at least 2 papers and a title that
+is not "Other" per storyline) and falls back to the rule plan for anything it cannot use. Pure.
 """
 
 from __future__ import annotations
 
-from ingest.llm.contracts import DigestGroup, PlanSection, ReportPlan
-from ingest.report.select import Candidate
-from ingest.report.similarity import TfIdf, cosine
+from collections import defaultdict
+from dataclasses import dataclass, field
 
-MAX_SECTIONS = 6
-SUPPLEMENTARY = "(supplementary)"
+from ingest.facts import topics
+from ingest.llm.contracts import StorylineList, StorylinePlan
+from ingest.messages import say, topic_title
+from ingest.report.rank import DEEP_FLOOR, DEEP_MAX, DEEP_MIN, ranked
+from ingest.report.select import Item, Week
+from ingest.report.storylines import Storyline
+
+MIN_SECTIONS, MAX_SECTIONS = 3, 5
+MUST_SCORE = 6.0  # e.g. online results on a named platform: always a deep dive
+MIN_DEEP_SCORE = 1.5  # below this a paper is not deep-dived to fill a section
+PER_SECTION_MAX = 4
+DIGEST_FLOOR = 2.0  # a storyline paper needs this score to be listed
+DIGEST_MAX = 25  # in-scope papers in the digest, at most
+SUPPLEMENTARY_FLOOR = 2.0
+ALSO_NOTED_MAX = 3
+BANNED_TITLES = frozenset({"other", "others", "misc", "miscellaneous", "其他"})
 
 
-def plan_variables(week: str, lang: str, cands: list[Candidate], topics: dict[str, dict]) -> dict:
-    """What plan_report sees: one compact fact line per paper, the taxonomy, the limits."""
+@dataclass
+class Section:
+    key: str
+    title: str
+    thread: str
+    rationale: str
+    deep: list[str]  # deep-dive ids, strongest first
+    members: list[str]  # every listed paper of the storyline (deep dives first)
+    shared: list[str] = field(default_factory=list)
+    topic: str = "other"
+
+
+@dataclass
+class Plan:
+    sections: list[Section]
+    groups: list[tuple[str, list[str]]]  # digest groups in order: sections, supplementary, Other, Also noted
+    notes: list[str] = field(default_factory=list)  # what repair changed
+
+    @property
+    def deep(self) -> list[str]:
+        return [i for s in self.sections for i in s.deep]
+
+    @property
+    def digest(self) -> list[str]:
+        return [i for _title, ids in self.groups for i in ids]
+
+
+def _nearest(pid: str, sections: list[Section], sims: dict[tuple[str, str], float]) -> Section:
+    def mean_sim(section: Section) -> float:
+        others = [m for m in section.members if m != pid]
+        return sum(sims.get((pid, m), 0.0) for m in others) / max(1, len(others))
+
+    return max(sections, key=lambda s: (mean_sim(s), -sections.index(s)))
+
+
+def _sections(week: Week, stories: list[Storyline], sims: dict, high: int) -> list[Section]:
+    """Storylines as sections, and their deep dives (see module doc)."""
+    by_id = {i.arxiv_id: i for i in week.items}
+    must = [i.arxiv_id for i in ranked(week.in_scope) if i.score >= MUST_SCORE][:high]
+    strongest = max((s.strength for s in stories), default=0.0)
+    ordered = sorted(stories, key=lambda s: (not set(s.members) & set(must), -s.strength, s.key))
+    chosen: list[Section] = []
+    for s in ordered:
+        if len(chosen) == MAX_SECTIONS:
+            break
+        top = max(by_id[m].score for m in s.members)
+        if (
+            set(s.members) & set(must)
+            or len(chosen) < MIN_SECTIONS
+            or (s.strength >= 0.5 * strongest and top >= DEEP_FLOOR)
+        ):
+            chosen.append(
+                Section(
+                    s.key, s.title, s.thread or s.title.lower(), "", [], list(s.members), s.shared, s.topic
+                )
+            )
+    placed = {m for s in chosen for m in s.members}
+    for pid in must:
+        if pid not in placed and chosen:
+            _nearest(pid, chosen, sims).members.append(pid)
+            placed.add(pid)
+    for s in chosen:
+        s.members.sort(key=lambda m: (-by_id[m].score, m))
+        s.deep = [m for m in s.members if m in must][:PER_SECTION_MAX]
+    wanted = min(high, max(DEEP_MIN, len(must)), len(week.in_scope))
+    total = sum(len(s.deep) for s in chosen)
+    while total < high:  # round robin: each section's strongest remaining paper, strongest sections first
+        added = False
+        for s in chosen:
+            rest = [m for m in s.members if m not in s.deep and by_id[m].score >= MIN_DEEP_SCORE]
+            if not rest or len(s.deep) >= PER_SECTION_MAX:
+                continue
+            if total >= wanted and by_id[rest[0]].score < DEEP_FLOOR:
+                continue
+            s.deep.append(rest[0])
+            total += 1
+            added = True
+            if total >= high:
+                break
+        if not added:
+            break
+    for s in chosen:
+        if not s.deep and s.members:
+            s.deep = s.members[:1]
+        s.deep.sort(key=lambda i: (-by_id[i].score, i))
+        listed = [m for m in s.members if m in s.deep or by_id[m].score >= DIGEST_FLOOR]
+        s.members = s.deep + [m for m in listed if m not in s.deep]
+    return chosen
+
+
+def digest_groups(week: Week, sections: list[Section], lang: str) -> list[tuple[str, list[str]]]:
+    """The digest: one group per section, supplementary groups by topic, Other, Also noted."""
+    groups = [(s.title, list(s.members)) for s in sections]
+    listed = {i for _t, ids in groups for i in ids}
+    rest = [i for i in ranked(week.in_scope) if i.arxiv_id not in listed and i.score >= SUPPLEMENTARY_FLOOR]
+    by_topic: dict[str, list[Item]] = defaultdict(list)
+    for item in rest[: max(0, DIGEST_MAX - len(listed))]:
+        by_topic[item.facts.topics[0] if item.facts.topics else "other"].append(item)
+    other: list[str] = []
+    for slug in sorted(by_topic, key=lambda s: (-len(by_topic[s]), s)):
+        members = by_topic[slug]
+        if len(members) >= 2 and slug != "other":
+            title = topic_title(lang, slug, topics.title_of(slug))
+            groups.append((say(lang, "group.supplementary", title=title), [m.arxiv_id for m in members]))
+        else:
+            other += [m.arxiv_id for m in members]
+    if other:
+        groups.append((say(lang, "group.other"), other))
+    also = [i.arxiv_id for i in ranked(week.adjacent) if i.score > 0][:ALSO_NOTED_MAX]
+    if also:
+        groups.append((say(lang, "group.also_noted"), also))
+    return groups
+
+
+def rule_plan(week: Week, stories: list[Storyline], sims: dict, lang: str, high: int = DEEP_MAX) -> Plan:
+    """The plan the rules propose (see module doc)."""
+    sections = _sections(week, stories, sims, high)
+    return Plan(sections, digest_groups(week, sections, lang))
+
+
+def plan_variables(week: Week, plan: Plan, stories: list[Storyline], lang: str) -> dict:
+    """plan_report v2 input: the candidate storylines and every in-scope paper with its facts."""
     papers = [
         {
-            "id": c.arxiv_id,
-            "name": c.name,
-            "institution": c.institution or "not disclosed",
-            "industrial": c.ex.industrial,
-            "online_ab": c.online,
-            "deployed_online": c.ex.deployed_online,
-            "scope": c.ex.scope,
-            "topic": c.topic,
-            "topics": list(c.ex.topics),
-            "deep_dive": c.deep,
-            "one_line": c.ex.one_line,
-            "problem": c.ex.problem,
-            "techniques": list(c.ex.key_techniques),
+            "id": i.arxiv_id,
+            "name": i.name,
+            "institution": i.institution,
+            "industrial": i.facts.industrial,
+            "score": i.score,
+            "deep_dive_candidate": i.arxiv_id in plan.deep,
+            "one_line": i.facts.one_line,
+            "contribution": i.facts.contribution,
+            "claims": [f"{c.setting}: {c.metric} {c.value}" for c in i.facts.results][:6],
+            "techniques": list(i.facts.key_techniques),
         }
-        for c in cands
+        for i in ranked(week.in_scope)
+    ]
+    candidates = [
+        {"title": s.title, "thread": s.thread, "paper_ids": list(s.members), "deep_dive_ids": list(s.deep)}
+        for s in plan.sections
+    ] + [
+        {"title": s.title, "thread": s.thread or s.title, "paper_ids": list(s.members), "deep_dive_ids": []}
+        for s in stories
+        if s.key not in {p.key for p in plan.sections}
     ]
     return {
-        "week": week,
+        "week": week.week,
         "lang": lang,
-        "min_sections": 3,
+        "min_sections": MIN_SECTIONS,
         "max_sections": MAX_SECTIONS,
-        "topics": {slug: spec["title"] for slug, spec in topics.items()},
-        "papers": papers,
+        "deep_min": min(DEEP_MIN, len(week.in_scope)),
+        "deep_max": DEEP_MAX,
+        "input": {"week": week.week, "lang": lang, "candidate_storylines": candidates, "papers": papers},
     }
 
 
-def _profile(c: Candidate) -> str:
-    return " ".join([c.title, c.ex.problem, c.ex.contribution, " ".join(c.ex.key_techniques), c.topic])
-
-
-def _closest_section(c: Candidate, sections: list[PlanSection], by_id: dict[str, Candidate]) -> PlanSection:
-    for sec in sections:
-        if sec.topic == c.topic:
-            return sec
-    space = TfIdf([_profile(x) for x in by_id.values()])
-    me = space.vector(_profile(c))
-
-    def score(sec: PlanSection) -> float:
-        texts = " ".join(_profile(by_id[i]) for i in sec.paper_ids if i in by_id)
-        return cosine(me, space.vector(texts + " " + sec.title))
-
-    return max(sections, key=score)
-
-
-def _fresh(ids: list[str], allowed: dict[str, Candidate], seen: set[str]) -> list[str]:
-    """`ids` that are allowed and not seen yet (first occurrence wins); marks them seen."""
-    out = []
-    for i in ids:
-        if i in allowed and i not in seen:
-            seen.add(i)
-            out.append(i)
-    return out
-
-
-def _clean_sections(plan: ReportPlan, deep: dict[str, Candidate]) -> list[PlanSection]:
-    seen: set[str] = set()
-    out: list[PlanSection] = []
-    for sec in plan.sections:
-        ids = _fresh(sec.paper_ids, deep, seen)
-        if ids:
-            out.append(
-                PlanSection(
-                    title=sec.title.strip() or "Other",
-                    topic=sec.topic,
-                    shared_problem=sec.shared_problem,
-                    paper_ids=ids,
-                )
+def answer_of_rules(plan: Plan) -> StorylineList:
+    """The rule plan as a plan_report answer (what the offline backend returns)."""
+    return StorylineList(
+        storylines=[
+            StorylinePlan(
+                title=s.title,
+                thread=s.thread,
+                rationale=s.rationale,
+                paper_ids=list(s.members),
+                deep_dive_ids=list(s.deep),
             )
-    while len(out) > MAX_SECTIONS:
-        out.sort(key=lambda s: -len(s.paper_ids))
-        out.pop()
-    return out
-
-
-def _place_missing_deep(sections: list[PlanSection], deep: dict[str, Candidate], topics: dict) -> None:
-    placed = {i for s in sections for i in s.paper_ids}
-    for pid, c in deep.items():
-        if pid in placed:
-            continue
-        if not sections:
-            title = topics.get(c.topic, {}).get("title", "Other")
-            sections.append(PlanSection(title=title, topic=c.topic, shared_problem="", paper_ids=[pid]))
-        else:
-            _closest_section(c, sections, deep).paper_ids.append(pid)
-
-
-def _split_to_minimum(sections: list[PlanSection], deep: dict[str, Candidate], topics: dict) -> None:
-    """With 3+ deep dives, split the largest section until there are 3 (by the papers' other topics)."""
-    while len(sections) < 3 and len(deep) >= 3:
-        big = max(sections, key=lambda s: len(s.paper_ids))
-        if len(big.paper_ids) < 2:
-            return
-        pid = big.paper_ids.pop()
-        c = deep[pid]
-        used = {s.title for s in sections}
-        slugs = [t for t in [c.topic, *c.ex.topics, "other"] if topics.get(t, {}).get("title", t) not in used]
-        slug = slugs[0] if slugs else "other"
-        title = topics.get(slug, {}).get("title", "Other")
-        if title in used:
-            title = f"{title} ({c.name})"
-        sections.append(PlanSection(title=title, topic=slug, shared_problem="", paper_ids=[pid]))
-
-
-def _digest_groups(plan: ReportPlan, rest: dict[str, Candidate], topics: dict) -> list[DigestGroup]:
-    seen: set[str] = set()
-    groups: list[DigestGroup] = []
-    for grp in plan.digest_groups:
-        ids = _fresh(grp.paper_ids, rest, seen)
-        title = grp.title.strip() or "Other"
-        if title != "Other" and SUPPLEMENTARY not in title:
-            title = f"{title} {SUPPLEMENTARY}"
-        if ids:
-            groups.append(DigestGroup(title=title, paper_ids=ids))
-    for pid, c in rest.items():
-        if pid in seen:
-            continue
-        want = f"{topics.get(c.topic, {}).get('title', 'Other')} {SUPPLEMENTARY}"
-        target = next((g for g in groups if g.title == want), None)
-        target = target or next((g for g in groups if g.title == "Other"), None)
-        if target is None:
-            target = DigestGroup(title="Other", paper_ids=[])
-            groups.append(target)
-        target.paper_ids.append(pid)
-    return [g for g in groups if g.paper_ids]
-
-
-def _three(items: list[str], fallback: list[str]) -> list[str]:
-    out = [s.strip() for s in items if s.strip()][:3]
-    for extra in fallback:
-        if len(out) >= 3:
-            break
-        if extra not in out:
-            out.append(extra)
-    while len(out) < 3:
-        out.append(f"Theme {len(out) + 1}")
-    return out
-
-
-def repair(plan: ReportPlan, cands: list[Candidate], topics: dict[str, dict]) -> tuple[ReportPlan, list[str]]:
-    """A valid plan for exactly these candidates, and notes on what had to be repaired."""
-    deep = {c.arxiv_id: c for c in cands if c.deep}
-    rest = {c.arxiv_id: c for c in cands if not c.deep}
-    notes = [
-        f"plan: unknown id {i} dropped"
-        for s in plan.sections
-        for i in s.paper_ids
-        if i not in deep and i not in rest
-    ]
-    sections = _clean_sections(plan, deep)
-    _place_missing_deep(sections, deep, topics)
-    _split_to_minimum(sections, deep, topics)
-    groups = _digest_groups(plan, rest, topics)
-    titles = [s.title for s in sections]
-    fixed = ReportPlan(
-        sections=sections,
-        digest_groups=groups,
-        storylines=_three(plan.storylines, titles),
-        directions=_three(plan.directions, titles),
+            for s in plan.sections
+        ]
     )
-    return fixed, notes
+
+
+def repair(answer: StorylineList, rules: Plan, week: Week, lang: str) -> Plan:
+    """The answer as a valid plan; what cannot be used is dropped and noted, the rules fill the gaps."""
+    known = {i.arxiv_id: i for i in week.in_scope}
+    notes: list[str] = []
+    seen: set[str] = set()
+    sections: list[Section] = []
+    for n, story in enumerate(answer.storylines[:MAX_SECTIONS]):
+        ids = []
+        for pid in story.paper_ids:
+            if pid not in known:
+                notes.append(f"plan: unknown id {pid} dropped")
+            elif pid not in seen:
+                ids.append(pid)
+                seen.add(pid)
+        title = " ".join(story.title.split())
+        if len(ids) < 2 or not title or title.lower() in BANNED_TITLES:
+            notes.append(f"plan: storyline '{title}' dropped ({len(ids)} papers)")
+            seen.difference_update(ids)
+            continue
+        deep = [d for d in story.deep_dive_ids if d in ids]
+        sections.append(
+            Section(
+                f"p{n + 1}",
+                title,
+                " ".join(story.thread.split()) or title.lower(),
+                " ".join(story.rationale.split()),
+                deep,
+                deep + [i for i in ids if i not in deep],
+            )
+        )
+    deep_total = sum(len(s.deep) for s in sections)
+    wanted_min = min(DEEP_MIN, len(known))
+    if (
+        len(sections) < MIN_SECTIONS
+        or not wanted_min <= deep_total <= DEEP_MAX
+        or any(not s.deep for s in sections)
+    ):
+        notes.append("plan: the answer broke the plan rules (sections, deep dives); the rule plan is used")
+        return Plan(rules.sections, rules.groups, notes)
+    return Plan(sections, digest_groups(week, sections, lang), notes)

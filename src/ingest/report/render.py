@@ -1,22 +1,27 @@
-"""Report rendering: plan + written texts + computed lead -> the Markdown of REPORT_SPEC.md.
+"""Report rendering: a Composition (everything decided upstream) -> the Markdown of REPORT_SPEC.md.
 
-Input: a `Composition` (everything decided upstream). Output: one Markdown string with the YAML
-front matter (type, status, date, slug, summary <= 2000 chars cut at a word, tags, category, icon,
-password, priority, week, papers, generator) and the body in the spec's order. Pure function of its
-input (the date is passed in), so the same composition renders byte-identically.
+Output: YAML front matter (type, status, date, slug, summary <= 2000 chars cut at a word, tags,
+category, icon, password, priority, week, papers, generator) and the body: the brief (thesis + the
+count model's sentence, three storylines), one section per storyline (intro, deep dives, synthesis),
+three directions, the digest. Every text that comes from a paper or a writer is escaped for Markdown
+here (`esc`): no raw HTML, no link or image syntax, no newline inside a name or heading; the only
+links are the arXiv links this module writes. Pure (the date is passed in): the same composition
+renders byte-identically.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ingest.llm.contracts import OverviewText, ReportPlan, SectionText
-from ingest.report.lang import labels, ordinal_prefix
-from ingest.report.select import Candidate
+from ingest.messages import ordinal, say
+from ingest.report.plan import Plan
+from ingest.report.select import Item
 
 SUMMARY_MAX = 2000
+ESCAPED = re.compile(r"([\\`*\[\]<>#|!])")
 
 
 @dataclass
@@ -25,13 +30,21 @@ class Composition:
     lang: str
     status: str
     created: datetime
-    lead: str
-    plan: ReportPlan
-    sections: list[SectionText]
-    overview: OverviewText
-    cands: dict[str, Candidate]
-    digest: dict[str, str]  # arxiv_id -> digest bullet
+    lead: str  # thesis + counts
+    plan: Plan
+    sections: dict[
+        str, tuple[str, dict[str, str], str]
+    ]  # section key -> (intro, id -> deep dive body, synthesis)
+    storylines: list[tuple[str, str]]  # (title, text) x 3
+    directions: list[tuple[str, str]]  # (title, text) x 3
+    items: dict[str, Item]
+    digest: dict[str, str]  # arxiv_id -> digest line body
     generator: dict = field(default_factory=dict)
+
+
+def esc(text: str) -> str:
+    """Untrusted text as inert Markdown inline text: one line, Markdown and HTML syntax escaped."""
+    return ESCAPED.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def cut_at_word(text: str, limit: int = SUMMARY_MAX) -> str:
@@ -51,6 +64,8 @@ def front_matter(c: Composition) -> str:
     gen = c.generator
     prompts = ", ".join(f"{k}: {v}" for k, v in sorted(gen.get("prompts", {}).items()))
     run = gen.get("run")
+    fallback = gen.get("offline_sections") or []
+    extra = f", offline_sections: [{', '.join(fallback)}]" if fallback else ""
     lines = [
         "---",
         "type: Post",
@@ -64,53 +79,59 @@ def front_matter(c: Composition) -> str:
         'password: ""',
         "priority: 1",
         f"week: {c.week}",
-        f"papers: {len(c.cands)}",
+        f"papers: {len(c.plan.digest)}",
         f"generator: {{backend: {gen.get('backend', '')}, model: {_q(str(gen.get('model', '')))}, "
-        f"prompts: {{{prompts}}}, run: {run if run is not None else 'null'}}}",
+        f"prompts: {{{prompts}}}, run: {run if run is not None else 'null'}{extra}}}",
         "---",
     ]
     return "\n".join(lines)
 
 
-def opening(cand: Candidate, lang: str) -> str:
+def link(arxiv_id: str) -> str:
+    return f"[{arxiv_id}](https://arxiv.org/abs/{arxiv_id})"
+
+
+def opening(item: Item, lang: str) -> str:
     """`**GenRec** ([2604.14878](https://arxiv.org/abs/2604.14878)) — JD.`"""
-    inst = cand.institution or labels(lang)["no_inst"]
-    return f"**{cand.name}** ([{cand.arxiv_id}](https://arxiv.org/abs/{cand.arxiv_id})) — {inst}."
+    inst = esc(item.institution) if item.institution else say(lang, "no_institution")
+    return f"**{esc(item.name)}** ({link(item.arxiv_id)}) — {inst}{say(lang, 'end')}"
 
 
 def _brief(c: Composition) -> list[str]:
-    out = [f"## {labels(c.lang)['brief']}", "", c.lead, ""]
-    for i, story in enumerate(c.overview.storylines[:3]):
-        out += [f"{ordinal_prefix(c.lang, 'storyline', i)}{story.title.rstrip('.')}. {story.text}", ""]
+    out = [f"## {say(c.lang, 'heading.brief')}", "", esc(c.lead), ""]
+    for i, (title, text) in enumerate(c.storylines[:3], start=1):
+        prefix = say(c.lang, "prefix.storyline", ordinal=ordinal(c.lang, i))
+        out += [f"{prefix}{esc(title).rstrip('.')}{say(c.lang, 'end')} {esc(text)}", ""]
     return out
 
 
 def _section(c: Composition, index: int) -> list[str]:
-    sec, text = c.plan.sections[index], c.sections[index]
-    out = [f"## {sec.title}", "", text.intro, ""]
-    bodies = {d.arxiv_id: d.body for d in text.deep_dives}
-    for pid in sec.paper_ids:
-        out += [f"{opening(c.cands[pid], c.lang)} {bodies.get(pid, '').strip()}".strip(), ""]
-    return out + [text.synthesis, ""]
+    sec = c.plan.sections[index]
+    intro, dives, synthesis = c.sections[sec.key]
+    out = [f"## {esc(sec.title)}", "", esc(intro), ""]
+    for pid in sec.deep:
+        out += [f"{opening(c.items[pid], c.lang)} {esc(dives.get(pid, ''))}".strip(), ""]
+    return out + [esc(synthesis), ""]
 
 
 def _directions(c: Composition) -> list[str]:
-    out = [f"## {labels(c.lang)['directions']}", ""]
-    for i, d in enumerate(c.overview.directions[:3]):
-        out += [f"{ordinal_prefix(c.lang, 'direction', i)}{d.title.rstrip('.')}. {d.text}", ""]
+    out = [f"## {say(c.lang, 'heading.directions')}", ""]
+    if not c.directions:
+        out += [say(c.lang, "direction.none"), ""]
+    for i, (title, text) in enumerate(c.directions[:3], start=1):
+        prefix = say(c.lang, "prefix.direction", ordinal=ordinal(c.lang, i))
+        out += [f"{prefix}{esc(title).rstrip('.')}{say(c.lang, 'end')} {esc(text)}", ""]
     return out
 
 
-def digest_groups(plan: ReportPlan) -> list[tuple[str, list[str]]]:
-    """Digest groups in order: one per themed section, then the supplementary/Other groups."""
-    groups = [(s.title, list(s.paper_ids)) for s in plan.sections]
-    return groups + [(g.title, list(g.paper_ids)) for g in plan.digest_groups]
+def digest_bullet(item: Item, body: str) -> str:
+    return f"- **{esc(item.name)}** ({link(item.arxiv_id)}) — {esc(body)}"
 
 
 def _digest(c: Composition) -> list[str]:
-    out = [f"## {labels(c.lang)['digest']}", ""]
-    for title, ids in digest_groups(c.plan):
-        out += [f"### {title}", ""] + [c.digest[i] for i in ids] + [""]
+    out = [f"## {say(c.lang, 'heading.digest')}", ""]
+    for title, ids in c.plan.groups:
+        out += [f"### {esc(title)}", ""] + [digest_bullet(c.items[i], c.digest[i]) for i in ids] + [""]
     return out
 
 

@@ -1,204 +1,198 @@
-"""Report writing: plan + candidates -> prompt variables, related work, theme trends, digest lines.
+"""What the writers receive, and the lines no writer composes: the lead's counts and the digest lines.
 
-Input: the repaired ReportPlan, the selected Candidates and the database (earlier papers for
-related work, extractions of the last `trend_weeks` weeks for theme trends). Output: the variables
-each prompt receives, and the deterministic digest line of every paper (built from its extraction:
-institution, one_line, numbers). Read-only; related-work candidates are only ids that exist in the
-database, so a writer that follows its input cannot cite an unknown paper.
+Input: the plan, the week's items (verified facts), the count model's figures, the storylines and
+trends. Output: the write_section and write_overview variables (each paper's full abstract and
+verified claims, the earlier papers it may be compared with and their claims, the storyline's thread
+and rationale; the overview gets the digest papers' one-liners and claims, the counts and the trend
+counts), the lead's count sentence (count model only, never a writer) and one deterministic digest
+line per paper (its verified claims with their metric and setting). Pure.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from ingest.facts import topics
+from ingest.facts.counts import WeekCounts
+from ingest.facts.sheet import ResultClaim
+from ingest.facts.wording import claim_text
+from ingest.messages import join, say, topic_title
+from ingest.report.plan import Plan, Section
+from ingest.report.rank import ranked
+from ingest.report.select import Item, Related, Week
+from ingest.report.storylines import Storyline
+from ingest.report.trends import Trend
 
-from sqlmodel import Session, select
-
-from ingest.db.models import Extraction, Paper
-from ingest.facts.numbers import keep_grounded
-from ingest.llm.contracts import PlanSection, ReportPlan
-from ingest.report.lang import labels
-from ingest.report.select import Candidate
-from ingest.report.similarity import TfIdf, cosine, tokens
-from ingest.weeks import shift_week
-
-LLM_SOURCE_CHARS = 4000
-
-
-def _text(title: str, abstract: str) -> str:
-    return f"{title}\n{title}\n{abstract}"
+ABSTRACT_CHARS = 6000  # the writers see the whole abstract up to this bound
 
 
-def attach_related(session: Session, week: str, cands: list[Candidate], k: int = 2) -> None:
-    """Up to `k` earlier-week papers per deep dive, by TF-IDF cosine over title + abstract."""
-    rows = session.exec(
-        select(Paper.arxiv_id, Paper.title, Paper.abstract).where(
-            Paper.week < week, Paper.duplicate_of.is_(None)
-        )
-    ).all()  # type: ignore[union-attr]
-    if not rows:
-        return
-    corpus = {pid: _text(title, abstract) for pid, title, abstract in rows}
-    names = {pid: title.split(":")[0].strip() for pid, title, _ in rows}
-    space = TfIdf(list(corpus.values()))
-    vecs = {pid: space.vector(text) for pid, text in corpus.items()}
-    for c in (c for c in cands if c.deep):
-        q = space.vector(_text(c.title, c.source))
-        scored = sorted(((cosine(q, v), pid) for pid, v in vecs.items()), key=lambda s: (-s[0], s[1]))
-        c.related = [(pid, names[pid]) for score, pid in scored[:k] if score >= 0.15]
-        c.related_text = {pid: corpus[pid] for pid, _ in c.related}
-
-
-def shared_terms(a: str, b: str, n: int = 3) -> list[str]:
-    """Content words two texts share, most frequent first (for 'shares the focus on ...')."""
-    ca, cb = Counter(tokens(a)), Counter(tokens(b))
-    common = [
-        (ca[t] + cb[t], t) for t in set(ca) & set(cb) if len(t) > 4 and not any(ch.isdigit() for ch in t)
+def _claims(claims: list[ResultClaim]) -> list[dict]:
+    return [
+        {
+            "metric": c.metric,
+            "value": c.value,
+            "direction": c.direction,
+            "setting": c.setting,
+            "where": c.where,
+            "evidence": c.evidence,
+        }
+        for c in claims
     ]
-    return [t for _, t in sorted(common, key=lambda x: (-x[0], x[1]))[:n]]
 
 
-def paper_facts(c: Candidate) -> dict:
-    """Everything a writer may state about one paper (numbers only from here)."""
-    ex = c.ex
-    related_text = c.related_text
+def _related(r: Related) -> dict:
     return {
-        "id": c.arxiv_id,
-        "name": c.name,
-        "institution": c.institution,
-        "industrial": ex.industrial,
-        "deployed_online": ex.deployed_online,
-        "scope": ex.scope,
-        "search_only": c.search_only,
-        "platform": ex.platform,
-        "problem": ex.problem,
-        "method": ex.contribution,
-        "techniques": list(ex.key_techniques),
-        "online": [
-            {"metric": m.metric, "value": m.value, "context": m.where} for m in ex.claims_in("online")
-        ],
-        "offline": [
-            {"metric": m.metric, "value": m.value, "dataset": m.where, "baseline": ""}
-            for m in ex.claims_in("offline")
-        ],
-        "efficiency": [{"claim": m.metric, "value": m.value} for m in ex.claims_in("efficiency")],
-        "undisclosed": [] if ex.institutions else ["institution"],
-        "one_line": ex.one_line,
-        "draft": ex.contribution,
-        "source": c.source[:LLM_SOURCE_CHARS],
-        "terms": tokens(" ".join([c.title, ex.contribution, " ".join(ex.key_techniques)]))[:40],
-        "related": [
-            {"id": pid, "name": name, "shared": shared_terms(c.source, related_text.get(pid, ""))}
-            for pid, name in c.related
-        ],
+        "id": r.arxiv_id,
+        "name": r.name,
+        "week": r.week,
+        "abstract": r.abstract[:ABSTRACT_CHARS],
+        "claims": _claims(r.facts.results),
+        "techniques": list(r.facts.key_techniques),
+        "shared_metrics": r.shared_metrics,
+        "shared_techniques": r.shared_terms,
     }
 
 
-def section_variables(week: str, lang: str, sec: PlanSection, by_id: dict[str, Candidate]) -> dict:
-    papers = [paper_facts(by_id[i]) for i in sec.paper_ids]
-    blob = [" ".join(p["techniques"]) + " " + p["method"] for p in papers]
-    common = Counter(t for b in blob for t in set(tokens(b)) if len(t) > 4)
-    terms = [t for t, n in sorted(common.items(), key=lambda x: (-x[1], x[0])) if n >= 2][:4]
+def paper_variables(item: Item) -> dict:
+    """Everything a writer may state about one paper: numbers only from `claims`."""
+    facts = item.facts
     return {
+        "id": item.arxiv_id,
+        "name": item.name,
+        "title": item.title,
+        "institution": item.institution,
+        "companies": item.companies,
+        "industrial": facts.industrial,
+        "deployed_online": facts.deployed_online,
+        "search_paper": item.search_paper,
+        "platform": facts.platform,
+        "problem": facts.problem,
+        "contribution": facts.contribution,
+        "techniques": list(facts.key_techniques),
+        "datasets": list(facts.datasets),
+        "claims": _claims(facts.results),
+        "one_line": facts.one_line,
+        "abstract": item.abstract[:ABSTRACT_CHARS],
+        "score": item.score,
+        "score_parts": dict(item.score_parts),
+        "related": [_related(r) for r in item.related],
+    }
+
+
+def section_variables(week: str, lang: str, section: Section, by_id: dict[str, Item]) -> dict:
+    papers = [paper_variables(by_id[i]) for i in section.deep]
+    about = {
         "week": week,
         "lang": lang,
-        "title": sec.title,
-        "topic": sec.topic,
-        "shared_problem": sec.shared_problem,
-        "n_papers": len(papers),
-        "papers": papers,
-        "shared_terms": terms,
-        "flags": labels(lang),
+        "title": section.title,
+        "thread": section.thread,
+        "rationale": section.rationale,
+        "shared": list(section.shared),
+    }
+    return {
+        **about,
+        "input": {**about, "papers": papers, "listed_in_digest": [by_id[i].name for i in section.members]},
     }
 
 
-def theme_trends(session: Session, week: str, weeks: int, sections: list[PlanSection]) -> list[dict]:
-    """Per section topic: in-scope papers with that topic per week over the last `weeks` weeks."""
-    window = [shift_week(week, -i) for i in range(weeks - 1, -1, -1)]
-    rows = session.exec(
-        select(Paper.arxiv_id, Paper.week, Extraction.topics, Extraction.scope)
-        .join(Extraction, Extraction.paper_id == Paper.id)
-        .where(Paper.week.in_(window), Extraction.status == "ok")
-    ).all()  # type: ignore[attr-defined]
-    seen: dict[str, tuple[str, list[str]]] = {}
-    for pid, wk, topics, scope in rows:
-        if scope in ("recsys", "adjacent"):
-            seen[pid] = (wk, list(topics or []))
-    out = []
-    for sec in sections:
-        per = Counter(wk for wk, topics in seen.values() if sec.topic in topics)
-        history = [{"week": w, "papers": per.get(w, 0)} for w in window if w <= week]
-        out.append(
-            {
-                "topic": sec.topic,
-                "title": sec.title,
-                "this_week": per.get(week, 0),
-                "history": history,
-                "window_total": sum(per.values()),
-            }
-        )
-    return out
+def trend_variables(trends: list[Trend], by_id: dict[str, Item], history_weeks: list[str]) -> list[dict]:
+    return [
+        {
+            "title": t.title,
+            "count": t.count,
+            "history": [{"week": w, "papers": t.history[w]} for w in history_weeks],
+            "earlier_weeks": len(t.history),
+            "enough_history": t.enough_history,
+            "mean": round(t.mean, 2),
+            "papers": [
+                {"id": p, "name": by_id[p].name, "claims": _claims(by_id[p].online[:2])}
+                for p in t.papers
+                if p in by_id
+            ],
+        }
+        for t in trends
+    ]
 
 
 def overview_variables(
-    week: str,
-    lang: str,
-    plan: ReportPlan,
-    by_id: dict[str, Candidate],
-    lead: str,
-    trends: list[dict],
-    trend_weeks: int,
+    week: Week, lang: str, plan: Plan, stories: list[Storyline], trends: list[Trend], history_weeks: list[str]
 ) -> dict:
-    sections = [
-        {"title": s.title, "topic": s.topic, "papers": [_brief_facts(by_id[i]) for i in s.paper_ids]}
-        for s in plan.sections
-    ]
+    by_id = {i.arxiv_id: i for i in week.items}
+    listed = set(plan.digest)
+    storylines = []
+    for section in plan.sections[:3]:
+        members = [by_id[i] for i in section.members]
+        storylines.append(
+            {
+                "title": section.title,
+                "thread": section.thread,
+                "rationale": section.rationale,
+                "papers": len(members),
+                "members": [paper_variables(m) | {"abstract": ""} for m in members],
+            }
+        )
     return {
-        "week": week,
+        "week": week.week,
         "lang": lang,
-        "lead": lead,
-        "storyline_angles": plan.storylines,
-        "direction_titles": plan.directions,
-        "sections": sections,
-        "trends": trends,
-        "trend_weeks": trend_weeks,
-        "flags": labels(lang),
+        "input": {
+            "week": week.week,
+            "lang": lang,
+            "counts": week.counts.as_dict(),
+            "storylines": storylines,
+            "directions": trend_variables(trends, by_id, history_weeks),
+            "digest": [
+                {
+                    "id": i.arxiv_id,
+                    "name": i.name,
+                    "institution": i.institution,
+                    "one_line": i.facts.one_line,
+                    "claims": _claims(i.facts.results[:4]),
+                }
+                for i in ranked(week.items)
+                if i.arxiv_id in listed
+            ],
+        },
     }
 
 
-def _brief_facts(c: Candidate) -> dict:
-    full = paper_facts(c)
-    keep = (
-        "id",
-        "name",
-        "institution",
-        "industrial",
-        "deployed_online",
-        "search_only",
-        "online",
-        "offline",
-        "one_line",
-        "source",
-        "platform",
+def lead_counts(counts: WeekCounts, lang: str) -> str:
+    """The lead's count sentence, from the count model only."""
+    names = join(lang, list(counts.institutions[:6]))
+    companies = say(lang, "lead.companies", names=names) if names else ""
+    return say(
+        lang,
+        "lead.counts",
+        in_scope=counts.in_scope,
+        industrial=counts.industrial,
+        companies=companies,
+        online=counts.online,
+        deep=counts.deep_dives,
     )
-    return {k: full[k] for k in keep}
 
 
-def digest_line(c: Candidate, lang: str) -> str:
-    """'**GenRec** ([id](url)) — JD: <one line>; click count +9.5%, ...' from the extraction only."""
-    lab = labels(lang)
-    ex = c.ex
-    body = " ".join(ex.one_line.split()).rstrip(".")
-    if c.institution and c.institution.lower() not in body.lower():
-        body = f"{c.institution}: {body}"
-    figures = [
-        f"{m.metric} {m.value}".strip() for m in (ex.claims_in("online")[:3] or ex.claims_in("offline")[:2])
-    ]
-    figures = [f for f in figures if not any(v in body for v in f.split()[-1:])]
-    if figures:
-        body += "; " + ", ".join(figures)
-    elif not ex.results and not any(ch.isdigit() for ch in body):
-        body += f" ({lab['no_numbers']})"
-    if c.search_only:
-        body += f" ({lab['search_flag']})"
-    body = keep_grounded(body.rstrip(".") + ".", c.source) or f"{c.title.rstrip('.')}."
-    return f"- **{c.name}** ([{c.arxiv_id}](https://arxiv.org/abs/{c.arxiv_id})) — {body}"
+def digest_line(item: Item, lang: str) -> str:
+    """The digest bullet's text after its opening: institution, what it is, its headline claims."""
+    facts = item.facts
+    inst = say(lang, "digest.inst", inst=item.institution) if item.institution else ""
+    if lang == "zh":
+        slug = facts.topics[0] if facts.topics else "other"
+        summary = say(
+            lang, "digest.summary_zh", summary="", topic=topic_title(lang, slug, topics.title_of(slug))
+        )
+    else:
+        summary = _plain(facts.contribution) or item.title
+    claims = claim_text(facts.results, lang, limit=3)
+    body = say(lang, "digest.line", inst=inst, summary=summary)
+    body += (
+        say(lang, "digest.claims", claims=claims)
+        if claims
+        else say(lang, "digest.claims", claims=say(lang, "no_numbers"))
+    )
+    if item.search_paper:
+        body += f" ({say(lang, 'search_flag')})" if lang == "en" else f"（{say(lang, 'search_flag')}）"
+    return body.rstrip(".。") + say(lang, "end")
+
+
+def _plain(text: str, words: int = 28) -> str:
+    """The first sentence of `text`, cut at `words` words."""
+    first = text.split(". ")[0].strip().rstrip(".")
+    cut = first.split()
+    return " ".join(cut[:words]) + ("…" if len(cut) > words else "")

@@ -1,221 +1,153 @@
-"""Offline write_section: section variables -> SectionText built only from the stored extraction facts.
+"""Offline write_section: an analyst's brief of one section, built only from verified facts.
 
-Deterministic and extractive: every sentence comes from the paper's extraction fields or a fixed
-template around them, and any sentence carrying a number absent from the paper's source text is
-dropped, so the text is grounded by construction. Comparisons use names and ids only (no numbers
-from other papers). Never raises on sparse facts: a paper without numbers says so.
+Input: the write_section v2 variables (each deep-dive paper's facts and verified claims, the earlier
+papers it overlaps with and their claims, the section's thread). Output: SectionText. Per deep dive:
+what is new (the paper's own contribution, cleaned of markup), its verified result claims with
+their metric and setting, one line on why it matters from facts (deployed where, beats which
+baseline, releases what), and a comparison only where the database holds an earlier paper with an
+overlapping metric or technique (which one, which result). Every fixed string comes from the message
+catalogue; fixed runs stay short so no phrase recurs across deep dives. Deterministic.
 """
 
 from __future__ import annotations
 
-import re
+from typing import Any
 
-from ingest.facts.numbers import keep_grounded
+from ingest.facts.prose import first_sentences, strip_lead
+from ingest.facts.sheet import ResultClaim
+from ingest.facts.wording import claim_text
 from ingest.llm.contracts import DeepDive, SectionText
-
-EN = {
-    "search": "Upfront caveat: this is {flag}; it is here because its retrieval design transfers to "
-    "recommendation.",
-    "problem": "The problem: {text}",
-    "method": "The approach: {text}",
-    "tech": "The named {pieces}: {items}.",
-    "online": "Online A/B{ctx}: {items}.",
-    "offline": "Offline: {items}.",
-    "eff": "On cost: {items}.",
-    "none": "The abstract reports improvements without figures ({flag}).",
-    "why_online": "Because the gains come from live traffic{where}, this is a production signal rather "
-    "than a benchmark claim.",
-    "why_deployed": "It reports a live deployment{where}, but the abstract gives no online figures.",
-    "why_ind": "The industrial setting{where} makes it a useful reference for teams facing the same "
-    "constraint.",
-    "peer": "Within this week it sits closest to {name} ({id}), which works on the same problem from "
-    "another angle.",
-    "related": "Against earlier work in our database, compare {items}.",
-    "related_item": "{name} ({id}), which shares the focus on {terms}",
-    "intro": "This section covers {n} {papers} on {topic}. {problem} {ind}",
-    "intro_ind": "{k} of the {n} come from industry ({insts}); {m} report online A/B results.",
-    "intro_acad": "All of them are evaluated offline; none reports a live deployment.",
-    "synth": "Taken together, {lead} {thread}",
-    "synth_lead_online": "the papers with live results ({names}) set the bar for this theme, while the "
-    "others ({rest}) supply offline evidence.",
-    "synth_lead_offline": "this theme is still argued on offline benchmarks ({names}).",
-    "synth_thread": "The shared technical thread is {terms}.",
-}
-ZH = {
-    "search": "先说明：{flag}；收录它是因为其检索设计可迁移到推荐场景。",
-    "problem": "问题：{text}",
-    "method": "方法：{text}",
-    "tech": "关键技术{pieces}：{items}。",
-    "online": "线上 A/B{ctx}：{items}。",
-    "offline": "离线结果：{items}。",
-    "eff": "成本方面：{items}。",
-    "none": "摘要只称有提升，未给出数字（{flag}）。",
-    "why_online": "收益来自线上流量{where}，这是生产信号而不只是基准测试结论。",
-    "why_deployed": "论文报告了线上部署{where}，但摘要未给出线上数字。",
-    "why_ind": "工业场景{where}使它对面临同样约束的团队有参考价值。",
-    "peer": "本周与之最接近的是 {name}（{id}），从另一个角度处理同一问题。",
-    "related": "与数据库中更早的工作相比，可对照 {items}。",
-    "related_item": "{name}（{id}），同样关注 {terms}",
-    "intro": "本节涵盖 {n} 篇关于{topic}的论文。{problem} {ind}",
-    "intro_ind": "{n} 篇中 {k} 篇来自工业界（{insts}），{m} 篇报告了线上 A/B 结果。",
-    "intro_acad": "它们都只做了离线评估，没有线上部署。",
-    "synth": "Taken together（综合来看），{lead} {thread}",
-    "synth_lead_online": "有线上结果的论文（{names}）为这一主题立下标杆，其余论文（{rest}）提供离线证据。",
-    "synth_lead_offline": "这一主题目前仍以离线基准为主（{names}）。",
-    "synth_thread": "共同的技术线索是 {terms}。",
-}
+from ingest.messages import join, say, say_n
 
 
-def words(lang: str) -> dict[str, str]:
-    return ZH if lang == "zh" else EN
+def _claims(rows: list[dict[str, Any]]) -> list[ResultClaim]:
+    return [
+        ResultClaim(**{k: r[k] for k in ("metric", "value", "direction", "setting", "where", "evidence")})
+        for r in rows
+    ]
 
 
-LEADING = re.compile(
-    r"^(however|yet|but|still|moreover|in this paper|to address (this|these) \w+|to this end)[,:]?\s+", re.I
-)
+def _new(p: dict[str, Any], lang: str) -> str:
+    text = strip_lead(first_sentences(p.get("contribution") or p.get("problem") or "", 55))
+    if lang == "zh" or not text:
+        techniques = join(lang, list(p.get("techniques") or [])[:4])
+        return say(lang, "dive.new", text=techniques + say(lang, "end")) if techniques else ""
+    return say(lang, "dive.new", text=text if text.endswith(".") else text + ".")
 
 
-def _sentence(text: str) -> str:
-    text = LEADING.sub("", " ".join(text.split()).strip())
-    text = text[:1].upper() + text[1:]
-    if not text:
-        return ""
-    return text if text[-1] in ".!?。" else text + "."
-
-
-def _metric_items(rows: list[dict], keys: tuple[str, ...], limit: int) -> str:
-    items = []
-    for row in rows[:limit]:
-        label = " ".join(str(row.get(k) or "") for k in keys if row.get(k)).strip()
-        if label:
-            items.append(label)
-    return ", ".join(items)
-
-
-def _efficiency_items(rows: list[dict], limit: int) -> str:
-    """Efficiency claims once each; a value already inside its claim's words is not repeated."""
-    items: list[str] = []
-    for row in rows:
-        claim, value = str(row.get("claim") or "").strip(), str(row.get("value") or "").strip()
-        label = claim if value and value in claim else " ".join(x for x in (claim, value) if x)
-        label = label.rstrip(". ")
-        if label and all(label not in seen and seen not in label for seen in items):
-            items.append(label)
-    return ", ".join(items[:limit])
-
-
-def _results(p: dict, w: dict, flag: str) -> list[str]:
-    out = []
-    if p["online"]:
-        ctx = p.get("platform") or p["online"][0].get("context") or ""
-        ctx = ctx if len(ctx) <= 60 else ""
-        out.append(
-            w["online"].format(
-                ctx=f" ({ctx})" if ctx else "", items=_metric_items(p["online"], ("metric", "value"), 5)
-            )
-        )
-    if p["offline"]:
-        rows = [{**r, "dataset": f"on {r['dataset']}" if r.get("dataset") else ""} for r in p["offline"]]
-        out.append(w["offline"].format(items=_metric_items(rows, ("metric", "value", "dataset"), 4)))
-    if p["efficiency"]:
-        out.append(w["eff"].format(items=_efficiency_items(p["efficiency"], 2)))
-    if not out:
-        out.append(w["none"].format(flag=flag))
-    return out
-
-
-def _why(p: dict, w: dict) -> str:
-    where = f" ({p['platform']})" if p.get("platform") else ""
-    if p["online"]:
-        return w["why_online"].format(where=where)
+def _why(p: dict[str, Any], claims: list[ResultClaim], lang: str) -> str:
+    online = [c for c in claims if c.setting == "online"]
+    where = next((c.where for c in online if c.where), "") or p.get("platform") or ""
+    place = say(lang, "dive.where", where=where) if where else ""
+    if online:
+        return say(lang, "dive.why_online", name=p["name"], where=place)
     if p.get("deployed_online"):
-        return w["why_deployed"].format(where=where)
-    if p.get("industrial"):
-        return w["why_ind"].format(where=where)
+        return say(lang, "dive.why_deployed", name=p["name"], where=place)
+    if p.get("score_parts", {}).get("dataset/benchmark"):
+        what = join(lang, list(p.get("datasets") or [])[:2]) or say(lang, "dive.dataset_generic")
+        return say(lang, "dive.why_dataset", name=p["name"], what=what)
+    offline_places = [c.where for c in claims if c.setting == "offline" and c.where]
+    if offline_places:
+        return say(
+            lang,
+            "dive.why_offline",
+            name=p["name"],
+            where=join(lang, list(dict.fromkeys(offline_places))[:3]),
+        )
+    if p.get("companies"):
+        return say(lang, "dive.why_industrial", name=p["name"], inst=p["companies"][0])
     return ""
 
 
-def _related(p: dict, w: dict) -> str:
-    items = [
-        w["related_item"].format(
-            name=r["name"], id=r["id"], terms=", ".join(r["shared"][:3]) or "this problem"
-        )
-        for r in p.get("related", [])[:2]
-    ]
-    return w["related"].format(items="; ".join(items)) if items else ""
+def _compare(p: dict[str, Any], lang: str) -> str:
+    items = []
+    for r in p.get("related") or []:
+        shared = [c for c in _claims(r["claims"]) if c.metric in r["shared_metrics"]]
+        if shared:
+            items.append(
+                say(lang, "dive.compare_item", name=r["name"], id=r["id"], claims=claim_text(shared, lang, 2))
+            )
+        elif r["shared_techniques"]:
+            items.append(
+                say(
+                    lang,
+                    "dive.compare_method",
+                    name=r["name"],
+                    id=r["id"],
+                    terms=join(lang, r["shared_techniques"][:2]),
+                )
+            )
+    return say(lang, "dive.compare", items=say(lang, "sep.clause").join(items)) if items else ""
 
 
-def _peer(p: dict, papers: list[dict], w: dict) -> str:
-    peers = [q for q in papers if q["id"] != p["id"]]
-    if not peers:
-        return ""
-    mine = set(p.get("terms", []))
-    best = max(peers, key=lambda q: (len(mine & set(q.get("terms", []))), q["id"]))
-    return w["peer"].format(name=best["name"], id=best["id"])
-
-
-def deep_dive(p: dict, papers: list[dict], lang: str, flags: dict[str, str]) -> str:
+def deep_dive(p: dict[str, Any], lang: str) -> str:
     """One deep-dive body (the renderer adds the bold name, id link and institution)."""
-    w = words(lang)
-    parts = [w["search"].format(flag=flags["search_flag"]) if p.get("search_only") else ""]
-    parts.append(w["problem"].format(text=_sentence(p["problem"])) if p.get("problem") else "")
-    parts.append(w["method"].format(text=_sentence(p["method"])) if p.get("method") else "")
-    if p.get("techniques"):
-        pieces = "piece is" if len(p["techniques"]) == 1 else "pieces are"
-        parts.append(w["tech"].format(pieces=pieces, items=", ".join(p["techniques"][:5])))
-    parts += _results(p, w, flags["no_numbers"])
-    parts += [_why(p, w), _peer(p, papers, w), _related(p, w)]
-    text = " ".join(x for x in parts if x)
-    return keep_grounded(text, p["source"])
-
-
-def _intro(v: dict, w: dict) -> str:
-    papers = v["papers"]
-    ind = [p for p in papers if p.get("industrial")]
-    insts = sorted({p["institution"] for p in ind if p.get("institution")})
-    online = [p for p in papers if p["online"] or p.get("deployed_online")]
-    tail = (
-        w["intro_ind"].format(
-            k=len(ind), n=len(papers), insts=", ".join(insts) or "undisclosed", m=len(online)
-        )
-        if ind
-        else w["intro_acad"]
-    )
-    n = len(papers)
-    noun = "paper" if n == 1 else "papers"
-    return (
-        w["intro"]
-        .format(
-            n=n,
-            papers=noun,
-            topic=v["title"],
-            problem=_sentence(v.get("shared_problem", "")),
-            ind=tail,
-        )
-        .strip()
-    )
-
-
-def _synthesis(v: dict, w: dict) -> str:
-    papers = v["papers"]
-    live = [p["name"] for p in papers if p["online"] or p.get("deployed_online")]
-    rest = [p["name"] for p in papers if p["name"] not in live]
-    if live and rest:
-        lead = w["synth_lead_online"].format(names=", ".join(live), rest=", ".join(rest))
-    elif live:
-        lead = w["synth_lead_online"].format(names=", ".join(live), rest="none")
-    else:
-        lead = w["synth_lead_offline"].format(names=", ".join(rest))
-    terms = v.get("shared_terms", [])
-    thread = w["synth_thread"].format(terms=", ".join(terms[:4])) if terms else ""
-    return w["synth"].format(lead=lead, thread=thread).strip()
-
-
-def write(v: dict) -> SectionText:
-    """SectionText for write_section variables (see report_write.section_variables)."""
-    w = words(v["lang"])
-    flags = v["flags"]
-    dives = [
-        DeepDive(arxiv_id=p["id"], body=deep_dive(p, v["papers"], v["lang"], flags)) for p in v["papers"]
+    claims = _claims(p["claims"])
+    results = claim_text(claims, lang)
+    parts = [
+        say(lang, "dive.search_caveat", flag=say(lang, "search_flag")) if p.get("search_paper") else "",
+        _new(p, lang),
+        say(lang, "dive.results", claims=results)
+        if results
+        else say(lang, "dive.no_results", name=p["name"], no_numbers=say(lang, "no_numbers")),
+        _why(p, claims, lang),
+        _compare(p, lang),
     ]
-    return SectionText(intro=_intro(v, w), deep_dives=dives, synthesis=_synthesis(v, w))
+    return " ".join(x for x in parts if x)
+
+
+def _names(papers: list[dict[str, Any]], lang: str) -> str:
+    return join(lang, [p["name"] for p in papers])
+
+
+def intro(v: dict[str, Any]) -> str:
+    lang, papers = v["lang"], v["papers"]
+    online = [p for p in papers if any(c["setting"] == "online" for c in p["claims"])]
+    text = say_n(
+        lang, "section.intro", len(papers), papers=len(papers), thread=v["thread"], names=_names(papers, lang)
+    )
+    if online:
+        text += " " + say_n(
+            lang,
+            "section.intro_online",
+            len(online),
+            online=len(online),
+            papers=len(papers),
+            names=_names(online, lang),
+        )
+    else:
+        text += " " + say_n(lang, "section.intro_offline", len(papers), papers=len(papers))
+    return text
+
+
+def synthesis(v: dict[str, Any]) -> str:
+    lang, papers = v["lang"], v["papers"]
+    online = [p for p in papers if any(c["setting"] == "online" for c in p["claims"])]
+    rest = [p for p in papers if p not in online]
+    if online and rest:
+        key = {
+            (True, True): "synthesis.online.both_one",
+            (True, False): "synthesis.online.one",
+            (False, True): "synthesis.online.rest_one",
+        }.get((len(online) == 1, len(rest) == 1), "synthesis.online")
+        body = say(lang, key, names=_names(online, lang), rest=_names(rest, lang))
+    elif online:
+        body = say_n(
+            lang, "synthesis.all_online", len(online), names=_names(online, lang), thread=v["thread"]
+        )
+    else:
+        body = say_n(lang, "synthesis.offline", len(papers), names=_names(papers, lang), thread=v["thread"])
+    shared = [t for t in v.get("shared") or [] if t][:3]
+    if shared:
+        body += say(lang, "synthesis.shared", terms=join(lang, shared))
+    return say(lang, "section.synthesis", body=body)
+
+
+def write(v: dict[str, Any]) -> SectionText:
+    """SectionText for write_section v2 variables (report.write.section_variables)."""
+    papers = v["papers"]
+    return SectionText(
+        intro=intro(v),
+        deep_dives=[DeepDive(arxiv_id=p["id"], body=deep_dive(p, v["lang"])) for p in papers],
+        synthesis=synthesis(v),
+    )

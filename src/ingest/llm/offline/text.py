@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ingest.facts import scope as scope_rules
 from ingest.facts.topics import taxonomy
 
 ABBREVIATIONS = re.compile(r"\b(?:e\.g|i\.e|etc|vs|et al|Fig|Eq|cf|approx|resp|w\.r\.t)\.$", re.IGNORECASE)
@@ -396,23 +397,5 @@ def topics(title: str, abstract: str, scope: str, limit: int = 3) -> list[str]:
 
 
 def scope_of(title: str, abstract: str) -> tuple[str, str]:
-    """(scope, reason): recommendation vocabulary -> recsys; search/retrieval systems -> adjacent;
-    RAG / QA / other NLP or no recsys/IR vocabulary -> out_of_scope."""
-    text = f"{title} {abstract}"
-    rec = SCOPE_RECSYS.findall(text)
-    search = SCOPE_SEARCH.findall(text)
-    off = SCOPE_OFF.findall(text)
-    rec_title = bool(re.search(r"recommend|\bctr\b|click-through|collaborative|personali", title, re.I))
-    if rec_title or (len(rec) >= 3 and len(rec) >= len(off)):
-        terms = ", ".join(dict.fromkeys(t.lower() for t in rec[:4]))
-        return "recsys", f"recommendation system paper (mentions {terms})"
-    strong = {t.lower() for t in search}
-    weak = len(SCOPE_WEAK.findall(text))
-    systems = len(strong) >= 2 or SCOPE_SEARCH.search(title) or (strong and weak >= 4)
-    if systems and len(off) <= len(search) // 2 and not re.search(r"retrieval-augmented|\brag\b", text, re.I):
-        terms = ", ".join(sorted(strong)[:4])
-        return "adjacent", f"search/IR rather than recommendation (mentions {terms})"
-    if off:
-        terms = ", ".join(dict.fromkeys(t.lower() for t in off[:3]))
-        return "out_of_scope", f"not recommendation or search ranking (about {terms})"
-    return "out_of_scope", "no recommendation or search-system vocabulary in title or abstract"
+    """(scope, reason): the shared scope rules (facts.scope)."""
+    return scope_rules.scope_of(title, abstract)

@@ -1,0 +1,48 @@
+"""The scope decision lives on the paper: scope, the reason, and the rule or model answer that decided it
+
+Revision ID: 0009
+Revises: 0006
+Create Date: 2026-12-03 15:00:00
+
+paper.scope is 'recsys' (in scope), 'adjacent' or 'out_of_scope'; scope_reason says why; scope_by
+names what decided (a model answer such as 'gpt-4o-mini extract_paper v2', 'offline rules
+extract_paper v2', or 'relevance pre-score'). Columns are added with plain ALTER TABLE (no batch
+rebuild, so paper's FTS triggers stay). Existing papers take the decision of their newest OK
+extraction; papers without one stay undecided until the next extract run.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0009"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+NEWEST_OK = (
+    "SELECT e.{col} FROM extraction e WHERE e.paper_id = paper.id AND e.status = 'ok' "
+    "ORDER BY e.created_at DESC, e.id DESC LIMIT 1"
+)
+
+
+def upgrade() -> None:
+    op.add_column("paper", sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True))
+    op.add_column("paper", sa.Column("scope_reason", sa.Text(), nullable=True))
+    op.add_column("paper", sa.Column("scope_by", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True))
+    op.create_index("ix_paper_scope", "paper", ["scope"], unique=False)
+    by = NEWEST_OK.format(col="backend || ' ' || e.model || ' ' || e.prompt_name || ' ' || e.prompt_version")
+    op.execute(
+        f"UPDATE paper SET scope = ({NEWEST_OK.format(col='scope')}), "
+        f"scope_reason = 'backfilled from the newest extraction', scope_by = ({by})"
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_paper_scope", table_name="paper")
+    with op.batch_alter_table("paper", recreate="never") as batch_op:
+        batch_op.drop_column("scope_by")
+        batch_op.drop_column("scope_reason")
+        batch_op.drop_column("scope")

@@ -1,0 +1,86 @@
+"""Prose from paper text: cleaning what abstracts carry (LaTeX, HTML, lead-in fillers) and spotting it.
+
+`clean(text)` -> the text with LaTeX commands unwrapped (\\textbf{C}omparison -> Comparison, $x$ -> x,
+\\% -> %), HTML tags and entities removed, whitespace collapsed. `markup_in(text)` -> the markup
+fragments left in a text (LaTeX commands, math, HTML tags), which a report must not print; the
+report's prose checker uses it. `first_sentences(text, words)` -> the leading sentences up to about
+`words` words. `strip_lead(text)` drops fillers such as "In this paper, we". Pure.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+LATEX_WRAP = re.compile(
+    r"\\(?:textbf|textit|emph|texttt|mathrm|mathbf|mathit|text|underline|textsc|mathcal)\s*\{([^{}]*)\}"
+)
+LATEX_CMD = re.compile(r"\\(?:[A-Za-z]+)\b\s*")
+LATEX_SYMBOL = {
+    "\\%": "%",
+    "\\&": "&",
+    "\\_": "_",
+    "\\#": "#",
+    "\\$": "$",
+    "~": " ",
+    "\\times": "×",
+    "\\sim": "~",
+    "\\approx": "≈",
+    "\\leq": "≤",
+    "\\geq": "≥",
+    "\\le": "≤",
+    "\\ge": "≥",
+    "\\pm": "±",
+    "\\cdot": "·",
+}
+MATH = re.compile(r"\$([^$]{1,80})\$")
+HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+MARKUP = re.compile(
+    r"\\[A-Za-z]+\s*\{|\\(?:times|sim|approx|leq|geq|cdot|pm|mathrm|textbf|emph)\b|\$[^$\s][^$]{0,80}\$|"
+    r"</?[A-Za-z][^<>]{0,200}>|&(?:[a-z]+|#\d+);",
+)
+LEAD_IN = re.compile(
+    r"^(?:in this (?:paper|work|study|article)|here|"
+    r"to (?:address|tackle|solve|bridge|overcome|fill) (?:this|these|the|such) [\w\s-]{1,40}?,"
+    r"|to this end|specifically|moreover|furthermore|additionally|however|finally|notably)\s*,?\s*",
+    re.IGNORECASE,
+)
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'\d])")
+
+
+def clean(text: str) -> str:
+    """Abstract text without LaTeX, HTML or entities (see module doc)."""
+    out = text or ""
+    for _ in range(3):
+        out = LATEX_WRAP.sub(lambda m: m.group(1), out)
+    out = MATH.sub(lambda m: m.group(1), out)
+    for raw, plain in LATEX_SYMBOL.items():
+        out = out.replace(raw, plain)
+    out = LATEX_CMD.sub("", out).replace("{", "").replace("}", "")
+    out = HTML_TAG.sub("", out)
+    out = html.unescape(out)
+    return re.sub(r"\s+", " ", out).strip()
+
+
+def markup_in(text: str) -> list[str]:
+    """LaTeX, math or HTML fragments in `text` (empty when it is plain prose)."""
+    return [m.group(0) for m in MARKUP.finditer(text or "")]
+
+
+def strip_lead(sentence: str) -> str:
+    """'In this paper, we propose X' -> 'We propose X'."""
+    out = LEAD_IN.sub("", sentence.strip())
+    return out[:1].upper() + out[1:] if out else out
+
+
+def first_sentences(text: str, words: int = 45) -> str:
+    """Leading whole sentences of `text` up to about `words` words (at least one sentence)."""
+    taken: list[str] = []
+    count = 0
+    for sentence in SENTENCE.split(clean(text)):
+        n = len(sentence.split())
+        if taken and count + n > words:
+            break
+        taken.append(sentence)
+        count += n
+    return " ".join(taken).strip()

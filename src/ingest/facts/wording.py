@@ -1,0 +1,30 @@
+"""Claims in words: verified result claims -> the phrase a report prints, with metric and setting.
+
+`claim_text(claims, lang)` groups claims by setting, in the order online, offline, efficiency, other,
+and names a platform or dataset when the group has exactly one: 'online A/B on JD App: click count
+9.5%, transaction count 8.7%; efficiency: input length ~2X'. Values and metrics are printed as
+stored (never rounded, relabelled or moved); labels come from the message catalogue. Pure.
+"""
+
+from __future__ import annotations
+
+from ingest.facts.sheet import ResultClaim
+from ingest.messages import say
+
+SETTING_ORDER = ("online", "offline", "efficiency", "other")
+
+
+def claim_text(claims: list[ResultClaim], lang: str, limit: int = 4) -> str:
+    """See module doc; `limit` claims per setting at most, '' when there are none."""
+    parts = []
+    for setting in SETTING_ORDER:
+        rows = [c for c in claims if c.setting == setting][:limit]
+        if not rows:
+            continue
+        label = say(lang, f"setting.{setting}")
+        places = {c.where for c in rows if c.where}
+        if len(places) == 1:
+            label = say(lang, "claims.where", setting=label, where=places.pop())
+        values = say(lang, "sep.list").join(say(lang, "claim", metric=c.metric, value=c.value) for c in rows)
+        parts.append(f"{label}{say(lang, 'colon')}{values}")
+    return say(lang, "sep.clause").join(parts)

@@ -1,0 +1,259 @@
+"""Storylines discovered per week: in-scope papers clustered by the phrases and techniques they share.
+
+Input: the week's in-scope Items and the fact sheets of the database's earlier weeks (the history,
+at most 8 weeks). Each paper becomes a bag of key phrases (its named techniques, title and
+contribution bigrams and words, its topics); TF-IDF fitted on history + week weighs each phrase by
+how unusual it is against the last weeks (scikit-learn), and average-linkage agglomerative
+clustering on cosine distance groups the week's papers (the number of clusters picked by silhouette).
+Output: `Storyline`s (3-5, each at least 2 papers, named after the phrase its papers share most,
+never "Other"), ordered by strength (the attention scores of their papers), and each paper's
+novelty (the share of its phrases the history rarely used). Deterministic (fixed order, no random
+state). A week with fewer than 4 in-scope papers yields what it can (possibly no storyline).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.cluster import AgglomerativeClustering
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.metrics import silhouette_score
+from sklearn.metrics.pairwise import cosine_similarity
+
+from ingest.facts import topics
+from ingest.facts.sheet import PaperFacts
+from ingest.report.select import Item
+
+GENERIC = frozenset(
+    """propose proposed proposes propos novel approach approaches method methods framework frameworks paper
+    work study address addresses yet existing based via using use uses show shows result results
+    performance improve improves improved improving effective efficient challenge challenges problem
+    problems task tasks large new towards toward achieve achieves significant significantly state art
+    extensive experiment experiments demonstrate demonstrates outperform outperforms baseline baselines
+    first second third finally furthermore moreover however although whereas while despite various
+    different key core simple unified general specific real world across within without also present presents
+    presented introduce introduces introduced design designs designed develop develops developed build
+    builds built enable enables leverage leverages leveraging capture captures research paradigm
+    aims aim focus focuses""".split()
+)
+STOP = frozenset(ENGLISH_STOP_WORDS) | GENERIC
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9@+\-]*[A-Za-z0-9]|[A-Za-z]")
+MIN_SIZE, MAX_STORYLINES = 2, 5
+
+
+@dataclass
+class Storyline:
+    key: str  # a stable id inside one report: "s1", "s2", ...
+    title: str
+    thread: str  # the shared phrase it is named after (as the papers write it)
+    members: list[str]  # arXiv ids, strongest first
+    shared: list[str] = field(default_factory=list)  # phrases at least two members share
+    topic: str = "other"  # the members' most common taxonomy topic
+    strength: float = 0.0
+    phrase: str = ""  # the normalised phrase key it is named after (for counting it in other weeks)
+
+
+def _norm(word: str) -> str:
+    low = word.lower()
+    return low[:-1] if len(low) > 4 and low.endswith("s") and not low.endswith("ss") else low
+
+
+def phrases(title: str, facts: PaperFacts, surface: dict[str, Counter[str]] | None = None) -> list[str]:
+    """The key phrases of one paper: its named techniques, the words and adjacent word pairs of its
+    title (counted twice) and contribution (stop words and generic research words left out), its topics."""
+    out: list[str] = []
+    for tech in facts.key_techniques:
+        key = "t:" + " ".join(_norm(w) for w in WORD.findall(tech))
+        out += [key, key]
+        if surface is not None:
+            surface.setdefault(key, Counter())[tech.strip()] += 1
+    for text, weight in ((title, 2), (facts.contribution, 1)):
+        words = WORD.findall(text)
+        for i, word in enumerate(words):
+            key = _norm(word)
+            if key in STOP or len(key) < 2:
+                continue
+            out += [key] * weight
+            if surface is not None:
+                surface.setdefault(key, Counter())[word] += 1
+            following = _norm(words[i + 1]) if i + 1 < len(words) else ""
+            if following and following not in STOP and len(following) > 1:
+                pair = f"{key} {following}"
+                out += [pair] * weight
+                if surface is not None:
+                    surface.setdefault(pair, Counter())[f"{word} {words[i + 1]}"] += 1
+    out += [f"topic:{slug}" for slug in facts.topics if slug != "other"] * 2
+    return out
+
+
+def _thread(key: str, surface: dict[str, Counter[str]]) -> str:
+    """The phrase as prose: acronyms and names keep their capitals, other words are lower case."""
+    if not key or key.startswith("topic:"):
+        return ""
+    forms = surface.get(key)
+    text = forms.most_common(1)[0][0] if forms else key.removeprefix("t:")
+    return " ".join(
+        w if sum(c.isupper() for c in w) > 1 or any(c.isdigit() for c in w) else w.lower()
+        for w in text.split()
+    )
+
+
+def _vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer=lambda doc: doc, sublinear_tf=True, norm="l2")
+
+
+def novelty(items: list[Item], history: list[tuple[str, PaperFacts]]) -> dict[str, float]:
+    """arxiv id -> share of its technique and bigram phrases used by fewer than 2 earlier papers."""
+    seen: Counter[str] = Counter()
+    for title, facts in history:
+        seen.update(set(p for p in phrases(title, facts) if " " in p or p.startswith("t:")))
+    out = {}
+    for item in items:
+        own = {p for p in phrases(item.title, item.facts) if " " in p or p.startswith("t:")}
+        out[item.arxiv_id] = round(sum(1 for p in own if seen[p] < 2) / len(own), 3) if own else 0.0
+    return out
+
+
+def _best_labels(distance: np.ndarray, n: int) -> np.ndarray:
+    """Cluster labels for n papers: the number of clusters (3..n-1, at most 8) with the best silhouette."""
+    best: tuple[float, np.ndarray] | None = None
+    for k in range(3, min(8, n - 1) + 1):
+        labels = AgglomerativeClustering(n_clusters=k, metric="precomputed", linkage="average").fit_predict(
+            distance
+        )
+        if len(set(labels)) < 2:
+            continue
+        score = float(silhouette_score(distance, labels, metric="precomputed"))
+        if best is None or score > best[0] + 1e-9:
+            best = (score, labels)
+    if best is None:
+        return np.zeros(n, dtype=int)
+    return best[1]
+
+
+def _title(key: str, surface: dict[str, Counter[str]]) -> str:
+    """A phrase as the papers write it, each word capitalised unless it already has capitals."""
+    if key.startswith("topic:"):
+        return topics.title_of(key.removeprefix("topic:"))
+    forms = surface.get(key)
+    text = forms.most_common(1)[0][0] if forms else key.removeprefix("t:")
+    return " ".join(w if any(c.isupper() for c in w) else w[:1].upper() + w[1:] for w in text.split())
+
+
+def _name(
+    members: list[int], docs: list[list[str]], weights: dict[str, float], taken: set[str]
+) -> tuple[str, list[str]]:
+    """What the members share, as the key the storyline is named after, and every shared phrase (best
+    first). A technique or word pair that at least 30% of them share wins; a single word is widened to
+    the pair it most often stands in, else to the topic most members share; it is the last resort."""
+    df: Counter[str] = Counter()
+    for m in members:
+        df.update(set(docs[m]))
+    need = max(2, round(0.3 * len(members)))
+
+    def value(p: str) -> tuple[bool, float]:
+        phrase = p.startswith("t:") or " " in p
+        return (not (phrase and df[p] >= need), -df[p] * weights.get(p, 1.0))
+
+    shared = sorted(
+        (p for p, n in df.items() if n >= 2 and not p.startswith("topic:")), key=lambda p: (value(p), p)
+    )
+    topic = Counter(s for m in members for s in set(docs[m]) if s.startswith("topic:")).most_common(1)
+    for p in shared:
+        if p in taken:
+            continue
+        if " " not in p and not p.startswith("t:"):
+            pairs = [q for q in shared if " " in q and p in q.removeprefix("t:").split() and q not in taken]
+            if pairs:
+                return max(pairs, key=lambda q: (df[q], weights.get(q, 0.0), q)), shared
+            if topic and topic[0][1] >= (len(members) + 1) // 2 and topic[0][0] not in taken:
+                return topic[0][0], shared
+        return p, shared
+    return (shared[0] if shared else ""), shared
+
+
+def discover(items: list[Item], history: list[tuple[str, PaperFacts]]) -> list[Storyline]:
+    """The week's storylines over its in-scope items (see module doc), strongest first."""
+    if len(items) < 4:
+        return by_topic(items)
+    surface: dict[str, Counter[str]] = {}
+    docs = [phrases(i.title, i.facts, surface) for i in items]
+    vectorizer = _vectorizer()
+    vectorizer.fit([phrases(t, f) for t, f in history] + docs)
+    matrix = vectorizer.transform(docs)
+    weights = dict(zip(vectorizer.get_feature_names_out(), vectorizer.idf_, strict=True))
+    distance = np.clip(1.0 - cosine_similarity(matrix), 0.0, 2.0)
+    np.fill_diagonal(distance, 0.0)
+    labels = _best_labels(distance, len(items))
+    groups: dict[int, list[int]] = {}
+    for index, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(index)
+    candidates = []
+    for members in groups.values():
+        if len(members) < MIN_SIZE:
+            continue
+        members.sort(key=lambda m: (-items[m].score, items[m].arxiv_id))
+        strength = sum(sorted((items[m].score for m in members), reverse=True)[:3])
+        candidates.append((strength, members))
+    candidates.sort(key=lambda c: (-c[0], items[c[1][0]].arxiv_id))
+    out: list[Storyline] = []
+    taken: set[str] = set()
+    for strength, members in candidates[:MAX_STORYLINES]:
+        key, shared = _name(members, docs, weights, taken)
+        taken.add(key)
+        topic_counts = Counter(s for m in members for s in items[m].facts.topics[:1])
+        out.append(
+            Storyline(
+                key=f"s{len(out) + 1}",
+                title=_title(key, surface) if key else topics.title_of(topic_counts.most_common(1)[0][0]),
+                thread=_thread(key, surface),
+                members=[items[m].arxiv_id for m in members],
+                shared=[_title(p, surface) for p in shared[:6] if not p.startswith("topic:")],
+                topic=topic_counts.most_common(1)[0][0] if topic_counts else "other",
+                strength=round(strength, 3),
+                phrase=key,
+            )
+        )
+    return out or by_topic(items)
+
+
+def by_topic(items: list[Item]) -> list[Storyline]:
+    """Too few papers to cluster: one storyline per taxonomy topic two papers share, else one for all."""
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item.facts.topics[0] if item.facts.topics else "other", []).append(item)
+    shared = [(slug, group) for slug, group in groups.items() if len(group) >= 2 and slug != "other"]
+    if not shared and items:
+        slug = Counter(i.facts.topics[0] if i.facts.topics else "other" for i in items).most_common(1)[0][0]
+        shared = [(slug, list(items))]
+    out = []
+    for slug, group in sorted(shared, key=lambda sg: (-sum(i.score for i in sg[1]), sg[0])):
+        group = sorted(group, key=lambda i: (-i.score, i.arxiv_id))
+        title = topics.title_of(slug) if slug != "other" else group[0].name
+        out.append(
+            Storyline(
+                f"s{len(out) + 1}",
+                title,
+                title.lower(),
+                [i.arxiv_id for i in group],
+                [],
+                slug,
+                round(sum(i.score for i in group[:3]), 3),
+                f"topic:{slug}",
+            )
+        )
+    return out
+
+
+def similarity(items: list[Item], history: list[tuple[str, PaperFacts]]) -> dict[tuple[str, str], float]:
+    """Cosine similarity of every pair of items (both orders), in the same phrase space."""
+    docs = [phrases(i.title, i.facts) for i in items]
+    vectorizer = _vectorizer()
+    vectorizer.fit([phrases(t, f) for t, f in history] + docs)
+    sims = cosine_similarity(vectorizer.transform(docs))
+    return {
+        (a.arxiv_id, b.arxiv_id): float(sims[i, j]) for i, a in enumerate(items) for j, b in enumerate(items)
+    }
