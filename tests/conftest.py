@@ -81,3 +81,34 @@ def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         return run_ingest(db_url if db else None, *args)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def _extracted_weeks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """SQLite files of the bundled weeks 2026-W10 and 2026-W16, crawled and extracted offline once."""
+    from ingest.crawl import stage as crawl
+    from ingest.extract import stage as extract
+
+    out = {}
+    for week in ("2026-W10", "2026-W16"):
+        path = tmp_path_factory.mktemp(f"week-{week}") / "ingest.sqlite3"
+        s = Settings(db_url=f"sqlite:///{path}", backend="offline", reports_dir=path.parent / "reports")
+        crawl.crawl_week(s, week, source=week_file(week))
+        extract.extract_week(s, week)
+        db.forget_engines()
+        out[week] = path
+    return out
+
+
+@pytest.fixture
+def extracted_week(_extracted_weeks: dict[str, Path], settings: Settings):
+    """`extracted_week(week)`: this test's database becomes a copy of the week, crawled and extracted."""
+    import shutil
+
+    def load(week: str) -> Settings:
+        db.forget_engines()
+        target = Path(settings.db_url.removeprefix("sqlite:///"))
+        shutil.copyfile(_extracted_weeks[week], target)
+        return settings
+
+    return load

@@ -27,6 +27,7 @@ from fakeopenai import FakeOpenAI
 from ingest import schedule
 from ingest.config import Settings
 from ingest.db.models import Extraction, LLMCall, Paper, Report, Run
+from ingest.db.store import week_counts
 from ingest.errors import Kind, StageFailures
 from ingest.pipeline import run_week
 from test_config import CANARY, run_cli
@@ -63,7 +64,11 @@ def test_run_week_end_to_end_offline(settings, engine):
     assert summary.status == "ok", summary.failures
     assert summary.counts["crawled"] == len(week_records(WEEK)) == 116
     assert summary.counts["new"] == 116
-    assert summary.counts["in_scope"] == summary.counts["extracted"] > 0
+    assert summary.counts["relevant"] == summary.counts["extracted"] > 0
+    with Session(engine) as session:
+        counts = week_counts(session, WEEK)
+    assert summary.counts["in_scope"] == counts.in_scope > 0 and summary.counts["online_ab"] == counts.online
+    assert 8 <= summary.counts["deep_dives"] <= 12
     assert summary.counts["failed"] == 0
     assert summary.report_status == "Published" and summary.report_path.is_file()
     assert summary.report_path.read_text().startswith("---\ntype: Post\nstatus: Published\n")

@@ -171,7 +171,7 @@ def store_success(
             }
             existing = session.execute(insert(table).values(**row)).inserted_primary_key[0]
         else:
-            session.execute(update(table).where(table.c.id == existing).values(**values))
+            session.execute(update(table).where(table.c.id == existing).values(**values, created_at=utcnow()))
             session.execute(delete(Claim).where(Claim.extraction_id == existing))  # type: ignore[arg-type]
         claims = _claim_values(existing, key.paper_id, verified.facts)
         if claims:

@@ -22,7 +22,6 @@ LATEX_SYMBOL = {
     "\\_": "_",
     "\\#": "#",
     "\\$": "$",
-    "~": " ",
     "\\times": "×",
     "\\sim": "~",
     "\\approx": "≈",
@@ -35,6 +34,7 @@ LATEX_SYMBOL = {
 }
 MATH = re.compile(r"\$([^$]{1,80})\$")
 HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+HTML_CODE = re.compile(r"<(script|style|iframe|object)\b[^>]*>.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 MARKUP = re.compile(
     r"\\[A-Za-z]+\s*\{|\\(?:times|sim|approx|leq|geq|cdot|pm|mathrm|textbf|emph)\b|\$[^$\s][^$]{0,80}\$|"
     r"</?[A-Za-z][^<>]{0,200}>|&(?:[a-z]+|#\d+);",
@@ -57,6 +57,7 @@ def clean(text: str) -> str:
     for raw, plain in LATEX_SYMBOL.items():
         out = out.replace(raw, plain)
     out = LATEX_CMD.sub("", out).replace("{", "").replace("}", "")
+    out = HTML_CODE.sub("", out)
     out = HTML_TAG.sub("", out)
     out = html.unescape(out)
     return re.sub(r"\s+", " ", out).strip()

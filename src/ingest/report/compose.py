@@ -117,7 +117,16 @@ def expected(session: Session, week: Week, plan: Plan, extra_counts: set[int], l
         return numbers_of(earlier_claims.get(pid, []))
 
     counts = week.counts.with_report(len(plan.deep), len(plan.digest))
-    return Expected(plan, by_id, counts, lookup, claim_numbers, extra_counts, week.featured_before, lang)
+    return Expected(
+        plan=plan,
+        items=by_id,
+        counts=counts,
+        lookup=lookup,
+        claim_numbers=claim_numbers,
+        extra_counts=extra_counts,
+        featured_before=week.featured_before,
+        lang=lang,
+    )
 
 
 @dataclass

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ingest.facts.prose import clean
 from ingest.messages import ordinal, say
 from ingest.report.plan import Plan
 from ingest.report.select import Item
@@ -43,8 +44,9 @@ class Composition:
 
 
 def esc(text: str) -> str:
-    """Untrusted text as inert Markdown inline text: one line, Markdown and HTML syntax escaped."""
-    return ESCAPED.sub(r"\\\1", " ".join(str(text).split()))
+    """Untrusted text as inert Markdown inline text: HTML tags and LaTeX removed (facts.prose.clean),
+    one line, Markdown and HTML syntax escaped."""
+    return ESCAPED.sub(r"\\\1", clean(str(text)))
 
 
 def cut_at_word(text: str, limit: int = SUMMARY_MAX) -> str:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from ingest.db.models import Paper, Report, ReportPaper
 from ingest.db.store import extractions_for_week, facts_of, week_paper_counts
 from ingest.facts.counts import ADJACENT, IN_SCOPE, PaperCount, WeekCounts, count_week
+from ingest.facts.prose import clean
 from ingest.facts.sheet import PaperFacts, ResultClaim
 from ingest.facts.source import source_text
 
@@ -39,7 +40,12 @@ class Item:
 
     @property
     def name(self) -> str:
-        return (self.facts.short_name or self.title.split(":")[0]).strip()
+        """The paper's short name without markup; the title's head (or the id) when none is left."""
+        for candidate in (self.facts.short_name, self.title.split(":")[0], self.title):
+            name = clean(candidate).strip(" .:")
+            if name:
+                return name if len(name.split()) <= 8 else " ".join(name.split()[:6]) + "…"
+        return self.arxiv_id
 
     @property
     def companies(self) -> list[str]:

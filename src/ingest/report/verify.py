@@ -33,7 +33,10 @@ from ingest.report.plan import Plan
 from ingest.report.select import Item
 
 ALLOWED_LINK = re.compile(r"^https://(?:arxiv\.org/abs/\d{4}\.\d{4,5}|doi\.org/\S+)$")
-SENTENCE = re.compile(r"(?<=[.!?;。；])\s+")
+LINK_SYNTAX = re.compile(
+    r"(?<!\\)\[(?:[^\]\\]|\\.)*(?<!\\)\]\(([^)\s]*)"
+)  # [text](target), brackets unescaped
+SENTENCE = re.compile(r"(?<=[.!?;])\s+|(?<=[。；！？])")  # CJK punctuation needs no space after it
 COUNT_PHRASE = re.compile(
     r"(\d+) (?:of (?:the )?(\d+) )?(?:papers?|of them)\b|(\d+) of the (\d+)\b|共 (\d+) 篇|(\d+) 篇"
 )
@@ -66,7 +69,9 @@ def parse(markdown: str) -> tuple[list[Block], list[str]]:
     body = re.sub(r"\A---\n.*?\n---\n", "", markdown, count=1, flags=re.S)
     tokens = MarkdownIt("commonmark").parse(body)
     blocks: list[Block] = []
-    problems: list[str] = []
+    problems = [
+        f"link to {m.group(1)}" for m in LINK_SYNTAX.finditer(body) if not ALLOWED_LINK.match(m.group(1))
+    ]
     heading, in_item = None, 0
     for i, tok in enumerate(tokens):
         if tok.type in ("html_block", "html_inline"):
@@ -77,7 +82,9 @@ def parse(markdown: str) -> tuple[list[Block], list[str]]:
             elif child.type == "image":
                 problems.append("an image in the report")
             elif child.type == "link_open" and not ALLOWED_LINK.match(str(child.attrs.get("href", ""))):
-                problems.append(f"link to {child.attrs.get('href')}")
+                href = str(child.attrs.get("href"))
+                if f"link to {href}" not in problems:
+                    problems.append(f"link to {href}")
         if tok.type == "heading_open":
             heading = tok.tag
         elif tok.type == "inline" and heading:

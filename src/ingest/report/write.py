@@ -172,13 +172,12 @@ def digest_line(item: Item, lang: str) -> str:
     """The digest bullet's text after its opening: institution, what it is, its headline claims."""
     facts = item.facts
     inst = say(lang, "digest.inst", inst=item.institution) if item.institution else ""
-    if lang == "zh":
+    if lang == "zh":  # the summary is the paper's English prose: Chinese says what it is about instead
         slug = facts.topics[0] if facts.topics else "other"
-        summary = say(
-            lang, "digest.summary_zh", summary="", topic=topic_title(lang, slug, topics.title_of(slug))
-        )
+        topic = topic_title(lang, slug, topics.title_of(slug))
+        summary = say(lang, "digest.summary", summary="", topic=topic)
     else:
-        summary = _plain(facts.contribution) or item.title
+        summary = say(lang, "digest.summary", summary=_plain(facts.contribution) or item.title, topic="")
     claims = claim_text(facts.results, lang, limit=3)
     body = say(lang, "digest.line", inst=inst, summary=summary)
     body += (
