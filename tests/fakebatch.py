@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _IDS = itertools.count(1)
-ARXIV_ID = re.compile(r'"arxiv_id":\s*"([^"]+)"')
+ARXIV_ID = re.compile(r'"arxiv_id":\s*"([^"]+)"|arXiv paper (\d{4}\.\d{4,5})')  # v1 fence / v2 heading
 
 
 @dataclass
@@ -155,7 +155,7 @@ class FakeBatches:
             self.answered.append(custom)
             user = next((m["content"] for m in line["body"]["messages"] if m["role"] == "user"), "")
             found = ARXIV_ID.search(user)
-            self.papers.append(found.group(1) if found else "")
+            self.papers.append((found.group(1) or found.group(2)) if found else "")
             if custom in (fail or ()):
                 body = {"error": {"message": "injected server error", "type": "server_error"}}
                 errors.append(

@@ -48,7 +48,7 @@ PROMPT_OF_SCHEMA = {
     "OverviewText": "write_overview",
 }
 TITLE = re.compile(r'"title":\s*"(\w+)"')
-ARXIV_ID = re.compile(r'"arxiv_id":\s*"([^"]+)"')
+ARXIV_ID = re.compile(r'"arxiv_id":\s*"([^"]+)"|arXiv paper (\d{4}\.\d{4,5})')  # v1 fence / v2 heading
 
 
 @dataclass
@@ -182,7 +182,8 @@ class FakeOpenAI:
         for request in self.requests:
             found = ARXIV_ID.search(request.first_user)
             if found:
-                counts[found.group(1)] = counts.get(found.group(1), 0) + 1
+                arxiv_id = found.group(1) or found.group(2)
+                counts[arxiv_id] = counts.get(arxiv_id, 0) + 1
         return counts
 
     def stats(self) -> dict[str, Any]:

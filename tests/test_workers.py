@@ -122,7 +122,7 @@ def test_a_killed_workers_papers_are_taken_over_at_once(tmp_path: Path) -> None:
         proc.stdout.close()  # type: ignore[union-attr]
         proc.stderr.close()  # type: ignore[union-attr]
         held = count(engine, ExtractTask, ExtractTask.owner.is_not(None))
-        assert fake.count == 3 and held == 3  # claimed, leased for 15 minutes, owner dead
+        assert fake.count == 3 and held == 6  # 2 x concurrency claimed, leased for 15 minutes, owner dead
         fake.latency = 0.0
         remote = settings.model_copy(
             update={"backend": "openai", "openai_base_url": fake.base_url, "openai_api_key": None}

@@ -25,7 +25,7 @@ from ingest.config import Settings
 from ingest.db import lease
 from ingest.db.models import LLMBatch, utcnow
 from ingest.errors import Failure
-from ingest.extract.runner import PROMPT, Job
+from ingest.extract.runner import PROMPT, Job, schema_for
 from ingest.extract.store import cached_keys
 from ingest.extract.tasks import BATCH_OWNER, TASK, add_tasks
 from ingest.llm import ENDED, LLM, BatchAPI, BatchState, split_lines

@@ -91,9 +91,9 @@ def variables_of(paper: Paper, version: str = "v2") -> dict[str, Any]:
 def job_of(settings: Settings, paper: Paper, key: CacheKey, task_id: int | None = None) -> Job:
     """The job of extracting `paper` under `key` with the pinned prompt version."""
     version = settings.prompt_version(PROMPT)
-    return Job(
-        paper.arxiv_id, key, version, variables_of(paper), source_text(paper), settings.prompts_dir, task_id
-    )
+    fields = {k: getattr(paper, k) for k in ("title", "abstract", "comment", "fulltext", "affiliations")}
+    variables = variables_of(paper, version)
+    return Job(paper.arxiv_id, key, version, variables, fields, settings.prompts_dir, task_id)
 
 
 def store_answer(
