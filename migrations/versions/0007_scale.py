@@ -63,7 +63,9 @@ BEGIN
 END $$"""
 PG_UPGRADE = (
     "CREATE TABLE paper_fts (id integer PRIMARY KEY REFERENCES paper (id) ON DELETE CASCADE, "
-    "document tsvector NOT NULL)",
+    "document tsvector NOT NULL) WITH (toast_tuple_target = 8160)",
+    # ranking reads every match's document: kept compressed inside its row, not in the TOAST table
+    "ALTER TABLE paper_fts ALTER COLUMN document SET STORAGE MAIN",
     PG_DOCUMENT,
     PG_PAPER_SYNC,
     PG_EXTRACTION_SYNC,
