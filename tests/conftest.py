@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import create_engine
 
 from ingest.cli import main
 from ingest.config import Settings
@@ -16,6 +18,36 @@ from ingest.db import engine as db
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "arxiv"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PG_URL = os.environ.get("INGEST_TEST_PG_URL", "")  # a PostgreSQL database the tests may WIPE
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """CI runs the PostgreSQL tests every time (.ci/run starts a server): without one it fails."""
+    if os.environ.get("CI") and not PG_URL.startswith("postgresql"):
+        raise pytest.UsageError(
+            "CI needs INGEST_TEST_PG_URL (a PostgreSQL test database; .ci/run starts one)"
+        )
+
+
+def wiped_pg() -> str:
+    """PG_URL with an empty public schema (skips the test when no PostgreSQL database is given)."""
+    if not PG_URL.startswith("postgresql"):
+        pytest.skip("INGEST_TEST_PG_URL not set (CI sets it)")
+    db.forget_engines()
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The test runs twice: on a SQLite file and on the PostgreSQL test database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ingest.sqlite3'}"
+    return wiped_pg()
 
 
 @pytest.fixture(autouse=True)

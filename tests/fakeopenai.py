@@ -14,7 +14,9 @@ client timeout), malformed (truncated JSON), fenced (```json fence), length (fin
 refusal. `latency` is each answer's minimum response time (computing it included);
 `responder(request)` may answer instead of the default (a content string, a `Fault`, or None).
 `requests` logs every request; GET /v1/fake/stats returns `stats()`: count, max_in_flight,
-first_at and last_done_at (time.monotonic()).
+first_at and last_done_at (time.monotonic()); GET /v1/fake/papers returns how many chat requests
+each arXiv id got (from the prompt's input fence). `batches` (tests/fakebatch.py) serves the Files and
+Batches endpoints: /v1/files, /v1/files/{id}/content, /v1/batches[/{id}[/cancel]].
 
 As a separate process (benches: the offline answers cost CPU that must not compete with the client
 under one GIL): `python tests/fakeopenai.py --latency 0.3` prints the base URL on its first stdout
@@ -36,6 +38,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from fakebatch import FakeBatches
+
 PROMPT_OF_SCHEMA = {
     "PaperExtraction": "extract_paper",
     "PaperFacts": "extract_paper",
@@ -46,6 +50,7 @@ PROMPT_OF_SCHEMA = {
     "Overview": "write_overview",
 }
 TITLE = re.compile(r'"title":\s*"(\w+)"')
+ARXIV_ID = re.compile(r'"arxiv_id":\s*"([^"]+)"|arXiv paper (\d{4}\.\d{4,5})')  # v1 fence / v2 heading
 
 
 @dataclass
@@ -112,6 +117,9 @@ class FakeOpenAI:
         self.latency = latency
         self.responder = responder
         self.state = _State()
+        self.batches = FakeBatches(
+            answer=lambda body: _completion(_request_of(body), default_answer(_request_of(body)))
+        )
         self.stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -170,6 +178,16 @@ class FakeOpenAI:
             self.state.in_flight -= 1
             self.state.last_done_at = time.monotonic()
 
+    def papers(self) -> dict[str, int]:
+        """arXiv id -> chat requests that carried it (duplicate calls show as counts above 1)."""
+        counts: dict[str, int] = {}
+        for request in self.requests:
+            found = ARXIV_ID.search(request.first_user)
+            if found:
+                arxiv_id = found.group(1) or found.group(2)
+                counts[arxiv_id] = counts.get(arxiv_id, 0) + 1
+        return counts
+
     def stats(self) -> dict[str, Any]:
         with self.state.lock:
             first = self.state.requests[0].received_at if self.state.requests else 0.0
@@ -198,17 +216,39 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
-        if self.path.rstrip("/").endswith("/fake/stats"):
+        path = self.path.split("?", 1)[0].rstrip("/")
+        batches = self.fake.batches
+        if path.endswith("/fake/stats"):
             self._send(200, self.fake.stats())
+        elif path.endswith("/fake/papers"):
+            self._send(200, self.fake.papers())
+        elif path.startswith("/v1/files/") and path.endswith("/content"):
+            text = batches.files.get(path.split("/")[3])
+            self._send_text(200, text) if text is not None else self._send(404, _error("no file", "x"))
+        elif path == "/v1/batches":
+            self._send(200, batches.listing())
+        elif path.startswith("/v1/batches/"):
+            self._send(*batches.read(path.split("/")[3]))
         else:
             self._send(404, _error("not found", "invalid_request_error"))
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib name
         length = int(self.headers.get("content-length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
-        if not self.path.rstrip("/").endswith("/chat/completions"):
+        raw = self.rfile.read(length)
+        path = self.path.split("?", 1)[0].rstrip("/")
+        if path == "/v1/files":
+            self._send(200, self.fake.batches.upload(self.headers.get("content-type", ""), raw))
+            return
+        if path == "/v1/batches":
+            self._send(*self.fake.batches.create(json.loads(raw or b"{}")))
+            return
+        if path.startswith("/v1/batches/") and path.endswith("/cancel"):
+            self._send(*self.fake.batches.cancel(path.split("/")[3]))
+            return
+        if not path.endswith("/chat/completions"):
             self._send(404, _error("not found", "invalid_request_error"))
             return
+        body = json.loads(raw or b"{}")
         request = FakeRequest(body, self.headers.get("authorization", ""), time.monotonic())
         request.schema_name = _schema_name(body)
         self.fake._enter(request)
@@ -271,11 +311,22 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, _completion(request, content[: len(content) // 3], finish_reason="length"), {}
         raise ValueError(f"unknown fault {fault.kind}")
 
-    def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
+    def _send_text(self, status: int, text: str) -> None:
+        self._send(status, {}, content=text.encode(), content_type="application/jsonl")
+
+    def _send(
+        self,
+        status: int,
+        payload: dict[str, Any],
+        headers: dict[str, str] | None = None,
+        *,
+        content: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> None:
+        data = content if content is not None else json.dumps(payload).encode()
         try:
             self.send_response(status)
-            self.send_header("content-type", "application/json")
+            self.send_header("content-type", content_type)
             self.send_header("content-length", str(len(data)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
@@ -293,6 +344,13 @@ def _schema_name(body: dict[str, Any]) -> str | None:
     titles = TITLE.findall(system or "")
     known = [t for t in titles if t in PROMPT_OF_SCHEMA]
     return known[-1] if known else (titles[-1] if titles else None)
+
+
+def _request_of(body: dict[str, Any]) -> FakeRequest:
+    """A batch line's body seen as a chat request (for the default answer)."""
+    request = FakeRequest(body, "", time.monotonic())
+    request.schema_name = _schema_name(body)
+    return request
 
 
 def default_answer(request: FakeRequest) -> str:

@@ -1,7 +1,7 @@
 """The scope decision lives on the paper: scope, the reason, and the rule or model answer that decided it
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03 15:00:00
 
 paper.scope is 'recsys' (in scope), 'adjacent' or 'out_of_scope'; scope_reason says why; scope_by
@@ -18,7 +18,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -53,10 +53,11 @@ def mask_url(url: str | None) -> str | None:
 
 
 class Price(BaseModel):
-    """USD per million tokens."""
+    """USD per million tokens; `batch_discount`: the share of that price a Batch API call pays."""
 
     input: float
     output: float
+    batch_discount: float = Field(0.5, gt=0, le=1)
 
 
 DEFAULT_PRICES: dict[str, Price] = {
@@ -100,6 +101,14 @@ class Settings(BaseSettings):
     llm_reasks: int = Field(1, description="re-asks with the validation error when the output is invalid")
     llm_concurrency: int = Field(8, description="LLM requests in flight at once")
     llm_max_tokens: int = Field(4096, description="completion token cap per call")
+    extract_lease_seconds: float = Field(
+        900.0,
+        gt=0,
+        description="a worker's claim on a paper lasts this long unless renewed (it is, while alive)",
+    )
+    batch_poll_seconds: float = Field(
+        60.0, gt=0, description="seconds between Batch API status checks (--wait)"
+    )
     prompts_dir: Path | None = Field(None, description="override the prompts/ folder")
     prompt_versions: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_PROMPT_VERSIONS),
@@ -127,11 +136,11 @@ class Settings(BaseSettings):
     trend_weeks: int = 8
 
     # search
-    search_rank_cap: int = Field(
-        4000,
+    search_rank_cap: int | None = Field(
+        None,
         ge=1,
-        description="term-rows an unfiltered search ranks (its newest "
-        "matches: this divided by the query's cost); --rank-all ranks all",
+        description="off (None): every match is ranked; else the term-rows an unfiltered search ranks "
+        "(its newest matches: this divided by the query's cost), for very large archives",
     )
 
     # scheduling and operations

@@ -14,6 +14,7 @@ import sys
 import click
 
 from ingest.cli import (  # noqa: F401  importing a command module registers its commands
+    batch,
     browse,
     config,
     crawl,

@@ -1,15 +1,51 @@
-"""`ingest extract --week W [--backend openai|offline] [--force] [--concurrency N]`: grounded extractions."""
+"""`ingest extract --week W | --since D --until D [--batch [--wait]]`: verified extractions, synchronously
+or through the provider's Batch API."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ingest.cli.app import app, err, out, progress_enabled, state
-from ingest.errors import StageFailures
+from ingest.errors import InputError, StageFailures
+
+if TYPE_CHECKING:
+    from ingest.config import Settings
+    from ingest.extract.batch import BatchRun
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(f"{option} {value!r}: expected a date YYYY-MM-DD") from None
+
+
+def _scope(
+    week: str | None, since: str | None, until: str | None
+) -> tuple[str | None, date | None, date | None]:
+    from ingest.weeks import normalize_week
+
+    if week and (since or until):
+        raise InputError("use either --week or --since/--until, not both")
+    if week:
+        return normalize_week(week), None, None
+    first, last = _day(since, "--since"), _day(until, "--until")
+    if first is None or last is None:
+        raise InputError("give --week YYYY-Www, or --since and --until dates")
+    if first > last:
+        raise InputError(f"--since {first} is after --until {last}")
+    return None, first, last
 
 
 @app.command("extract")
-@click.option("--week", required=True, help="ISO week whose crawled papers to extract, e.g. 2026-W16.")
+@click.option("--week", help="ISO week whose crawled papers to extract, e.g. 2026-W16.")
+@click.option("--since", help="Backfill: papers announced on or after this date, YYYY-MM-DD (with --until).")
+@click.option("--until", help="Backfill: papers announced on or before this date, YYYY-MM-DD (with --since).")
 @click.option(
     "--backend",
     type=click.Choice(["openai", "offline"]),
@@ -23,53 +59,139 @@ from ingest.errors import StageFailures
     default=None,
     help="LLM calls in flight at once (default: settings.llm_concurrency).",
 )
+@click.option(
+    "--batch", "use_batch", is_flag=True, help="Send the papers as Batch API jobs (about half the price)."
+)
+@click.option(
+    "--wait", is_flag=True, help="With --batch: poll until every batch ended and store the answers."
+)
 @click.pass_context
-def extract(ctx: click.Context, week: str, backend: str | None, force: bool, concurrency: int | None) -> None:
-    """Extract structured, source-grounded facts from the week's relevant papers.
+def extract(
+    ctx: click.Context,
+    week: str | None,
+    since: str | None,
+    until: str | None,
+    backend: str | None,
+    force: bool,
+    concurrency: int | None,
+    use_batch: bool,
+    wait: bool,
+) -> None:
+    """Extract structured, source-grounded facts from the relevant papers of a week or a date range.
 
-    Cached per (prompt, model, paper text): a re-run makes no LLM calls unless --force.
+    Cached per (prompt, model, paper text): a re-run makes no LLM calls unless --force. On
+    PostgreSQL several processes may run the same command: they share the papers (each paper is
+    claimed by one). With --batch the requests go to the provider's Batch API; answers are stored by
+    `ingest batch collect` (or right away with --wait, or by the next `ingest extract --batch`).
     """
+    from ingest.db.engine import open_engine
+    from ingest.extract import stage as extract_stage
+    from ingest.llm import make_llm
+
+    if wait and not use_batch:
+        raise InputError("--wait goes with --batch")
+    week, first, last = _scope(week, since, until)
+    settings = state(ctx).settings(backend=backend)
+    llm = make_llm(settings)
+    engine = open_engine(settings)
+    label = week or f"{first}..{last}"
+    out.print(f"backend: {llm.backend} (model {llm.model})", markup=False, highlight=False)
+    with extract_stage.worker_lock(settings, engine):
+        if use_batch:
+            _batch(settings, engine, llm, label, week, first, last, force, wait)
+        else:
+            _sync(ctx, settings, llm, label, week, first, last, force, concurrency)
+
+
+def _sync(
+    ctx: click.Context,
+    settings: Settings,
+    llm: Any,
+    label: str,
+    week: str | None,
+    since: date | None,
+    until: date | None,
+    force: bool,
+    concurrency: int | None,
+) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingest.extract import stage as extract_stage
-    from ingest.llm import make_llm
-    from ingest.weeks import normalize_week
 
-    week = normalize_week(week)
-    settings = state(ctx).settings(backend=backend)
-    llm = make_llm(settings)
-    out.print(f"backend: {llm.backend} (model {llm.model})", markup=False, highlight=False)
+    options: dict[str, Any] = dict(since=since, until=until, llm=llm, force=force, concurrency=concurrency)
     if progress_enabled(ctx):
-        with Progress(
-            TextColumn("extract"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-        ) as bar:
+        columns = (TextColumn("extract"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True) as bar:
             task = bar.add_task("extract", total=None)
             res = extract_stage.extract_week(
                 settings,
                 week,
-                llm=llm,
-                force=force,
-                concurrency=concurrency,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                **options,
             )
     else:
-        res = extract_stage.extract_week(settings, week, llm=llm, force=force, concurrency=concurrency)
+        res = extract_stage.extract_week(settings, week, **options)
+    others = f", {res.elsewhere} by other workers" if res.elsewhere else ""
+    batched = f", {res.in_batch} waiting in Batch API jobs" if res.in_batch else ""
     out.print(
-        f"{week}: {res.selected} relevant papers ({res.skipped} below the relevance threshold): "
-        f"{res.extracted} extracted, {res.cached} cached, {res.failed} failed; {res.calls} LLM calls, "
-        f"{res.prompt_tokens} prompt + {res.completion_tokens} completion tokens (run {res.run_id})",
+        f"{label}: {res.selected} relevant papers ({res.skipped} below the relevance threshold): "
+        f"{res.extracted} extracted, {res.cached} cached, {res.failed} failed{others}{batched}; "
+        f"{res.calls} LLM calls, {res.prompt_tokens} prompt + {res.completion_tokens} completion tokens "
+        f"(run {res.run_id})",
         markup=False,
         highlight=False,
     )
-    if res.failures:
+    raise_failures(res.failed, res.failures)
+
+
+def _batch(
+    settings: Settings,
+    engine: Any,
+    llm: Any,
+    label: str,
+    week: str | None,
+    since: date | None,
+    until: date | None,
+    force: bool,
+    wait: bool,
+) -> None:
+    from ingest.extract import collect
+    from ingest.extract import stage as extract_stage
+
+    res, run_id = collect.extract_batch(
+        settings,
+        engine,
+        llm,
+        lambda: extract_stage.selected_jobs(settings, engine, llm.model, week, since, until),
+        week=week,
+        force=force,
+        wait_until_done=wait,
+    )
+    print_batch_run(label, res, run_id)
+    raise_failures(res.stored_failed, res.failures)
+
+
+def print_batch_run(label: str, res: BatchRun, run_id: int) -> None:
+    """The one summary line of a batch submit/collect pass (also `ingest batch collect`)."""
+    sent = (
+        f"{res.requests} requests in {len(res.submitted)} new batch(es) {res.submitted}"
+        if res.submitted
+        else ("no new batch")
+    )
+    out.print(
+        f"{label}: {sent}, {res.cached} cached, {res.busy} already claimed; collected {len(res.collected)} "
+        f"batch(es): {res.stored_ok} extracted, {res.stored_failed} failed, {res.unprocessed} not run "
+        f"(sent again next time); {res.open} batch(es) still open (run {run_id})",
+        markup=False,
+        highlight=False,
+    )
+
+
+def raise_failures(failed: int, failures: list[Any]) -> None:
+    if failures:
         raise StageFailures(
-            f"{res.failed} extraction(s) failed: "
-            + "; ".join(str(f) for f in res.failures[:5])
-            + (" ..." if len(res.failures) > 5 else ""),
-            res.failures,
+            f"{failed} extraction(s) failed: "
+            + "; ".join(str(f) for f in failures[:5])
+            + (" ..." if len(failures) > 5 else ""),
+            failures,
         )

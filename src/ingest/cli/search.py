@@ -101,7 +101,11 @@ def _csv(result: library.SearchResult) -> str:
 @click.option("--metric", help="Only papers with a metric whose name contains this text, e.g. CTR.")
 @click.option("--limit", type=int, default=20, show_default=True, help="Maximum number of results.")
 @click.option(
-    "--rank-all", is_flag=True, help="Rank every match, not only the newest ones (slower on large databases)."
+    "--rank-cap",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Rank only the newest matches of an unfiltered query: N divided by the query's cost "
+    "(default: settings.search_rank_cap, off: every match is ranked).",
 )
 @click.option(
     "--format",
@@ -124,14 +128,14 @@ def search(
     until: str | None,
     metric: str | None,
     limit: int,
-    rank_all: bool,
+    rank_cap: int | None,
     fmt: str,
 ) -> None:
-    """Search papers by words in title, abstract and extracted text, ranked by relevance (bm25).
+    """Search papers by words in title, abstract and extracted text, ranked by relevance.
 
     Words are ANDed, "quoted text" is a phrase, OR between words gives alternatives, word* is a
-    prefix. With filters only (no QUERY) the newest matching papers come first. Without filters
-    only the newest matches are ranked (see README); --rank-all ranks them all.
+    prefix. With filters only (no QUERY) the newest matching papers come first. Every match is
+    ranked (bm25 on SQLite, ts_rank_cd on PostgreSQL); --rank-cap ranks only the newest ones.
     """
     from ingest.search import fts as library
 
@@ -151,7 +155,7 @@ def search(
         " ".join(query),
         filters,
         limit=limit,
-        rank_cap=None if rank_all else settings.search_rank_cap,
+        rank_cap=rank_cap or settings.search_rank_cap,
     )
     if fmt == "json":
         click.echo(json.dumps([asdict(h) for h in result.hits], ensure_ascii=False, indent=2))

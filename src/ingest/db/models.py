@@ -164,6 +164,9 @@ class LLMCall(SQLModel, table=True):
     backend: str = Field(max_length=32)
     model: str = Field(max_length=128)
     input_hash: str | None = Field(default=None, max_length=64)
+    batch_id: int | None = Field(
+        default=None, foreign_key="llm_batch.id", index=True
+    )  # set: a Batch API call
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_ms: float = 0.0
@@ -171,6 +174,68 @@ class LLMCall(SQLModel, table=True):
     status: str = Field(default="ok", max_length=16)  # ok | failed
     error: str | None = Field(default=None, sa_column=Column(Text))
     raw_output: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LLMBatch(SQLModel, table=True):
+    """One provider Batch API job (ingest extract --batch): its provider ids, state and counts.
+
+    status follows the provider (validating, in_progress, finalizing, completed, failed, expired,
+    cancelling, cancelled) after our own `submitting` (row written before the upload, so a process
+    killed mid-submission finds its batch again by the `ingest_batch` metadata). `collected_at` is set
+    once every answer of an ended batch is stored. owner/lease_until: who is collecting it.
+    """
+
+    __tablename__ = "llm_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: str | None = Field(default=None, index=True, unique=True, max_length=128)
+    input_file_id: str | None = Field(default=None, max_length=128)
+    output_file_id: str | None = Field(default=None, max_length=128)
+    error_file_id: str | None = Field(default=None, max_length=128)
+    status: str = Field(default="submitting", index=True, max_length=16)
+    backend: str = Field(max_length=32)
+    model: str = Field(max_length=128)
+    prompt_name: str = Field(max_length=64)
+    prompt_version: str = Field(max_length=16)
+    prompt_hash: str = Field(max_length=64)
+    requests: int = 0
+    completed: int = 0  # provider request_counts
+    failed: int = 0
+    stored_ok: int = 0  # what collection stored
+    stored_failed: int = 0
+    unprocessed: int = 0  # requests an expired or cancelled batch never ran (retried by the next run)
+    run_id: int | None = Field(default=None, foreign_key="run.id")
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    owner: str | None = Field(default=None, max_length=255)
+    lease_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    collected_at: datetime | None = None
+
+
+class ExtractTask(SQLModel, table=True):
+    """A paper to extract under one cache key, while it is waiting or being extracted.
+
+    Workers sharing a database claim tasks (owner + lease_until, committed before the LLM call);
+    a task sent in a Batch API job is owned by `batch:<llm_batch.id>` with `batch_id` set. The row is
+    deleted in the transaction that stores the paper's outcome, so a paper is claimed by at most one
+    worker or batch at a time and a killed worker's tasks are free again when their lease ends.
+    """
+
+    __tablename__ = "extract_task"
+    __table_args__ = (
+        UniqueConstraint("paper_id", "prompt_hash", "model", "input_hash", name="uq_extract_task_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    paper_id: int = Field(foreign_key="paper.id", index=True, ondelete="CASCADE")
+    prompt_hash: str = Field(max_length=64)
+    model: str = Field(max_length=128)
+    input_hash: str = Field(max_length=64)
+    owner: str | None = Field(default=None, index=True, max_length=255)  # host:pid:token or batch:<id>
+    lease_until: datetime | None = None
+    batch_id: int | None = Field(default=None, foreign_key="llm_batch.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 

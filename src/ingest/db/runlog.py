@@ -6,8 +6,10 @@ status (running -> ok | partial | failed). `start_run` / `finish_run` write in t
 transactions, so a process killed at any point leaves at worst a row in status `running`;
 `open_run` / `close_run` write inside the caller's transaction (a crawl's run row commits with its
 papers). `close_interrupted` marks those failed ("interrupted") once the lock shows their process is gone.
-Cost = sum over llm_call rows of the run of tokens x settings.prices[model] (USD per million tokens);
-models without a price count 0 and are named in counts["unpriced_models"].
+Cost = sum over llm_call rows of the run of tokens x settings.prices[model] (USD per million tokens),
+times the model's batch_discount for calls answered through a Batch API job (llm_call.batch_id set);
+models without a price count 0 and are named in counts["unpriced_models"]; counts["batch_calls"]
+says how many calls were batch calls.
 """
 
 from __future__ import annotations
@@ -71,27 +73,34 @@ def stage_started(engine: Engine, run_id: int, stage: str) -> None:
     mark_stage(engine, run_id, stage, started_at=_now().isoformat(), status="running")
 
 
-def llm_usage(session: Session, run_id: int) -> list[tuple[str, int, int, int]]:
-    """(model, calls, prompt_tokens, completion_tokens) per model for the run's llm_call rows."""
+def llm_usage(session: Session, run_id: int) -> list[tuple[str, bool, int, int, int]]:
+    """(model, batch, calls, prompt_tokens, completion_tokens) per model and kind of call (Batch API
+    or not) for the run's llm_call rows."""
+    batch = LLMCall.batch_id.is_not(None)  # type: ignore[union-attr]
     stmt = (
         select(
             LLMCall.model,
+            batch,
             func.count(),
             func.coalesce(func.sum(LLMCall.prompt_tokens), 0),
             func.coalesce(func.sum(LLMCall.completion_tokens), 0),
         )
         .where(LLMCall.run_id == run_id)
-        .group_by(LLMCall.model)
+        .group_by(LLMCall.model, batch)
     )
-    return [(m, int(n), int(p), int(c)) for m, n, p, c in session.exec(stmt).all()]
+    return [(m, bool(b), int(n), int(p), int(c)) for m, b, n, p, c in session.exec(stmt).all()]
 
 
-def estimate_cost(settings: Settings, model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
-    """USD for these tokens at settings.prices[model]; None when the model has no price."""
+def estimate_cost(
+    settings: Settings, model: str, prompt_tokens: int, completion_tokens: int, *, batch: bool = False
+) -> float | None:
+    """USD for these tokens at settings.prices[model] (times its batch_discount for Batch API calls);
+    None when the model has no price."""
     price = settings.prices.get(model)
     if price is None:
         return None
-    return (prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000
+    full = (prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000
+    return full * price.batch_discount if batch else full
 
 
 def finish_run(
@@ -124,14 +133,16 @@ def close_run(
     llm_call rows (prices from `settings`; without settings the defaults), scrubbed error text."""
     settings = settings or Settings()
     usage = llm_usage(session, run.id) if run.id is not None else []
-    run.prompt_tokens = sum(p for _, _, p, _ in usage)
-    run.completion_tokens = sum(c for _, _, _, c in usage)
-    costs = {m: estimate_cost(settings, m, p, c) for m, _, p, c in usage}
-    run.cost_usd = round(sum(c for c in costs.values() if c is not None), 6)
-    unpriced = sorted(m for m, c in costs.items() if c is None)
+    run.prompt_tokens = sum(p for *_, p, _ in usage)
+    run.completion_tokens = sum(c for *_, c in usage)
+    costs = [(m, estimate_cost(settings, m, p, c, batch=b)) for m, b, _, p, c in usage]
+    run.cost_usd = round(sum(c for _, c in costs if c is not None), 6)
+    unpriced = sorted({m for m, c in costs if c is None})
+    batch_calls = sum(n for _, b, n, _, _ in usage if b)
     run.counts = {
         **counts,
-        "llm_calls": sum(n for _, n, _, _ in usage),
+        "llm_calls": sum(n for _, _, n, _, _ in usage),
+        **({"batch_calls": batch_calls} if batch_calls else {}),
         **({"unpriced_models": unpriced} if unpriced else {}),
     }
     run.status = status

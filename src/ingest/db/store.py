@@ -8,6 +8,8 @@ NotFoundError. Writing new paper rows is the crawl stage's (ingest.crawl.upsert)
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import Text, bindparam, select, type_coerce, update
 from sqlmodel import Session, col
 
@@ -52,6 +54,16 @@ def papers_for_week(session: Session, week: str, *, include_duplicates: bool = F
     query = select(Paper).where(Paper.week == week)
     if not include_duplicates:
         query = query.where(Paper.duplicate_of.is_(None))
+    return list(session.execute(query.order_by(Paper.arxiv_id)).scalars())
+
+
+def papers_between(
+    session: Session, since: date, until: date, *, include_duplicates: bool = False
+) -> list[Paper]:
+    """Papers first announced from `since` to `until` (listing dates, inclusive), by arxiv_id."""
+    query = select(Paper).where(Paper.listing_date >= since, Paper.listing_date <= until)  # type: ignore[operator]
+    if not include_duplicates:
+        query = query.where(Paper.duplicate_of.is_(None))  # type: ignore[union-attr]
     return list(session.execute(query.order_by(Paper.arxiv_id)).scalars())
 
 

@@ -1,49 +1,41 @@
-"""Extract stage: a week's relevant papers -> grounded PaperExtraction rows (+ metrics, llm_call log).
+"""Extract stage: relevant papers (a week or a date range) -> verified extraction rows, claims, llm_call log.
 
-Input: papers of the week (crawled; near-duplicates skipped) whose crawl pre-score
-`paper.relevance >= settings.relevance_threshold`. Output: one extraction row per paper per cache
-key (prompt hash, model, paper.content_hash): an existing OK row means no LLM call (unless
-force=True), so a re-run costs 0 calls and pinning a new prompt version re-extracts only what that
-version has not seen. Calls run concurrently (settings.llm_concurrency); each paper's extraction,
-metric rows and llm_call row commit in one transaction on a single writer thread, so the event
-loop never waits on SQLite. Failures are isolated per paper: stored as failed rows with the error,
-listed in ExtractResult.failures, retried by the next run. Every extraction is grounded
-(grounding.ground_extraction) before it is stored.
+Input: papers (crawled; near-duplicates skipped) whose crawl pre-score `paper.relevance >=
+settings.relevance_threshold`. Output: one extraction row per paper per cache key (prompt hash,
+model, paper.content_hash): an existing OK row means no LLM call (unless force=True), so a re-run
+costs 0 calls and pinning a new prompt version re-extracts only what that version has not seen.
+Work is shared through extract_task rows (tasks.py): a run adds a task per key and claims a few at
+a time before calling, so several processes (on PostgreSQL, several machines) extracting the same
+papers never call the LLM twice for one paper; a paper sent in a Batch API job is left to it.
+Calls run concurrently (settings.llm_concurrency) in runner.Runner; each paper's extraction, claim
+rows, llm_call row and task deletion commit in one transaction on a single writer thread. Failures
+are isolated per paper: stored as failed rows with the error, listed in ExtractResult.failures,
+retried by the next run. Every answer is verified against the paper's source before it is stored.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ingest.config import Settings
-from ingest.db import runlog
+from ingest.db import lock, runlog
 from ingest.db.engine import open_engine
 from ingest.db.models import Paper
-from ingest.db.store import papers_for_week
+from ingest.db.store import papers_between, papers_for_week
 from ingest.errors import Failure
-from ingest.extract.store import (
-    CacheKey,
-    cached_keys,
-    scope_below_threshold,
-    store_failure,
-    store_success,
-)
-from ingest.extract.verify import verify_answer
-from ingest.facts import topics
-from ingest.facts.sheet import PaperExtraction, PaperFacts
+from ingest.extract.runner import PROMPT, Job, Runner, job_of
+from ingest.extract.store import CacheKey, cached_keys, scope_below_threshold
+from ingest.extract.tasks import Tasks
 from ingest.llm import LLM, make_llm
-from ingest.llm.prompts import RenderedPrompt, prompt_hash, render
+from ingest.llm.prompts import prompt_hash
 
-PROMPT = "extract_paper"
 Progress = Callable[[int, int], None]
 
 
@@ -58,6 +50,8 @@ class ExtractResult:
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    elsewhere: int = 0  # papers another worker or batch finished while this run waited
+    in_batch: int = 0  # papers waiting in a Batch API job (collected by `ingest batch collect`)
     failures: list[Failure] = field(default_factory=list)  # per paper: kind and message
     run_id: int | None = None
     backend: str = ""
@@ -71,142 +65,19 @@ class ExtractResult:
             "failed": self.failed,
             "skipped": self.skipped,
             "calls": self.calls,
+            **({"elsewhere": self.elsewhere} if self.elsewhere else {}),
+            **({"in_batch": self.in_batch} if self.in_batch else {}),
         }
 
 
-SCHEMAS: dict[str, type[BaseModel]] = {"v1": PaperExtraction}  # any later version answers PaperFacts
-
-
-def schema_for(version: str) -> type[BaseModel]:
-    """The contract an extract_paper version answers with."""
-    return SCHEMAS.get(version, PaperFacts)
-
-
-def variables_of(paper: Paper, version: str = "v2") -> dict[str, Any]:
-    """The extract_paper prompt variables for a paper; all untrusted text goes into the <input> fence
-    (from v2 on only the paper's own text, under `input`: title, abstract, comment, affiliations and
-    fetched full text; topics are instructions, outside it)."""
-    if version != "v1":
-        paper_text = {
-            "title": paper.title,
-            "abstract": paper.abstract,
-            "comment": paper.comment or "",
-            "affiliations": list(paper.affiliations or []),
-            "fulltext": paper.fulltext or "",
-        }
-        return {"arxiv_id": paper.arxiv_id, "topic_slugs": ", ".join(topics.slugs()), "input": paper_text}
-    return {
-        "arxiv_id": paper.arxiv_id,
-        "title": paper.title,
-        "abstract": paper.abstract,
-        "authors": list(paper.authors or []),
-        "affiliations": list(paper.affiliations or []),
-        "categories": list(paper.categories or []),
-        "comment": paper.comment or "",
-        "fulltext": paper.fulltext or "",
-        "topics": topics.titles(),
-    }
-
-
-@dataclass
-class _Job:
-    arxiv_id: str
-    key: CacheKey
-    version: str
-    variables: dict[str, Any]
-    paper: dict[str, Any]  # the paper's text fields, what claims are verified against
-    prompts_dir: Any = None
-
-    def prompt(self) -> RenderedPrompt:
-        return render(PROMPT, self.version, self.variables, self.prompts_dir)
-
-
-class _Runner:
-    """Runs jobs on one event loop: bounded concurrency for calls, one writer thread for the database."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        llm: LLM,
-        result: ExtractResult,
-        concurrency: int,
-        run_id: int | None,
-        scrub: Callable[[str], str],
-        progress: Progress | None,
-        total: int,
-    ) -> None:
-        self.engine, self.llm, self.result, self.run_id, self.scrub = engine, llm, result, run_id, scrub
-        self.concurrency, self.progress, self.total = max(1, concurrency), progress, total
-        self.done = result.cached
-
-    async def run(self, jobs: list[_Job]) -> None:
-        semaphore = asyncio.Semaphore(self.concurrency)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract-writer") as writer:
-            self.writer = writer
-            try:
-                await asyncio.gather(*(self._one(job, semaphore) for job in jobs))
-            finally:
-                await self.llm.aclose()
-
-    async def _one(self, job: _Job, semaphore: asyncio.Semaphore) -> None:
-        async with semaphore:
-            prompt = job.prompt()  # rendered here, so rendering overlaps the calls already in flight
-            started = time.perf_counter()
-            try:
-                answer = await self.llm.complete(prompt, schema_for(job.version))
-            except Exception as exc:  # noqa: BLE001 - one paper never stops the others
-                await self._failed(job, prompt, exc, (time.perf_counter() - started) * 1000)
-                return
-        self._count_tokens(answer.prompt_tokens, answer.completion_tokens)
-        verified = verify_answer(answer.parsed, job.paper)
-        await self._write(store_success, self.engine, job.key, prompt, answer, verified, self.run_id)
-        self.result.extracted += 1
-        self._tick()
-
-    async def _failed(self, job: _Job, prompt: RenderedPrompt, exc: Exception, latency_ms: float) -> None:
-        message = self.scrub(f"{type(exc).__name__}: {exc}")[:2000]
-        self._count_tokens(getattr(exc, "prompt_tokens", 0), getattr(exc, "completion_tokens", 0))
-        await self._write(
-            store_failure,
-            self.engine,
-            job.key,
-            prompt,
-            self.llm.backend,
-            exc,
-            message,
-            self.run_id,
-            latency_ms,
-        )
-        self.result.failed += 1
-        self.result.failures.append(Failure.of(job.arxiv_id, exc, message))
-        self._tick()
-
-    async def _write(self, fn: Callable[..., None], *args: Any) -> None:
-        await asyncio.get_running_loop().run_in_executor(self.writer, fn, *args)
-
-    def _count_tokens(self, prompt_tokens: int, completion_tokens: int) -> None:
-        self.result.calls += 1
-        self.result.prompt_tokens += prompt_tokens or 0
-        self.result.completion_tokens += completion_tokens or 0
-
-    def _tick(self) -> None:
-        self.done += 1
-        if self.progress is not None:
-            self.progress(self.done, self.total)
-
-
-def _jobs(settings: Settings, papers: Sequence[Paper], model: str) -> list[_Job]:
+def _jobs(settings: Settings, papers: Sequence[Paper], model: str) -> list[Job]:
     version = settings.prompt_version(PROMPT)
     digest = prompt_hash(PROMPT, version, settings.prompts_dir)
-    jobs = []
+    keys = []
     for paper in papers:
         assert paper.id is not None
-        key = CacheKey(paper.id, digest, model, paper.content_hash)
-        fields = {k: getattr(paper, k) for k in ("title", "abstract", "comment", "fulltext", "affiliations")}
-        jobs.append(
-            _Job(paper.arxiv_id, key, version, variables_of(paper, version), fields, settings.prompts_dir)
-        )
-    return jobs
+        keys.append(CacheKey(paper.id, digest, model, paper.content_hash))
+    return [job_of(settings, paper, key) for paper, key in zip(papers, keys, strict=True)]
 
 
 def extract_papers(
@@ -238,18 +109,88 @@ def extract_papers(
     total = result.cached + len(jobs)
     if progress is not None:
         progress(result.cached, total)
-    runner = _Runner(
-        engine, llm, result, concurrency or settings.llm_concurrency, run_id, settings.scrub, progress, total
+    runner = Runner(
+        engine,
+        llm,
+        concurrency=concurrency or settings.llm_concurrency,
+        run_id=run_id,
+        scrub=settings.scrub,
+        progress=progress,
+        done=result.cached,
+        total=total,
     )
-    asyncio.run(runner.run(jobs))
+    tasks = Tasks(engine, settings.extract_lease_seconds, force=force)
+    tasks.add([j.key for j in jobs])
+    for job in jobs:
+        job.task_id = tasks.ids[job.key]
+    try:
+        counts = runner.run(jobs, tasks)
+    finally:
+        tasks.close()
+    result.extracted += counts.extracted
+    result.failed += counts.failed
+    result.calls += counts.calls
+    result.prompt_tokens += counts.prompt_tokens
+    result.completion_tokens += counts.completion_tokens
+    result.failures += counts.failures
+    result.elsewhere += tasks.elsewhere
+    result.in_batch += tasks.in_batch
     result.failures.sort(key=lambda f: f.item)
     return result
 
 
+@contextmanager
+def worker_lock(settings: Settings, engine: Engine) -> Iterator[None]:
+    """SQLite has one writer: an extraction holds the database lock there (a second one, or a weekly
+    run, waits or exits naming the holder). Other databases (PostgreSQL) let extraction workers run
+    side by side: they share the work through extract_task claims instead."""
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    with lock.hold(engine, settings):
+        yield
+
+
+def select_papers(
+    settings: Settings,
+    engine: Engine,
+    week: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> tuple[list[Paper], int]:
+    """The papers of a week (or announced between since and until) at or above the relevance
+    threshold, and how many fell below it."""
+    with Session(engine) as session:
+        if week is not None:
+            papers = papers_for_week(session, week)
+        else:
+            assert since is not None and until is not None
+            papers = papers_between(session, since, until)
+    chosen = [p for p in papers if (p.relevance or 0.0) >= settings.relevance_threshold]
+    picked = {p.id for p in chosen}
+    scope_below_threshold(engine, [p for p in papers if p.id not in picked], settings.relevance_threshold)
+    return chosen, len(papers) - len(chosen)
+
+
+def selected_jobs(
+    settings: Settings,
+    engine: Engine,
+    model: str,
+    week: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> tuple[list[Job], int, int]:
+    """(jobs of the selected papers, how many were selected, how many fell below the threshold)."""
+    chosen, skipped = select_papers(settings, engine, week, since, until)
+    return _jobs(settings, chosen, model), len(chosen), skipped
+
+
 def extract_week(
     settings: Settings,
-    week: str,
+    week: str | None,
     *,
+    since: date | None = None,
+    until: date | None = None,
     llm: LLM | None = None,
     engine: Engine | None = None,
     force: bool = False,
@@ -257,15 +198,12 @@ def extract_week(
     run_id: int | None = None,
     progress: Progress | None = None,
 ) -> ExtractResult:
-    """Extract every paper of `week` that passes the relevance pre-score; records an "extract" Run
-    (counts, tokens via its llm_call rows) unless `run_id` belongs to a caller's run."""
+    """Extract every paper of `week` (or, with week None, announced from `since` to `until`) that
+    passes the relevance pre-score; records an "extract" Run (counts, tokens and cost via its
+    llm_call rows) unless `run_id` belongs to a caller's run."""
     engine = engine or open_engine(settings)
-    with Session(engine) as session:
-        papers = papers_for_week(session, week)
-    chosen = [p for p in papers if (p.relevance or 0.0) >= settings.relevance_threshold]
-    result = ExtractResult(week=week, selected=len(chosen), skipped=len(papers) - len(chosen))
-    picked = {p.id for p in chosen}
-    scope_below_threshold(engine, [p for p in papers if p.id not in picked], settings.relevance_threshold)
+    chosen, skipped = select_papers(settings, engine, week, since, until)
+    result = ExtractResult(week=week, selected=len(chosen), skipped=skipped)
     own_run = run_id is None
     run_id = runlog.start_run(engine, "extract", week) if own_run else run_id
     try:

@@ -9,6 +9,7 @@ Only grounded facts become claim rows. Reads: `extractions_for_week`, `parsed`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,8 +144,12 @@ def store_success(
     result: LLMResult[Any],
     verified: Verified,
     run_id: int | None,
+    *,
+    batch_id: int | None = None,
+    finish: Callable[[Session], None] | None = None,
 ) -> None:
-    """Extraction (new or replacing the failed/forced row of this key), its metrics and the llm_call.
+    """Extraction (new or replacing the failed/forced row of this key), its metrics and the llm_call
+    (`batch_id`: answered by that Batch API job); `finish(session)` runs in the same transaction.
 
     Core statements (not ORM objects): this runs once per paper on the writer thread, and the less
     Python it runs the less it competes with the event loop for the GIL.
@@ -189,7 +194,10 @@ def store_success(
             paper_id=key.paper_id,
             run_id=run_id,
             input_hash=key.input_hash,
+            batch_id=batch_id,
         )
+        if finish is not None:
+            finish(session)
 
 
 def set_scope(session: Session, paper_id: int, scope: str, reason: str, decided_by: str) -> None:
@@ -232,8 +240,12 @@ def store_failure(
     message: str,
     run_id: int | None,
     latency_ms: float,
+    *,
+    batch_id: int | None = None,
+    finish: Callable[[Session], None] | None = None,
 ) -> None:
-    """A failed row for this key (unless an OK row exists) + the failed llm_call row."""
+    """A failed row for this key (unless an OK row exists) + the failed llm_call row (`batch_id` and
+    `finish` as in store_success)."""
     with session_scope(engine) as session:
         row = find_row(session, key)
         if row is None or row.status != "ok":
@@ -253,8 +265,11 @@ def store_failure(
             run_id=run_id,
             input_hash=key.input_hash,
             latency_ms=latency_ms,
+            batch_id=batch_id,
         )
         call.error = message
+        if finish is not None:
+            finish(session)
 
 
 def parsed(extraction: Extraction) -> PaperFacts:

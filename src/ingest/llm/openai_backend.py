@@ -16,6 +16,8 @@ import logging
 import random
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -203,16 +205,11 @@ class OpenAICompatibleLLM:
     ) -> _Reply:
         """One request. json_schema mode sends the strict `response_format` of llm.structured (built once
         per schema) as extra_body and validates the reply here, instead of `chat.completions.parse`,
-        which rebuilds the schema on every call and keeps the event loop busy at high concurrency."""
-        options: dict[str, Any] = {
-            "model": self.model,
-            "messages": messages,
-            "max_tokens": self.settings.llm_max_tokens,
-        }
-        if self.settings.llm_response_format == "json_schema":
-            options["extra_body"] = {"response_format": response_format(schema)}
-        else:
-            options["response_format"] = {"type": "json_object"}
+        which rebuilds the schema on every call and keeps the event loop busy at high concurrency.
+        The body is `chat_body`'s, the one a Batch API line carries too."""
+        body = self.chat_body(messages, schema)
+        options = {k: body[k] for k in ("model", "messages", "max_tokens")}
+        options["extra_body"] = {"response_format": body["response_format"]}
         raw = await client.chat.completions.with_raw_response.create(**options)
         try:
             body = raw.http_response.json()
@@ -223,11 +220,78 @@ class OpenAICompatibleLLM:
                 refusal=None,
                 invalid="response body is not JSON",
             )
+        return self._reply(body, schema, tally)
+
+    def _reply(self, body: Any, schema: type[BaseModel], tally: _Tally) -> _Reply:
         reply = _read_body(body, tally)
         stopped = reply.finish_reason in ("length", "content_filter") or reply.refusal
         if not stopped and not reply.invalid:
             self._validate(reply, schema)
         return reply
+
+    # ---- the Batch API's half: the same request body, the same reading of an answer ----
+    def chat_body(self, messages: list[dict[str, str]], schema: type[BaseModel]) -> dict[str, Any]:
+        """The JSON body of one chat completion request: what `complete` sends and what a Batch API
+        line carries (json_schema mode: the strict `response_format` of llm.structured)."""
+        strict = self.settings.llm_response_format == "json_schema"
+        return {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": self.settings.llm_max_tokens,
+            "response_format": response_format(schema) if strict else {"type": "json_object"},
+        }
+
+    def request_body(self, prompt: RenderedPrompt, schema: type[BaseModel]) -> dict[str, Any]:
+        """The body of the first request `complete(prompt, schema)` sends."""
+        return self.chat_body(self._messages(prompt, schema), schema)
+
+    def answer(self, body: Any, schema: type[T], latency_ms: float = 0.0) -> LLMResult[T]:
+        """A chat completion body (e.g. one Batch API output line) -> validated LLMResult, or the
+        LLMOutputError `complete` would raise (no re-ask: the batch has ended)."""
+        tally = _Tally(attempts=1)
+        reply = self._reply(body, schema, tally)
+        tally.raw = reply.content
+        self._check_stop(reply, tally)
+        if reply.parsed is None:
+            raise tally.error(LLMOutputError, f"invalid {schema.__name__}: {reply.invalid}")
+        return LLMResult(
+            parsed=reply.parsed,  # type: ignore[arg-type]
+            raw=reply.content or "",
+            backend=self.backend,
+            model=self.model,
+            prompt_tokens=tally.prompt_tokens,
+            completion_tokens=tally.completion_tokens,
+            attempts=1,
+            latency_ms=latency_ms,
+        )
+
+    def sync_client(self) -> Any:
+        """A synchronous openai client for the Batch and Files endpoints (SDK retries on)."""
+        import openai
+
+        return openai.OpenAI(
+            base_url=self.base_url,
+            api_key=self.settings.api_key(),
+            timeout=self.settings.llm_timeout,
+            max_retries=self.settings.llm_max_retries,
+        )
+
+    @contextmanager
+    def api_errors(self, action: str) -> Iterator[None]:
+        """openai errors of a Files/Batch call -> LLMAuthError / LLMTransportError (scrubbed, one line)."""
+        import openai
+
+        try:
+            yield
+        except (openai.AuthenticationError, openai.PermissionDeniedError):
+            raise LLMAuthError(
+                f"{action}: authentication failed at {self.base_url}: check OPENAI_API_KEY"
+            ) from None
+        except (openai.APIConnectionError, openai.APIStatusError) as exc:
+            raise LLMTransportError(f"{action}: {self._describe(exc)}") from None
+        except openai.OpenAIError as exc:
+            message = self.settings.scrub(f"{action}: {type(exc).__name__} from {self.base_url}: {exc}")
+            raise LLMTransportError(message[:400]) from None
 
     def _validate(self, reply: _Reply, schema: type[BaseModel]) -> None:
         text = reply.content or ""

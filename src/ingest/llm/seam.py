@@ -61,11 +61,13 @@ def log_call(
     run_id: int | None = None,
     input_hash: str | None = None,
     latency_ms: float | None = None,
+    batch_id: int | None = None,
 ) -> LLMCall:
     """Add one llm_call row for a finished call (success: `result`; failure: `error`) to `session`.
 
     The caller commits (together with what the call produced, so a crash never leaves one without
     the other). Raw output is stored as returned; error text must already be free of secrets.
+    `batch_id`: the llm_batch row of a Batch API call (priced with the batch discount).
     """
     row = LLMCall(
         run_id=run_id,
@@ -77,6 +79,7 @@ def log_call(
         backend=backend,
         model=model,
         input_hash=input_hash,
+        batch_id=batch_id,
     )
     if result is not None:
         row.prompt_tokens, row.completion_tokens = result.prompt_tokens, result.completion_tokens

@@ -8,16 +8,16 @@ extraction and its metrics. Two statements per search: hits with their details, 
 
 - SQLite with the paper_fts index (migrations 0004-0005): FTS5 MATCH, ranked by bm25 (title 10,
   abstract 1, extracted text 3; lower scores are better).
-- bm25 costs a fixed part per query (it counts each term's papers over the whole index) plus about
-  1.4 us per ranked paper and word, about 4 us per word of a phrase (word positions are checked).
-  So an unfiltered query ranks only its newest matches (highest rowids, i.e. the latest crawls):
-  the newest max(limit, RANK_CAP // query_cost) matches, query_cost counting 1 per word and
-  PHRASE_COST per word of a phrase ('embedding' ranks 4,000, 'semantic ID' 2,000, 'large language
-  model agent' 1,000, 'multi-task learning' 571), found in one pass of the MATCH, which FTS5 walks
-  newest first. `rank_cap=None` ranks every match. Filtered queries always rank every match that
-  passes the filters.
-- Any other database (PostgreSQL), or SQLite without the index: every term must occur (ILIKE) in
-  title, abstract or extracted text; newest first; substrings highlighted.
+- PostgreSQL with its paper_fts index (migration 0007, search.pg): the same query language as a
+  tsquery over a weighted tsvector with a GIN index, ranked by -ts_rank_cd (lower is better too).
+- Every match is ranked by default. For very large archives `rank_cap` ranks only an unfiltered
+  query's newest matches (highest ids, i.e. the latest crawls): the newest max(limit, rank_cap //
+  query_cost) matches, query_cost counting 1 per word and PHRASE_COST per word of a phrase (bm25
+  costs about 1.4 us per ranked paper and word, about 4 us per word of a phrase, whose word
+  positions are checked); with rank_cap 4000 'embedding' ranks 4,000, 'semantic ID' 2,000,
+  'multi-task learning' 571. Filtered queries always rank every match that passes the filters.
+- Any other database, or one without the index: every term must occur (ILIKE) in title, abstract
+  or extracted text; newest first; substrings highlighted.
 - Empty query with filters: the filtered papers, newest first. Empty query without filters, bad
   week/topic/limit/dates, oversized queries: one InputError. Read-only and idempotent.
 """
@@ -51,6 +51,7 @@ from ingest.config import Settings
 from ingest.db import engine as db
 from ingest.db.models import Claim, Extraction, Paper
 from ingest.errors import InputError
+from ingest.search import pg
 from ingest.search.query import ParsedQuery, highlight, parse, resolve_topic
 from ingest.search.snippet import Matcher, snippet
 from ingest.weeks import normalize_week
@@ -58,8 +59,7 @@ from ingest.weeks import normalize_week
 P, E, M = Paper.__table__, Extraction.__table__, Claim.__table__
 MAX_LIMIT = 1000
 FTS = table("paper_fts")
-RANK_CAP = Settings.model_fields["search_rank_cap"].default  # term-rows: an unfiltered query ranks its
-# newest RANK_CAP // query_cost(query) matches (the CLI takes settings.search_rank_cap)
+RANK_CAP = 4000  # a suggested cap for very large archives (term-rows: see query_cost); off by default
 PHRASE_COST = 3  # each word of a phrase costs this many term-rows (FTS5 checks word positions)
 BM25 = "bm25(paper_fts, 10.0, 1.0, 3.0)"  # title, abstract, extracted; called directly (faster than rank)
 
@@ -230,6 +230,13 @@ def _capped_statement() -> Any:
     return _details(ranked).order_by(ranked.c.score)
 
 
+def _pg_statement(parsed: ParsedQuery, candidates: Any, limit: int, cap: int | None) -> Any:
+    """PostgreSQL: ts_rank_cd over the GIN matches of paper_fts (search.pg), details for the top `limit`."""
+    newest = max(limit, cap // query_cost(parsed)) if candidates is None and cap is not None else None
+    ranked = pg.ranked(parsed, candidates, limit, newest)
+    return _details(ranked).order_by(ranked.c.score, ranked.c.pid.desc())
+
+
 def _fts_statement(parsed: ParsedQuery, candidates: Any, limit: int, cap: int | None) -> Any:
     """bm25 ranking inside paper_fts (LIMIT applied there), then details for the top `limit` only.
     Filters are a membership test per match (`+rowid` stops SQLite from probing the index once per
@@ -283,10 +290,12 @@ _FTS_SEEN: dict[str, bool] = {}
 
 
 def _has_fts(engine: Engine) -> bool:
-    """paper_fts exists (cached per database once found; a missing index is re-checked each time)."""
+    """paper_fts exists: FTS5 on SQLite, the tsvector table on PostgreSQL (cached per database once
+    found; a missing index is re-checked each time)."""
     key = str(engine.url)
     if not _FTS_SEEN.get(key):
-        _FTS_SEEN[key] = engine.dialect.name == "sqlite" and inspect(engine).has_table("paper_fts")
+        known = engine.dialect.name in ("sqlite", "postgresql")
+        _FTS_SEEN[key] = known and inspect(engine).has_table("paper_fts")
     return _FTS_SEEN[key]
 
 
@@ -372,15 +381,16 @@ def search(
     query: str | None,
     filters: SearchFilters | None = None,
     limit: int = 20,
-    rank_cap: int | None = RANK_CAP,
+    rank_cap: int | None = None,
 ) -> SearchResult:
-    """Search the papers; see the module docstring for ranking, RANK_CAP, fallback and errors."""
+    """Search the papers; see the module docstring for ranking, the optional cap, fallback and errors."""
     engine = target if isinstance(target, Engine) else db.open_engine(target)
     parsed, candidates = _prepare(engine, query, filters, limit)
     if parsed.empty:
         mode, stmt = "filter", _like_statement(parsed, candidates, limit)
     elif _has_fts(engine):
-        mode, stmt = "fts", _fts_statement(parsed, candidates, limit, rank_cap)
+        build = _pg_statement if engine.dialect.name == "postgresql" else _fts_statement
+        mode, stmt = "fts", build(parsed, candidates, limit, rank_cap)
     else:
         mode, stmt = "like", _like_statement(parsed, candidates, limit)
     return _result(engine, query or "", parsed, mode, stmt)
@@ -389,6 +399,6 @@ def search(
 def like_search(
     engine: Engine, query: str, filters: SearchFilters | None = None, limit: int = 20
 ) -> SearchResult:
-    """The ILIKE fallback used on PostgreSQL, callable on any database (tests run it on SQLite)."""
+    """The ILIKE fallback (a database without a search index), callable on any database."""
     parsed, candidates = _prepare(engine, query, filters, limit)
     return _result(engine, query, parsed, "like", _like_statement(parsed, candidates, limit))
