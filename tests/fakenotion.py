@@ -345,13 +345,13 @@ class FakeNotionServer(ThreadingHTTPServer):
             out.setdefault(_plain(page["properties"]["slug"]), []).append(page["id"])
         return out
 
+    @staticmethod
+    def text_of_block(block: dict[str, Any]) -> str:
+        return "".join(t["text"]["content"] for t in block[block["type"]].get("rich_text", []))
+
     def text_of(self, page_id: str) -> str:
         """The page's blocks as plain text, one block a line."""
-        lines = []
-        for block in self.state.children[page_id]:
-            kind = block["type"]
-            lines.append("".join(t["text"]["content"] for t in block[kind].get("rich_text", [])))
-        return "\n".join(lines)
+        return "\n".join(self.text_of_block(b) for b in self.state.children[page_id])
 
     def __enter__(self) -> FakeNotionServer:
         threading.Thread(target=self.serve_forever, daemon=True).start()

@@ -158,6 +158,7 @@ class Settings(BaseSettings):
     )
     notion_timeout: float = Field(30.0, gt=0, description="seconds per Notion request")
     notion_max_retries: int = Field(5, ge=0, description="retries on 429 rate limits (Retry-After honoured)")
+    notion_block_batch: int = Field(100, ge=1, le=100, description="blocks per Notion request (API max 100)")
     notion_min_interval: float = Field(
         0.35, ge=0, description="seconds between Notion requests (the API allows about 3 per second)"
     )

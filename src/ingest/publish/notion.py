@@ -6,7 +6,8 @@ each report (newest Published version per week and language) whose content hash 
 last successful publish to this database (`publication` rows): query the data source for the page
 whose `slug` property equals the report's slug; update it (properties, icon, `erase_content`) or
 create it (parent data_source_id, properties, icon, the first 100 blocks); append the remaining
-blocks 100 per request (blocks.py keeps text objects <= 2,000 characters and <= 100 per array).
+blocks 100 per request (`notion_block_batch`; blocks.py keeps text objects <= 2,000 characters
+and <= 100 per array).
 Property values follow the database's own schema (REPORT_SPEC's type, status, date, slug, summary,
 tags, category, icon, password, priority; the title property gets the report title); properties the
 database lacks are skipped, a missing `slug` property is a ConfigError.
@@ -147,8 +148,9 @@ def properties(rep: PublishedReport, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Publisher:
-    def __init__(self, client: Any, database_id: str, base_url: str) -> None:
+    def __init__(self, client: Any, database_id: str, base_url: str, batch: int = BLOCKS_PER_REQUEST) -> None:
         self.c, self.database_id, self.base_url = client, database_id, base_url.rstrip("/")
+        self.batch = min(batch, BLOCKS_PER_REQUEST)
 
     def open(self) -> None:
         db = self.c.databases.retrieve(database_id=self.database_id)
@@ -178,11 +180,11 @@ class _Publisher:
         created = page is None
         if page is None:
             parent = {"type": "data_source_id", "data_source_id": self.source}
-            first, blocks = blocks[:BLOCKS_PER_REQUEST], blocks[BLOCKS_PER_REQUEST:]
+            first, blocks = blocks[: self.batch], blocks[self.batch :]
             page = self.c.pages.create(parent=parent, properties=props, icon=icon, children=first)
         else:
             page = self.c.pages.update(page_id=page["id"], properties=props, icon=icon, erase_content=True)
-        for chunk in chunks(blocks):
+        for chunk in chunks(blocks, self.batch):
             self.c.blocks.children.append(block_id=page["id"], children=chunk)
         return str(page.get("url") or page["id"]), created
 
@@ -247,12 +249,12 @@ def _run(
     result: NotionResult,
 ) -> None:
     try:
-        from notion_client.errors import NotionClientError
+        from notion_client.errors import NotionClientErrorBase as NotionClientError
     except ImportError:
         raise ConfigError("publishing to Notion needs notion-client: pip install 'ingest[notion]'") from None
     token = settings.notion_token.get_secret_value() if settings.notion_token else ""
     client = _client(settings, token)
-    pub = _Publisher(client, database_id, settings.publish_base_url)
+    pub = _Publisher(client, database_id, settings.publish_base_url, settings.notion_block_batch)
     try:
         pub.open()
         for rep in todo:
