@@ -27,11 +27,12 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+LATEST = "(SELECT max(x.id) FROM extraction AS x WHERE x.paper_id = p.id AND x.status = 'ok')"
 CLAIM_TEXT = (
     "c.metric || ' ' || c.value || CASE WHEN coalesce(c.location, '') <> '' "
     "THEN ' (' || c.location || ')' ELSE '' END"
 )
-ONLINE = "c.extraction_id = e.id AND c.kind = 'result' AND c.setting = 'online'"
+ONLINE = f"c.extraction_id = {LATEST} AND c.kind = 'result' AND c.setting = 'online'"
 ONLINE_CLAIMS = {
     # SQLite keeps the inner ORDER BY for group_concat in practice; 3.44's ORDER BY argument is too new
     "sqlite": f"(SELECT group_concat(t, '; ') FROM (SELECT {CLAIM_TEXT} AS t FROM claim AS c "
@@ -40,16 +41,22 @@ ONLINE_CLAIMS = {
 }
 
 
+def _extracted(column: str) -> str:
+    """One column of the paper's latest successful extraction. Scalar subqueries, not a LEFT JOIN:
+    Datasette's array facets join json_each() over the view, which SQLite answers with no rows when
+    the view holds a LEFT JOIN."""
+    return f"(SELECT e.{column} FROM extraction AS e WHERE e.id = {LATEST}) AS {column}"
+
+
 def papers_view(dialect: str) -> str:
     claims = ONLINE_CLAIMS.get(dialect, ONLINE_CLAIMS["postgresql"])
+    facts = ", ".join(_extracted(c) for c in ("institutions", "industrial", "deployed_online"))
     return f"""CREATE VIEW papers AS
 SELECT p.id AS id, p.arxiv_id AS arxiv_id, p.week AS week, p.listing_date AS listing_date,
-    e.short_name AS short_name, p.title AS title, e.institutions AS institutions,
-    e.industrial AS industrial, e.deployed_online AS deployed_online, {claims} AS online_claims,
-    e.topics AS topics, e.scope AS scope, 'https://arxiv.org/abs/' || p.arxiv_id AS arxiv_url
+    {_extracted("short_name")}, p.title AS title, {facts}, {claims} AS online_claims,
+    {_extracted("topics")}, {_extracted("scope")},
+    'https://arxiv.org/abs/' || p.arxiv_id AS arxiv_url
 FROM paper AS p
-LEFT JOIN extraction AS e ON e.id = (
-    SELECT max(x.id) FROM extraction AS x WHERE x.paper_id = p.id AND x.status = 'ok')
 WHERE p.duplicate_of IS NULL"""
 
 
