@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ingest.db.models import Paper, Report, ReportPaper
 from ingest.facts.numbers import SENTENCE
@@ -96,9 +96,9 @@ def front_matter(markdown: str) -> dict[str, object]:
 def _load(session: Session, row: Report) -> PublishedReport:
     papers = session.exec(
         select(Paper.arxiv_id, ReportPaper.role)
-        .join(ReportPaper, ReportPaper.paper_id == Paper.id)
+        .join(ReportPaper, col(ReportPaper.paper_id) == col(Paper.id))
         .where(ReportPaper.report_id == row.id)
-        .order_by(ReportPaper.id)
+        .order_by(col(ReportPaper.id))
     ).all()
     assert row.id is not None
     return PublishedReport(
@@ -115,8 +115,10 @@ def _load(session: Session, row: Report) -> PublishedReport:
 
 def published_versions(session: Session) -> list[PublishedReport]:
     """Every Published version, newest week first, then language, then newest version."""
-    rows = session.exec(select(Report).where(Report.status == "Published")).all()
-    rows = sorted(rows, key=lambda r: (r.week, -ord(r.lang[0]) if r.lang else 0, r.version), reverse=True)
+    rows = list(session.exec(select(Report).where(Report.status == "Published")).all())
+    rows.sort(key=lambda r: r.version, reverse=True)
+    rows.sort(key=lambda r: r.lang)  # stable sorts: week descending, then language, then version descending
+    rows.sort(key=lambda r: r.week, reverse=True)
     return [_load(session, r) for r in rows]
 
 

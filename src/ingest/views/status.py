@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ingest.db.lock import current_holder
 from ingest.db.models import Extraction, Paper, Publication, Report, Run
@@ -104,7 +104,8 @@ def unfinished_weeks(session: Session) -> list[dict[str, Any]]:
 
 def publications(session: Session) -> list[dict[str, Any]]:
     """Where each report went (site folder or Notion database), newest first; failed ones carry the error."""
-    rows = session.exec(select(Publication).order_by(Publication.published_at.desc(), Publication.id)).all()  # type: ignore[attr-defined]
+    stmt = select(Publication).order_by(col(Publication.published_at).desc(), col(Publication.id))
+    rows = session.exec(stmt).all()
     return [
         {
             "target": r.target,
