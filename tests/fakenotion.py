@@ -174,9 +174,10 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         body = json.loads(raw) if raw else None
+        arrived = time.monotonic()  # on arrival: a retry's gap is measured from request to request
         with st.lock:
             status = self._dispatch(st, method, path, raw, body)
-            st.calls.append(Call(method, path, status, time.monotonic(), body))
+            st.calls.append(Call(method, path, status, arrived, body))
 
     def _fault(self, st: State, method: str, path: str) -> Fault | None:
         for fault in st.faults:

@@ -258,7 +258,8 @@ def _run(
     try:
         pub.open()
         for rep in todo:
-            blocks = to_blocks(rep.body, pub.linker(papers))
+            own = {a: papers[a] for a, _ in rep.papers if a in papers}  # link only to its own papers
+            blocks = to_blocks(rep.body, pub.linker(own))
             try:
                 url, created = pub.publish(rep, blocks)
             except NotionClientError as exc:

@@ -81,12 +81,16 @@ class _Pages:
         self.files: dict[str, bytes] = {}
         self.links: dict[str, LinkStats] = {}
 
+    def of(self, rep: PublishedReport) -> dict[str, PaperView]:
+        """The papers `rep` selected: a number is only ever linked to a paper of its own report."""
+        return {a: self.papers[a] for a, _ in rep.papers if a in self.papers}
+
     def page(self, path: str, template: str, **context: object) -> None:
         html = self.env.get_template(template).render(**context)
         self.files[path] = html.encode("utf-8")
 
     def report(self, rep: PublishedReport) -> None:
-        body, stats, toc = render(rep.body, _linker(self.papers, "../"))
+        body, stats, toc = render(rep.body, _linker(self.of(rep), "../"))
         self.links[rep.slug] = stats
         tags = [str(t) for t in rep.front.get("tags") or []]  # type: ignore[attr-defined]
         self.page(
@@ -104,7 +108,7 @@ class _Pages:
         items = []
         for rep in reports:
             thesis, storylines = rep.brief()
-            html, _, _ = render("\n\n".join(storylines), _linker(self.papers, ""))
+            html, _, _ = render("\n\n".join(storylines), _linker(self.of(rep), ""))
             items.append(
                 {"report": rep, "thesis": thesis, "storylines_html": Markup(html), "papers": len(rep.papers)}
             )
@@ -126,7 +130,7 @@ class _Pages:
         base = self.base_url.rstrip("/") + "/" if self.base_url else ""
 
         def html_of(rep: PublishedReport) -> str:
-            return render(rep.body, _linker(self.papers, base))[0]
+            return render(rep.body, _linker(self.of(rep), base))[0]
 
         self.files["feed.xml"] = atom(versions, html_of, self.base_url)
 
