@@ -61,6 +61,11 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "INGEST_DB_URL",
         "INGEST_BACKEND",
         "INGEST_CONFIG",
+        "NOTION_TOKEN",
+        "INGEST_NOTION_TOKEN",
+        "INGEST_NOTION_DATABASE_ID",
+        "INGEST_PUBLISH_SITE_DIR",
+        "INGEST_PUBLISH_BASE_URL",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("INGEST_CONFIG", str(tmp_path / "absent-ingest.toml"))
@@ -144,3 +149,36 @@ def extracted_week(_extracted_weeks: dict[str, Path], settings: Settings):
         return settings
 
     return load
+
+
+@pytest.fixture(scope="session")
+def published_week(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file after `ingest run` of the bundled 2026-W16 (offline): one Published report.
+    Built once per session; tests copy it (`published_db`)."""
+    from ingest.pipeline import run_week
+
+    folder = tmp_path_factory.mktemp("published")
+    path = folder / "ingest.sqlite3"
+    settings = Settings(
+        db_url=f"sqlite:///{path}",
+        reports_dir=folder / "reports",
+        cache_dir=folder / "cache",
+        backend="offline",
+    )
+    summary = run_week(settings, "2026-W16", source=week_file("2026-W16"))
+    assert summary.report_status == "Published"
+    engine = db.open_engine(settings)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.forget_engines()
+    return path
+
+
+@pytest.fixture
+def published_db(published_week: Path, tmp_path: Path) -> str:
+    """A private copy of the published week's database; returns its URL."""
+    import shutil
+
+    target = tmp_path / "ingest.sqlite3"
+    shutil.copyfile(published_week, target)
+    return f"sqlite:///{target}"

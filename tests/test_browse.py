@@ -4,7 +4,9 @@ metadata, one-line errors for a non-SQLite database and for a missing datasette.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -110,3 +112,71 @@ def test_browse_serves_fts_search_over_http(tmp_path: Path) -> None:
     assert "Traceback" not in stderr.decode()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{base}/-/versions.json", timeout=2)  # datasette stopped with the command
+
+
+def test_metadata_describes_every_table_view_and_column(published_db: str) -> None:
+    import sqlite3
+
+    meta = metadata("ingest")["databases"]["ingest"]
+    conn = sqlite3.connect(published_db.removeprefix("sqlite:///"))
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+    assert {"papers", "publication", "claim"} <= set(names)
+    for name in names:
+        assert meta["tables"][name]["description"], name
+        if meta["tables"][name].get("hidden"):
+            continue
+        columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')]
+        missing = [c for c in columns if not meta["tables"][name]["columns"].get(c)]
+        assert missing == [], (name, missing)
+    assert set(meta["queries"]) == {"industrial_online_ab", "papers_by_institution", "claims_on_metric"}
+
+
+@needs_datasette
+def test_papers_view_and_canned_queries_answer_over_http(published_db: str) -> None:
+    path = published_db.removeprefix("sqlite:///")
+    port = free_port()
+    argv = [sys.executable, "-m", "ingest", "--db", path, "browse", "--port", str(port)]
+    proc = subprocess.Popen(argv, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}/ingest"
+    try:
+        wait_for(f"http://127.0.0.1:{port}/-/versions.json", proc)
+        rows = httpx.get(
+            f"{base}/papers.json",
+            params={"_search": '"semantic ID"', "_shape": "array", "_size": "max"},
+            timeout=10,
+        ).json()
+        assert rows and set(rows[0]) == {
+            "id", "arxiv_id", "week", "listing_date", "short_name", "title", "institutions", "industrial",
+            "deployed_online", "online_claims", "topics", "scope", "arxiv_url",
+        }  # fmt: skip
+        genrec = next(r for r in rows if r["arxiv_id"] == "2604.14878")
+        assert (
+            genrec["short_name"] == "GenRec"
+            and genrec["online_claims"] == "click count 9.5%; transaction count 8.7%"
+        )
+        assert genrec["arxiv_url"] == "https://arxiv.org/abs/2604.14878" and json.loads(
+            genrec["institutions"]
+        ) == ["JD"]
+
+        def canned(name: str, **params: str) -> list[dict]:
+            res = httpx.get(f"{base}/{name}.json", params={**params, "_shape": "array"}, timeout=10)
+            assert res.status_code == 200, res.text
+            return res.json()
+
+        ab = canned("industrial_online_ab", weeks="2")
+        assert {"2604.14878", "2604.12298", "2604.12110"} <= {r["arxiv_id"] for r in ab}
+        assert all(r["online_claims"] for r in ab)
+        assert [r["arxiv_id"] for r in canned("papers_by_institution", institution="meituan")] == [
+            "2604.12298"
+        ]
+        ctr = canned("claims_on_metric", metric="CTR")
+        dsain = [r for r in ctr if r["arxiv_id"] == "2604.12298"]
+        assert [(r["metric"], r["value"]) for r in dsain][:1] == [("CTR", "2.70%")]
+        assert "DSAIN has increased the CTR by 2.70" in dsain[0]["evidence"]
+        html = httpx.get(f"{base}/paper", params={"_search": '"semantic ID"'}, timeout=10).text
+        cells = re.findall(r'<td class="col-abstract[^"]*"[^>]*>(.*?)</td>', html, re.S)
+        assert cells and max(len(c) for c in cells) < 400  # truncated, not whole abstracts
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=20)
+    assert "Traceback" not in stderr.decode()

@@ -153,6 +153,25 @@ class Settings(BaseSettings):
     lock_wait_seconds: float = Field(0.0, description="how long a second run waits for the lock")
     lock_stale_seconds: float = Field(6 * 3600.0, description="a lock without heartbeat this long is stale")
 
+    # publishing (ingest publish; `ingest run` publishes after a Published report when these are set)
+    publish_site_dir: Path | None = Field(None, description="static site folder written after each run")
+    publish_base_url: str = Field(
+        "", description="public URL of the site (absolute links in the feed and Notion); '' = relative"
+    )
+    notion_database_id: str | None = Field(None, description="Notion database the reports are published to")
+    notion_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("INGEST_NOTION_TOKEN", "NOTION_TOKEN", "notion_token")
+    )
+    notion_base_url: str = Field(
+        "https://api.notion.com", description="Notion API root (tests: a local fake)"
+    )
+    notion_timeout: float = Field(30.0, gt=0, description="seconds per Notion request")
+    notion_max_retries: int = Field(5, ge=0, description="retries on 429 rate limits (Retry-After honoured)")
+    notion_block_batch: int = Field(100, ge=1, le=100, description="blocks per Notion request (API max 100)")
+    notion_min_interval: float = Field(
+        0.35, ge=0, description="seconds between Notion requests (the API allows about 3 per second)"
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -211,14 +230,15 @@ class Settings(BaseSettings):
         """Effective settings for display, secrets replaced by '***' (or None when unset)."""
         out = self.model_dump(mode="json")
         out["openai_api_key"] = "***" if self.openai_api_key else None
+        out["notion_token"] = "***" if self.notion_token else None
         out["openai_base_url"] = mask_url(self.openai_base_url)
         out["db_url"] = mask_url(self.db_url)
         return out
 
     def secrets(self) -> list[str]:
         """Secret values that must never be written anywhere (used to scrub error text)."""
-        key = self.openai_api_key.get_secret_value() if self.openai_api_key else ""
-        return [key] if key else []
+        values = [s.get_secret_value() for s in (self.openai_api_key, self.notion_token) if s is not None]
+        return [v for v in values if v]
 
     def scrub(self, text: str) -> str:
         """Text with every secret value replaced by '***'."""

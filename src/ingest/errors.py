@@ -8,6 +8,7 @@ exit codes (ingest.cli.EXIT_CODES, one table).
     │   └── SourceFileError          missing/unreadable/malformed snapshot file (line number when known)
     ├── NotFoundError                kind not_found: an id, week or report that is not in the database
     ├── FetchError                   kind fetch: arXiv or another HTTP source failed after retries
+    │   └── PublishError             a publish destination (Notion) failed after retries
     ├── LLMError                     carries attempts and token usage
     │   ├── LLMTransportError        kind llm_transport: 429/5xx/timeout/connection after retries
     │   ├── LLMAuthError             kind llm_auth: 401/403, a wrong or missing key
@@ -75,6 +76,10 @@ class NotFoundError(IngestError):
 class FetchError(IngestError):
     kind = Kind.FETCH
     retryable = True
+
+
+class PublishError(FetchError):
+    """A publish destination (the Notion API) failed after retries; the next run publishes again."""
 
 
 class LLMError(IngestError):

@@ -1,4 +1,8 @@
-"""Whole weekly job: (settings, week) -> crawl -> (enrich) -> extract -> report -> file, under the lock.
+"""Whole weekly job: (settings, week) -> crawl -> (enrich) -> extract -> report -> file -> (publish), locked.
+
+The publish stage runs only when publishing is configured (publish_site_dir and/or
+notion_database_id) and the week's report is Published; it rebuilds the site (writing only what
+changed) and updates the Notion pages of changed reports. A publish failure leaves the run partial.
 
 One Run row (kind "run") per invocation records per-stage timings and status as they happen (so a
 killed run shows how far it got), counts (crawled, new, in scope, extracted, cached, failed), the
@@ -38,6 +42,7 @@ from ingest.db.store import report_roles, week_counts
 from ingest.errors import Failure, IngestError, Kind, LLMAuthError, LLMError, StageFailures, VerificationError
 from ingest.extract import extract_week
 from ingest.progress import StageEvents
+from ingest.publish import build_site, publish_notion
 from ingest.report import build_report, current_report, ensure_file
 from ingest.weeks import last_complete_week, normalize_week
 
@@ -192,6 +197,31 @@ def _report(settings: Settings, week: str, lang: str, engine: Engine, summary: R
     return stage
 
 
+def _publish(settings: Settings, engine: Engine, summary: RunSummary):
+    """Site and/or Notion, as configured. A failure here leaves the run partial (the report exists)."""
+
+    def stage() -> dict[str, Any]:
+        counts: dict[str, Any] = {}
+        if settings.publish_site_dir is not None:
+            try:
+                site = build_site(settings, engine=engine)
+                counts["site_files_changed"] = len(site.write.changed)
+            except IngestError as exc:
+                summary.failures.append(Failure.of("publish site", exc, settings.scrub(str(exc))))
+        if settings.notion_database_id:
+            try:
+                res = publish_notion(settings, engine=engine)
+                counts["notion_pages"] = len(res.created) + len(res.updated)
+                summary.failures += [
+                    Failure(f"publish notion {f.item}", f.kind, f.message) for f in res.failures
+                ]
+            except IngestError as exc:
+                summary.failures.append(Failure.of("publish notion", exc, settings.scrub(str(exc))))
+        return counts
+
+    return stage
+
+
 def _latest_report_into(engine: Engine, week: str, lang: str, summary: RunSummary) -> None:
     with Session(engine) as session:
         row = session.exec(
@@ -211,6 +241,9 @@ def _execute(
         stages.run("enrich", _enrich(settings, week, engine, summary))
     stages.run("extract", _extract(settings, week, engine, summary, display))
     stages.run("report", _report(settings, week, summary.lang, engine, summary))
+    publishing = settings.publish_site_dir is not None or bool(settings.notion_database_id)
+    if publishing and summary.report_status == "Published":
+        stages.run("publish", _publish(settings, engine, summary))
 
 
 def _close(settings: Settings, engine: Engine, summary: RunSummary, error: str | None) -> None:

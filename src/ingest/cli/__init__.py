@@ -21,6 +21,7 @@ from ingest.cli import (  # noqa: F401  importing a command module registers its
     db,
     extract,
     papers,
+    publish,
     report,
     run,
     schedule,

@@ -100,7 +100,7 @@ def app(ctx: click.Context, db: str | None, config: Path | None, verbose: int, q
 
 
 def scrub(text: str) -> str:
-    for name in ("OPENAI_API_KEY", "INGEST_OPENAI_API_KEY"):
+    for name in ("OPENAI_API_KEY", "INGEST_OPENAI_API_KEY", "NOTION_TOKEN", "INGEST_NOTION_TOKEN"):
         secret = os.environ.get(name)
         if secret:
             text = text.replace(secret, "***")

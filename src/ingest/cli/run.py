@@ -41,6 +41,13 @@ def _print_summary(s: RunSummary) -> None:
         f"completion tokens, est. ${s.cost_usd:.4f}",
         highlight=False,
     )
+    if "publish" in s.stages:
+        parts = []
+        if "site_files_changed" in c:
+            parts.append(f"site ({c['site_files_changed']} files changed)")
+        if "notion_pages" in c:
+            parts.append(f"notion ({c['notion_pages']} pages created or updated)")
+        out.print(f"published: {', '.join(parts) or 'failed'} (see ingest status)", highlight=False)
     if s.report_path is not None:
         out.print(f"report ({s.report_status}): {s.report_path}", highlight=False)
 

@@ -48,6 +48,12 @@ def _print_retry(retry: dict) -> None:
         )
     for item in retry["unfinished_weeks"]:
         out.print(f"  week {item['week']}: last run {item['run']} {item['status']}", highlight=False)
+    for item in retry.get("failed_publications", []):
+        out.print(
+            f"  publish {item['slug']} to {item['target']} {item['destination']}: {item['error']}",
+            markup=False,
+            highlight=False,
+        )
     if not any(retry.values()):
         out.print("  nothing")
 
@@ -68,6 +74,16 @@ def status_command(ctx: click.Context, limit: int, as_json: bool) -> None:
     out.print(_runs_table(data["runs"]))
     for f in data["failures"]:
         out.print(f"run {f['id']} {f['kind']} {f['week']} {f['status']}: {f['error']}", highlight=False)
+    if data["published"]:
+        out.print("published:")
+        for p in data["published"]:
+            where = p["location"] or ""
+            out.print(
+                f"  {p['slug']} v{p['version']} -> {p['target']} {p['destination']} {where} "
+                f"({p['status']}, {(p['published_at'] or '')[:16]})",
+                markup=False,
+                highlight=False,
+            )
     if data["lock"]:
         out.print(f"lock held by {data['lock']['owner']} since {data['lock']['since']}", highlight=False)
     _print_retry(data["next_run_will_retry"])

@@ -272,6 +272,29 @@ class ReportPaper(SQLModel, table=True):
     section: str | None = Field(default=None, max_length=255)
 
 
+class Publication(SQLModel, table=True):
+    """Where a report version was published: one row per (target, destination, slug), updated in place.
+
+    target: 'site' (destination = the output folder) or 'notion' (destination = the database id).
+    location: the page's path in the site, or the Notion page URL. content_hash: what was sent, so a
+    rerun skips unchanged reports. status 'failed' (with the scrubbed error) is retried by the next run.
+    """
+
+    __table_args__ = (UniqueConstraint("target", "destination", "slug", name="uq_publication"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    target: str = Field(max_length=16)  # site | notion
+    destination: str = Field(max_length=1024)
+    slug: str = Field(index=True, max_length=128)
+    report_id: int | None = Field(default=None, foreign_key="report.id", ondelete="SET NULL")
+    version: int = 0
+    content_hash: str = Field(default="", max_length=64)
+    location: str | None = Field(default=None, max_length=1024)
+    status: str = Field(default="ok", max_length=16)  # ok | failed
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    published_at: datetime = Field(default_factory=utcnow)
+
+
 class Lock(SQLModel, table=True):
     """A named advisory lock held by one process (pipeline runs), with a heartbeat for staleness."""
 

@@ -2,9 +2,11 @@
 
 Sections: `runs` (newest first: kind, week, status, started/finished, seconds, per-stage seconds,
 counts, tokens, estimated cost, error), `failures` (recent failed/partial runs and their errors),
-`lock` (current holder, if any) and `next_run_will_retry`: papers whose extraction failed and has
+`lock` (current holder, if any), `published` (where each report went: site folder or Notion
+database, version, location, ok or failed) and `next_run_will_retry`: papers whose extraction failed and has
 no successful extraction since, weeks whose newest report is a Draft, and weeks whose newest
-pipeline run did not end ok. Mirrors what the stages skip or redo, so it predicts the next run.
+pipeline run did not end ok, and publications that failed. Mirrors what the stages skip or redo,
+so it predicts the next run.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ingest.db.lock import current_holder
-from ingest.db.models import Extraction, Paper, Report, Run
+from ingest.db.models import Extraction, Paper, Publication, Report, Run
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -87,7 +89,7 @@ def draft_reports(session: Session) -> list[dict[str, Any]]:
 
 
 def unfinished_weeks(session: Session) -> list[dict[str, Any]]:
-    """Weeks whose newest pipeline run did not end ok."""
+    """Weeks whose newest pipeline run did not end ok, and publications that failed."""
     runs = session.exec(select(Run).where(Run.kind == "run").order_by(Run.id)).all()
     newest: dict[str, Run] = {}
     for run in runs:
@@ -97,6 +99,25 @@ def unfinished_weeks(session: Session) -> list[dict[str, Any]]:
         {"week": w, "status": r.status, "run": r.id, "error": r.error}
         for w, r in sorted(newest.items())
         if r.status != "ok"
+    ]
+
+
+def publications(session: Session) -> list[dict[str, Any]]:
+    """Where each report went (site folder or Notion database), newest first; failed ones carry the error."""
+    stmt = select(Publication).order_by(col(Publication.published_at).desc(), col(Publication.id))
+    rows = session.exec(stmt).all()
+    return [
+        {
+            "target": r.target,
+            "destination": r.destination,
+            "slug": r.slug,
+            "version": r.version,
+            "status": r.status,
+            "location": r.location,
+            "published_at": _iso(r.published_at),
+            "error": r.error,
+        }
+        for r in rows
     ]
 
 
@@ -116,9 +137,11 @@ def status_report(engine: Engine, limit: int = 10) -> dict[str, Any]:
                 "since": _iso(holder.acquired_at),
                 "heartbeat_at": _iso(holder.heartbeat_at),
             },
+            "published": publications(session),
             "next_run_will_retry": {
                 "failed_extractions": failed_extractions(session),
                 "draft_reports": draft_reports(session),
                 "unfinished_weeks": unfinished_weeks(session),
+                "failed_publications": [p for p in publications(session) if p["status"] != "ok"],
             },
         }
