@@ -66,6 +66,7 @@ class CrawlResult:
     duplicates: int = 0  # near-duplicate links made
     skipped: int = 0  # records outside the requested week/range (live) or range (snapshot)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # fields cut to records.FIELD_LIMITS ("line 3: ...")
     run_id: int | None = None
     weeks: dict[str, int] = field(default_factory=dict)  # stored records per assigned week
     new_ids: list[str] = field(default_factory=list)
@@ -80,6 +81,7 @@ class CrawlResult:
             "duplicates": self.duplicates,
             "skipped": self.skipped,
             "errors": len(self.errors),
+            "truncated": len(self.notes),
             "weeks": dict(self.weeks),
         }
 
