@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ingest.cli.app import app, err, out, progress_enabled, state
-from ingest.errors import StageFailures
+from ingest.cli.app import app, out, progress_enabled, state, writing
+from ingest.errors import NotFoundError, StageFailures, listed
 
 
 @app.command("extract")
@@ -27,10 +27,11 @@ from ingest.errors import StageFailures
 def extract(ctx: click.Context, week: str, backend: str | None, force: bool, concurrency: int | None) -> None:
     """Extract structured, source-grounded facts from the week's relevant papers.
 
-    Cached per (prompt, model, paper text): a re-run makes no LLM calls unless --force.
+    Cached per (prompt, model, paper text): a re-run makes no LLM calls unless --force. Holds the
+    database lock (on PostgreSQL several extract workers may share a week).
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from ingest.cli.progress import stage_events
+    from ingest.db.store import week_paper_count
     from ingest.extract import stage as extract_stage
     from ingest.llm import make_llm
     from ingest.weeks import normalize_week
@@ -38,27 +39,24 @@ def extract(ctx: click.Context, week: str, backend: str | None, force: bool, con
     week = normalize_week(week)
     settings = state(ctx).settings(backend=backend)
     llm = make_llm(settings)
-    out.print(f"backend: {llm.backend} (model {llm.model})", markup=False, highlight=False)
-    if progress_enabled(ctx):
-        with Progress(
-            TextColumn("extract"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("extract", total=None)
+    with writing(settings, "extract") as engine:
+        if week_paper_count(engine, week) == 0:
+            raise NotFoundError(
+                f"no papers stored for {week}: crawl the week first "
+                f"(ingest crawl --week {week} [--source FILE])"
+            )
+        out.print(f"backend: {llm.backend} (model {llm.model})", markup=False, highlight=False)
+        with stage_events("extract", enabled=progress_enabled(ctx), week=week) as (events, counts):
             res = extract_stage.extract_week(
                 settings,
                 week,
                 llm=llm,
+                engine=engine,
                 force=force,
                 concurrency=concurrency,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                progress=events.bar("extract"),
             )
-    else:
-        res = extract_stage.extract_week(settings, week, llm=llm, force=force, concurrency=concurrency)
+            counts.update(res.counts())
     out.print(
         f"{week}: {res.selected} relevant papers ({res.skipped} below the relevance threshold): "
         f"{res.extracted} extracted, {res.cached} cached, {res.failed} failed; {res.calls} LLM calls, "
@@ -67,9 +65,4 @@ def extract(ctx: click.Context, week: str, backend: str | None, force: bool, con
         highlight=False,
     )
     if res.failures:
-        raise StageFailures(
-            f"{res.failed} extraction(s) failed: "
-            + "; ".join(str(f) for f in res.failures[:5])
-            + (" ..." if len(res.failures) > 5 else ""),
-            res.failures,
-        )
+        raise StageFailures(f"{res.failed} extraction(s) failed: {listed(res.failures, 5)}", res.failures)
