@@ -12,7 +12,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,50 @@ def test_sigkill_of_a_bulk_crawl_leaves_no_forked_process(tmp_path):
             proc.kill()
     assert not any(_alive(c) for c in children)
     assert _rows(db, "SELECT count(*) FROM paper") == [(0,)]  # the killed load stored nothing
+
+
+def test_sigterm_stops_the_scheduler_in_the_middle_of_a_run(tmp_path):
+    """`ingest schedule` catches up the last complete week on start; SIGTERM while that run waits on
+    arXiv ends it like `ingest run`: run failed, lock released, one line, exit 143."""
+    seen = threading.Event()
+
+    class SlowArxiv(BaseHTTPRequestHandler):
+        def log_message(self, *_args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - stdlib name
+            seen.set()
+            time.sleep(60)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowArxiv)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    db = tmp_path / "ingest.sqlite3"
+    env = _env(
+        INGEST_ARXIV_QUERY_URL=f"http://127.0.0.1:{server.server_address[1]}/api/query?{{}}",
+        INGEST_ARXIV_TIMEOUT="120",
+        INGEST_ARXIV_DELAY_SECONDS="0",
+    )
+    argv = [sys.executable, "-m", "ingest", "--db", str(db), "schedule"]
+    proc = subprocess.Popen(
+        argv, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        _wait_for(lambda: seen.is_set() or proc.poll() is not None, "the catch-up run to query arXiv")
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGTERM)
+        _stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
+    assert [line for line in stderr.splitlines() if line.strip()] == [
+        "error: interrupted by SIGTERM: stopped cleanly (unfinished work is recorded as failed and the next "
+        "run retries it; the database lock is released)"
+    ]
+    assert _rows(db, "SELECT kind, status, error FROM run") == [
+        ("run", "failed", "Interrupted: interrupted by SIGTERM")
+    ]
+    assert _rows(db, "SELECT * FROM lock") == []
