@@ -242,6 +242,14 @@ MISTAKES = [
         ["key 'prompt_versions': prompt version '../v1' is not of the form v1, v2"],
     ),
     (
+        "typo'd variable",
+        {"INGEST_LLM_TIMOUT": "5"},
+        None,
+        ["config"],
+        2,
+        ["environment variable INGEST_LLM_TIMOUT is not a setting; did you mean INGEST_LLM_TIMEOUT?"],
+    ),
+    (
         "unknown backend",
         {"INGEST_BACKEND": "foo"},
         None,

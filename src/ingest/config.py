@@ -273,6 +273,7 @@ class Settings(BaseSettings):
             raise ConfigError(f"{path}: invalid TOML: {exc}") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read config file {path}: {exc}") from None
+        unknown_environment()
         try:
             return cls(**values)
         except ValidationError as exc:
@@ -360,6 +361,22 @@ ENV_NAMES: dict[str, tuple[str, ...]] = {
 }
 SECRET_FIELDS = ("openai_api_key",)
 OPTION_NAMES = {"db_url": "--db", "backend": "--backend"}  # the CLI options that set these
+
+
+NOT_SETTINGS = ("INGEST_CONFIG", "INGEST_TEST_")  # INGEST_* variables that are not settings (prefixes)
+
+
+def unknown_environment() -> None:
+    """ConfigError for an INGEST_* environment variable that names no setting (a typo is never ignored)."""
+    names = {f"INGEST_{n.upper()}" for n in Settings.model_fields} | {
+        n for v in ENV_NAMES.values() for n in v
+    }
+    for variable in sorted(os.environ):
+        upper = variable.upper()
+        if upper.startswith("INGEST_") and upper not in names and not upper.startswith(NOT_SETTINGS):
+            close = difflib.get_close_matches(upper, sorted(names), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise ConfigError(f"environment variable {variable} is not a setting{hint}")
 
 
 def _source_of(name: str, path: Path | None, toml: dict[str, Any], values: dict[str, Any]) -> str:

@@ -88,6 +88,8 @@ def last_db_url() -> str | None:
 
 
 def _raise_interrupted(signum: int, _frame: Any) -> None:
+    """One-shot: a second SIGTERM during the clean-up is ignored (SIGKILL still ends the process)."""
+    signal.signal(signum, signal.SIG_IGN)
     raise Interrupted(signum, signal.Signals(signum).name)
 
 

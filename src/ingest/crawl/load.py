@@ -45,6 +45,7 @@ from ingest.db import engine as db
 from ingest.db import fts_fill as fts_bulk
 from ingest.db import runlog, store
 from ingest.db.models import Run, utcnow
+from ingest.errors import listed
 from ingest.records import PaperRecord
 
 BULK_MIN = 2000  # records per load from which the bulk path pays off
@@ -254,5 +255,5 @@ def _finish(session: Session, batch: Batch, run: Run | None) -> None:
             run,
             status="partial" if result.errors else "ok",
             counts=result.counts(),
-            error="; ".join(result.errors[:5]) or None,
+            error=listed(result.errors, 5) or None,
         )
