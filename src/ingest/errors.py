@@ -17,8 +17,9 @@ exit codes (ingest.cli.EXIT_CODES, one table).
     ├── VerificationError            kind verification: a report failed verification (stored as Draft)
     └── StageFailures                kind partial: a run finished but some items or stages failed
 
-    Interrupted (a BaseException)    kind interrupted: SIGTERM/SIGINT; unwinds past per-item handlers so
-                                     the run row closes failed and the lock is released
+    Interrupted (a SystemExit)       kind interrupted: SIGTERM; unwinds past per-item handlers (and
+                                     asyncio's, which re-raise only SystemExit and KeyboardInterrupt)
+                                     so the run row closes failed and the lock is released
 
 Items that fail inside a stage (one paper, one snapshot line) become `Failure` values: the item,
 its kind and a message. Code decides on kinds, never on message text. `listed(items)` shows a
@@ -133,15 +134,20 @@ class VerificationError(IngestError):
         self.problems = problems or []
 
 
-class Interrupted(BaseException):  # noqa: N818 - a signal, not an error of ours
-    """A termination signal arrived (see cli: SIGTERM handler). A BaseException so that per-paper
-    `except Exception` handlers let it through and the run unwinds, closing its run row and lock."""
+class Interrupted(SystemExit):  # noqa: N818 - a signal, not an error of ours
+    """A termination signal arrived (see cli: SIGTERM handler). A SystemExit, so that per-paper
+    `except Exception` handlers, and asyncio (which swallows other BaseExceptions raised inside a
+    transport or callback), let it through and the run unwinds, closing its run row and lock;
+    uncaught, the process exits 128 + signal number."""
 
     kind: ClassVar[Kind] = Kind.INTERRUPTED
 
     def __init__(self, signum: int, name: str) -> None:
-        super().__init__(f"interrupted by {name}")
+        super().__init__(128 + signum)
         self.signum, self.name = signum, name
+
+    def __str__(self) -> str:
+        return f"interrupted by {self.name}"
 
 
 def listed(items: list[str] | list[Failure], shown: int = 3, sep: str = "; ") -> str:

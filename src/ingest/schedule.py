@@ -167,12 +167,12 @@ def run_scheduler(settings: Settings) -> None:
     _running[:], _interrupted[:] = [scheduler], []
     try:
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        scheduler.shutdown(wait=False)
-    except Interrupted:
+    except Interrupted:  # before SystemExit: Interrupted is one
         if scheduler.running:
             scheduler.shutdown(wait=False)
         raise
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)
     finally:
         _running.clear()
     if _interrupted:

@@ -88,9 +88,15 @@ def last_db_url() -> str | None:
 
 
 def _raise_interrupted(signum: int, _frame: Any) -> None:
-    """One-shot: a second SIGTERM during the clean-up is ignored (SIGKILL still ends the process)."""
-    signal.signal(signum, signal.SIG_IGN)
     raise Interrupted(signum, signal.Signals(signum).name)
+
+
+class _NotAnAsyncioError(logging.Filter):
+    """asyncio logs 'Task exception was never retrieved' when Interrupted ended the task that
+    asyncio.run was running (it re-raised it; nothing was lost): the CLI's one line says it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], Interrupted))
 
 
 @contextmanager
@@ -100,6 +106,9 @@ def terminating() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    asyncio_log = logging.getLogger("asyncio")
+    if not any(isinstance(f, _NotAnAsyncioError) for f in asyncio_log.filters):
+        asyncio_log.addFilter(_NotAnAsyncioError())
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
         yield
