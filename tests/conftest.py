@@ -1,9 +1,14 @@
-"""Shared fixtures: settings on a real SQLite file in tmp_path, the bundled arXiv weeks, a CLI runner."""
+"""Shared fixtures: settings on a real SQLite file in tmp_path, the bundled arXiv weeks, a CLI runner.
+
+Every test runs in its own tmp_path as the working directory, and the session fails if any test
+wrote into the checkout (`_checkout_untouched`): relative defaults (reports/, db/) land in tmp_path.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -50,9 +55,46 @@ def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return wiped_pg()
 
 
+SKIPPED_DIRS = {
+    ".git",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    "build",
+    "dist",
+}
+
+
+def checkout_files(root: Path = ROOT) -> dict[str, float]:
+    """Path -> mtime of every file of the checkout (caches and virtualenvs left out)."""
+    found: dict[str, float] = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info")]
+        for name in files:
+            path = os.path.join(folder, name)
+            try:
+                found[os.path.relpath(path, root)] = os.stat(path).st_mtime
+            except FileNotFoundError:
+                continue
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _checkout_untouched() -> Iterator[None]:
+    """The suite writes nothing into the working tree (issue 15): fail the session if it did."""
+    before = checkout_files()
+    yield
+    after = checkout_files()
+    changed = sorted(p for p, mtime in after.items() if before.get(p) != mtime)
+    assert not changed, f"tests wrote into the checkout: {changed[:10]}"
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test sees the developer's keys, endpoints or ingest.toml."""
+    """No test sees the developer's keys, endpoints or ingest.toml, and each runs in its tmp_path."""
     for name in (
         "OPENAI_API_KEY",
         "OPENAI_BASE_URL",
@@ -68,7 +110,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "INGEST_PUBLISH_BASE_URL",
     ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("INGEST_CONFIG", str(tmp_path / "absent-ingest.toml"))
+    monkeypatch.setenv("INGEST_CONFIG", "")  # empty: no settings file
+    monkeypatch.chdir(tmp_path)
     yield
     db.forget_engines()
 

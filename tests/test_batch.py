@@ -216,7 +216,7 @@ def test_cli_batch_resumes_after_the_process_is_killed(
         "OPENAI_BASE_URL": fake.base_url,
         "OPENAI_API_KEY": "sk-test-batch",
         "INGEST_BATCH_POLL_SECONDS": "0.05",
-        "INGEST_CONFIG": str(tmp_path / "none.toml"),
+        "INGEST_CONFIG": "",
     }
     cmd = [sys.executable, "-m", "ingest", "--db", any_db_url, "extract", "--week", WEEK, "--batch", "--wait"]
     proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -12,10 +12,14 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
+from conftest import week_file
+from ingest.config import Settings
 from ingest.db import lock
-from ingest.db.models import Lock
+from ingest.db.engine import open_engine
+from ingest.db.models import Lock, Paper, Run
 from ingest.errors import LockError
 from test_config import run_cli
 
@@ -27,12 +31,15 @@ from ingest.db import lock
 s = Settings(db_url=sys.argv[1], lock_stale_seconds=3600)
 held = lock.acquire(open_engine(s), s)
 print("held", flush=True)
-time.sleep(60)
+time.sleep(float(sys.argv[2]) if len(sys.argv) > 2 else 60)
+held.release()
 """
 
 
-def _spawn_holder(db_url: str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER, db_url], stdout=subprocess.PIPE, text=True)
+def _spawn_holder(db_url: str, seconds: float = 60) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, db_url, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
     return proc
 
@@ -137,3 +144,52 @@ def test_cli_run_while_locked_exits_3_naming_the_holder(db_url):
     assert res.exit_code == 3
     assert f"pid {proc.pid}" in res.stderr and "another run holds the database lock" in res.stderr
     assert res.stderr.count("\n") == 1
+
+
+WRITERS = [
+    ["crawl", "--week", "2026-W16", "--source", str(week_file("2026-W16"))],
+    ["extract", "--week", "2026-W16"],
+    ["report", "--week", "2026-W16"],
+    ["db", "upgrade"],
+    ["run", "--week", "2026-W16", "--source", str(week_file("2026-W16"))],
+]
+
+
+@pytest.mark.parametrize("args", WRITERS, ids=[" ".join(a[:2]) for a in WRITERS])
+def test_every_writing_command_takes_the_lock(db_url, args):
+    proc = _spawn_holder(db_url)
+    try:
+        res = run_cli("--db", db_url, *args)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+    assert res.exit_code == 3, res.output
+    assert res.stderr.startswith("error: another run holds the database lock 'pipeline': pid ")
+    assert f"pid {proc.pid}" in res.stderr and res.stderr.count("\n") == 1
+    with Session(open_engine(Settings(db_url=db_url))) as session:
+        assert session.exec(select(func.count()).select_from(Paper)).one() == 0
+        assert session.exec(select(func.count()).select_from(Run)).one() == 0
+
+
+def test_a_writing_command_waits_for_the_lock_when_told(db_url, monkeypatch):
+    proc = _spawn_holder(db_url, seconds=1.0)
+    monkeypatch.setenv("INGEST_LOCK_WAIT_SECONDS", "60")
+    try:
+        res = run_cli("--db", db_url, "crawl", "--week", "2026-W16", "--source", str(week_file("2026-W16")))
+    finally:
+        proc.wait(timeout=60)
+        proc.stdout.close()
+    assert res.exit_code == 0, res.output
+    assert "2026-W16: 116 new" in res.stdout
+    assert lock.current_holder(open_engine(Settings(db_url=db_url))) is None
+
+
+def test_the_lock_decision_is_one_function(engine):
+    needs = {
+        c: lock.needed_for(c, engine) for c in ("run", "crawl", "extract", "report", "db upgrade", "schedule")
+    }
+    assert needs == dict.fromkeys(needs, True)
+    assert not any(
+        lock.needed_for(c, engine) for c in ("papers", "status", "search", "stats", "config", "browse")
+    )

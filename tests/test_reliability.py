@@ -48,7 +48,7 @@ def snapshot(tmp_path_factory) -> Path:
 def _env(workdir: Path, base_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INGEST_", "OPENAI_"))}
     env.update(
-        INGEST_CONFIG=str(workdir / "absent.toml"),
+        INGEST_CONFIG="",
         INGEST_REPORTS_DIR=str(workdir / "reports"),
         INGEST_CACHE_DIR=str(workdir / "cache"),
         INGEST_BACKEND="openai",

@@ -82,7 +82,7 @@ def _worker_env(fake: FakeOpenAI, tmp_path: Path, concurrency: int) -> dict[str,
         "OPENAI_API_KEY": "sk-test-workers",
         "INGEST_LLM_CONCURRENCY": str(concurrency),
         "INGEST_LLM_MAX_RETRIES": "0",
-        "INGEST_CONFIG": str(tmp_path / "none.toml"),
+        "INGEST_CONFIG": "",
     }
 
 

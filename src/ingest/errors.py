@@ -3,6 +3,7 @@ exit codes (ingest.cli.EXIT_CODES, one table).
 
     IngestError                      base; `retryable` says whether the next run may succeed
     ├── ConfigError                  kind config: a setting is missing or invalid
+    │   └── DatabaseError            the database cannot be used as is (corrupt, read-only, newer schema)
     ├── InputError                   kind input: bad user input
     │   ├── WeekError                unknown or malformed ISO week, e.g. 2026-W60
     │   └── SourceFileError          missing/unreadable/malformed snapshot file (line number when known)
@@ -17,8 +18,13 @@ exit codes (ingest.cli.EXIT_CODES, one table).
     ├── VerificationError            kind verification: a report failed verification (stored as Draft)
     └── StageFailures                kind partial: a run finished but some items or stages failed
 
+    Interrupted (a SystemExit)       kind interrupted: SIGTERM; unwinds past per-item handlers (and
+                                     asyncio's, which re-raise only SystemExit and KeyboardInterrupt)
+                                     so the run row closes failed and the lock is released
+
 Items that fail inside a stage (one paper, one snapshot line) become `Failure` values: the item,
-its kind and a message. Code decides on kinds, never on message text.
+its kind and a message. Code decides on kinds, never on message text. `listed(items)` shows a
+list of problems as one line ending "and N more".
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ class Kind(StrEnum):
     LOCK = "lock"
     VERIFICATION = "verification"
     PARTIAL = "partial"
+    INTERRUPTED = "interrupted"
     INTERNAL = "internal"  # an unexpected exception (a bug)
 
 
@@ -52,6 +59,11 @@ class IngestError(Exception):
 
 class ConfigError(IngestError):
     kind = Kind.CONFIG
+
+
+class DatabaseError(ConfigError):
+    """The database exists but cannot be used as is: not a database, read-only, a schema revision this
+    version does not know, a missing driver."""
 
 
 class InputError(IngestError):
@@ -127,6 +139,29 @@ class VerificationError(IngestError):
         self.problems = problems or []
 
 
+class Interrupted(SystemExit):  # noqa: N818 - a signal, not an error of ours
+    """A termination signal arrived (see cli: SIGTERM handler). A SystemExit, so that per-paper
+    `except Exception` handlers, and asyncio (which swallows other BaseExceptions raised inside a
+    transport or callback), let it through and the run unwinds, closing its run row and lock;
+    uncaught, the process exits 128 + signal number."""
+
+    kind: ClassVar[Kind] = Kind.INTERRUPTED
+
+    def __init__(self, signum: int, name: str) -> None:
+        super().__init__(128 + signum)
+        self.signum, self.name = signum, name
+
+    def __str__(self) -> str:
+        return f"interrupted by {self.name}"
+
+
+def listed(items: list[str] | list[Failure], shown: int = 3, sep: str = "; ") -> str:
+    """The first `shown` items joined by `sep`, then '; and N more' when there are more."""
+    head = sep.join(str(i) for i in items[:shown])
+    more = len(items) - shown
+    return head + (f"{sep}and {more} more" if more > 0 else "")
+
+
 @dataclass(frozen=True)
 class Failure:
     """One item (a paper id, a stage, a file line) that did not succeed: its kind and a message."""
@@ -163,4 +198,4 @@ def exit_kind(exc: BaseException) -> Kind:
     """The kind that decides the exit code: a stage failure's cause, else the error's own kind."""
     if isinstance(exc, StageFailures) and exc.cause is not None:
         return exc.cause
-    return exc.kind if isinstance(exc, IngestError) else Kind.INTERNAL
+    return exc.kind if isinstance(exc, IngestError | Interrupted) else Kind.INTERNAL

@@ -18,7 +18,10 @@ Failure: a stage that raises (arXiv unreachable, bad snapshot file, rejected API
 `failed` and raises StageFailures naming the stage (exit code of the underlying error). Per-paper
 extraction failures and a report failing verification (stored as Draft) end it `partial`: the
 report of what succeeded is written, and `RunSummary.raise_for_failures()` raises StageFailures
-naming the failed papers. A held lock raises LockError before anything is written.
+naming the failed papers. A held lock raises LockError before anything is written, and so do
+settings that cannot work (openai without a key: ConfigError) and a snapshot holding no paper of
+the week (InputError naming its weeks and what to type): no run row is recorded for those.
+An Interrupted (SIGTERM) or Ctrl-C closes the run failed and releases the lock, then propagates.
 """
 
 from __future__ import annotations
@@ -34,12 +37,21 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ingest.config import Settings
-from ingest.crawl import crawl_week, enrich_papers
+from ingest.crawl import check_source_week, crawl_week, enrich_papers
 from ingest.db import lock, runlog
 from ingest.db.engine import open_engine
 from ingest.db.models import Report
 from ingest.db.store import report_roles, week_counts
-from ingest.errors import Failure, IngestError, Kind, LLMAuthError, LLMError, StageFailures, VerificationError
+from ingest.errors import (
+    Failure,
+    IngestError,
+    Kind,
+    LLMAuthError,
+    LLMError,
+    StageFailures,
+    VerificationError,
+    listed,
+)
 from ingest.extract import extract_week
 from ingest.progress import StageEvents
 from ingest.publish import build_site, publish_notion
@@ -65,9 +77,7 @@ class RunSummary:
     cost_usd: float = 0.0
 
     def failure_message(self) -> str:
-        shown = "; ".join(str(f) for f in self.failures[:8]) + (
-            f"; ... {len(self.failures) - 8} more" if len(self.failures) > 8 else ""
-        )
+        shown = listed(self.failures, 8)
         where = f"; report ({self.report_status}) at {self.report_path}" if self.report_path else ""
         return f"run {self.run_id} for {self.week} ended {self.status}: {shown}{where}"
 
@@ -130,6 +140,7 @@ def _crawl(settings: Settings, week: str, source: Path | None, engine: Engine, s
             "unchanged": res.unchanged,
             "duplicates": res.duplicates,
             "crawl_errors": len(res.errors),
+            "truncated": len(res.notes),
         }
 
     return stage
@@ -269,7 +280,11 @@ def run_week(
     StageFailures); raises StageFailures when a stage itself failed, LockError when another run holds
     the database.
     """
+    defaulted = not week
     week = normalize_week(week) if week else last_complete_week(datetime.now(UTC))
+    settings.check_llm()
+    if source is not None:
+        check_source_week(source, week, command="run", defaulted=defaulted)
     engine = open_engine(settings)
     display = progress or StageEvents()
     with lock.hold(engine, settings):
@@ -283,7 +298,7 @@ def run_week(
             summary.failures.insert(0, exc.failure())
             _close(settings, engine, summary, error=summary.failure_text())
             raise StageFailures(summary.failure_message(), summary.failures, cause=exc.cause.kind) from None
-        except BaseException as exc:  # a bug or Ctrl-C: still close the run row, then propagate
+        except BaseException as exc:  # a bug, Ctrl-C or SIGTERM: still close the run row, then propagate
             summary.status = "failed"
             _close(settings, engine, summary, error=f"{type(exc).__name__}: {exc}")
             raise

@@ -10,7 +10,10 @@ coalesce=True: a machine that was down runs the missed firing once when it is ba
 
 On start (and at each firing) `catch_up` runs every missed week since the last successful run,
 bounded by settings.catchup_weeks. A firing that fails is logged and the scheduler keeps going;
-the database lock keeps a scheduled and a manual run apart.
+the database lock keeps a scheduled and a manual run apart. The blocking scheduler runs its job in
+the main thread (APScheduler's DebugExecutor), so a SIGTERM (errors.Interrupted, raised by the
+CLI's handler) reaches the run itself: the run closes failed, the lock is released, the scheduler
+shuts down and run_scheduler re-raises Interrupted.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.executors.debug import DebugExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -29,7 +33,7 @@ from apscheduler.triggers.cron import CronTrigger
 from ingest.config import Settings
 from ingest.db import runlog
 from ingest.db.engine import open_engine
-from ingest.errors import ConfigError, IngestError, LockError
+from ingest.errors import ConfigError, IngestError, Interrupted, LockError
 from ingest.pipeline import run_week
 
 log = logging.getLogger(__name__)
@@ -41,6 +45,8 @@ _DAY_SPEC = re.compile(r"^[a-z]{3}(-[a-z]{3})?(,[a-z]{3}(-[a-z]{3})?)*$")
 # Settings of the scheduler running in this process. The job itself pickles nothing but its
 # reference, so the API key never reaches the job table; a bare process falls back to Settings().
 _active_settings: Settings | None = None
+_running: list[BaseScheduler] = []  # the blocking scheduler of this process, while it runs
+_interrupted: list[Interrupted] = []  # a signal that stopped a firing (re-raised by run_scheduler)
 
 
 def timezone_of(settings: Settings) -> ZoneInfo:
@@ -113,6 +119,11 @@ def scheduled_run() -> None:
     try:
         weeks = catch_up(settings)
         log.info("schedule event=fired weeks_ok=%s", ",".join(weeks) or "-")
+    except Interrupted as exc:  # APScheduler would swallow it: stop the scheduler, then re-raise there
+        if not _running:
+            raise
+        _interrupted.append(exc)
+        _running[0].shutdown(wait=False)
     except Exception as exc:  # noqa: BLE001 - a firing must never kill the scheduler
         log.error("schedule event=error error=%s: %s", type(exc).__name__, settings.scrub(str(exc)))
 
@@ -123,8 +134,10 @@ def build_scheduler(settings: Settings, *, blocking: bool = True) -> BaseSchedul
     _active_settings = settings
     tz = timezone_of(settings)
     cls = BlockingScheduler if blocking else BackgroundScheduler
+    executors = {"default": DebugExecutor()} if blocking else None
     scheduler = cls(
         jobstores={"default": SQLAlchemyJobStore(engine=open_engine(settings))},
+        **({"executors": executors} if executors else {}),
         job_defaults={
             "coalesce": True,
             "max_instances": 1,
@@ -151,10 +164,19 @@ def run_scheduler(settings: Settings) -> None:
     log.info("schedule event=start next=%s", next_fire_times(settings, 1))
     scheduled_run_with(settings)
     scheduler = build_scheduler(settings, blocking=True)
+    _running[:], _interrupted[:] = [scheduler], []
     try:
         scheduler.start()
+    except Interrupted:  # before SystemExit: Interrupted is one
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        raise
     except (KeyboardInterrupt, SystemExit):
         scheduler.shutdown(wait=False)
+    finally:
+        _running.clear()
+    if _interrupted:
+        raise _interrupted.pop()
 
 
 def scheduled_run_with(settings: Settings) -> None:

@@ -3,8 +3,10 @@
 `main()` is the console script. It imports every command module (importing one registers its
 commands on `app`; each imports the stage it runs inside the command, so `ingest --help` loads no
 database, LLM or arXiv code) and is the only place errors become messages and exit codes: an
-IngestError prints one line `error: ...` (secrets scrubbed) and exits with its kind's code; anything
-unexpected prints one line too (the traceback only with -v).
+IngestError prints one line `error: ...` (secrets scrubbed) and exits with its kind's code; a
+database or migration error that is the environment's (read-only, damaged, newer schema) is first
+translated by db.engine.explain; SIGTERM (errors.Interrupted) prints one line and exits 128+signal;
+anything unexpected prints one line too (the traceback only with -v).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from ingest.cli import (  # noqa: F401  importing a command module registers its
     status,
 )
 from ingest.cli.app import app, err, scrub
-from ingest.errors import IngestError, Kind, exit_kind
+from ingest.errors import IngestError, Interrupted, Kind, exit_kind
 
 __all__ = ["EXIT_CODES", "app", "main"]
 
@@ -48,8 +50,24 @@ EXIT_CODES: dict[Kind, int] = {
     Kind.VERIFICATION: 1,
     Kind.PARTIAL: 1,
     Kind.LOCK: 3,
+    Kind.INTERRUPTED: 130,  # SIGINT; another signal exits 128 + its number (SIGTERM: 143)
     Kind.INTERNAL: 70,
 }
+
+
+def _environment_error(exc: Exception) -> IngestError | None:
+    """A database driver or migration error that is the environment's, as a DatabaseError; else None."""
+    if not any(m in sys.modules for m in ("sqlalchemy", "alembic", "sqlite3")):
+        return None
+    from ingest.cli.app import last_db_url
+    from ingest.db.engine import explain
+
+    return explain(exc, last_db_url())
+
+
+def _fail(exc: IngestError) -> None:
+    err.print(f"error: {scrub(str(exc))}", markup=False, highlight=False)
+    sys.exit(EXIT_CODES[exit_kind(exc)])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -64,11 +82,21 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):
         err.print("error: interrupted")
-        sys.exit(130)
+        sys.exit(EXIT_CODES[Kind.INTERRUPTED])
+    except Interrupted as exc:
+        err.print(
+            f"error: {exc}: stopped cleanly (unfinished work is recorded as failed and the next run "
+            "retries it; the database lock is released)",
+            markup=False,
+            highlight=False,
+        )
+        sys.exit(128 + exc.signum)
     except IngestError as exc:
-        err.print(f"error: {scrub(str(exc))}", markup=False, highlight=False)
-        sys.exit(EXIT_CODES[exit_kind(exc)])
+        _fail(exc)
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, no traceback
+        explained = _environment_error(exc)
+        if explained is not None:
+            _fail(explained)
         if verbose:
             err.print_exception()
         err.print(f"error: internal error: {type(exc).__name__}: {scrub(str(exc))}", markup=False)

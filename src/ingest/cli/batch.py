@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ingest.cli.app import app, out, state
+from ingest.cli.app import app, out, state, writing
 
 COLUMNS = (
     "id",
@@ -75,29 +75,27 @@ def collect(ctx: click.Context, wait: bool) -> None:
     """Store the answers of every ended batch (failed lines become failed rows, retried next run)."""
     from ingest.cli.extract import print_batch_run, raise_failures
     from ingest.db import runlog
-    from ingest.db.engine import open_engine
     from ingest.extract import collect as collecting
     from ingest.llm import make_llm
 
     settings = state(ctx).settings(backend="openai")
-    engine = open_engine(settings)
     llm = make_llm(settings)
-    run_id = runlog.start_run(engine, "extract", None)
-    try:
-        res = (collecting.wait if wait else collecting.collect)(settings, engine, llm, run_id=run_id)
-    except BaseException as exc:
+    with writing(settings, "extract") as engine:  # stores extractions: the extract command's lock rule
+        run_id = runlog.start_run(engine, "extract", None)
+        try:
+            res = (collecting.wait if wait else collecting.collect)(settings, engine, llm, run_id=run_id)
+        except BaseException as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            runlog.finish_run(engine, settings, run_id, status="failed", counts={}, error=error)
+            raise
         runlog.finish_run(
-            engine, settings, run_id, status="failed", counts={}, error=f"{type(exc).__name__}: {exc}"
+            engine,
+            settings,
+            run_id,
+            status="partial" if res.stored_failed else "ok",
+            counts=res.counts(),
+            error="; ".join(str(f) for f in res.failures)[:4000] or None,
         )
-        raise
-    runlog.finish_run(
-        engine,
-        settings,
-        run_id,
-        status="partial" if res.stored_failed else "ok",
-        counts=res.counts(),
-        error="; ".join(str(f) for f in res.failures)[:4000] or None,
-    )
     print_batch_run("batches", res, run_id)
     raise_failures(res.stored_failed, res.failures)
 

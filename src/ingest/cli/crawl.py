@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ingest.cli.app import app, out, state
-from ingest.errors import InputError, StageFailures
+from ingest.cli.app import app, out, state, writing
+from ingest.errors import Failure, InputError, Kind, StageFailures, listed
 
 if TYPE_CHECKING:
     from ingest.crawl import stage as crawl_stage
@@ -37,6 +37,8 @@ def _print(results: list[crawl_stage.CrawlResult]) -> None:
             ),
         )
     out.print(table)
+    for note in (n for r in results for n in r.notes):
+        out.print(f"note: {note}", markup=False, highlight=False)
     for r in results:
         other = {w: n for w, n in r.weeks.items() if w != r.week}
         extra = f" (records of other weeks stored too: {other})" if other else ""
@@ -62,22 +64,37 @@ def _print(results: list[crawl_stage.CrawlResult]) -> None:
 def crawl(
     ctx: click.Context, week: str | None, since: str | None, until: str | None, source: Path | None
 ) -> None:
-    """Fetch a week's recsys papers (live arXiv API or a snapshot file) and store them, deduplicated."""
-    from ingest.crawl import stage as crawl_stage
+    """Fetch a week's recsys papers (live arXiv API or a snapshot file) and store them, deduplicated.
 
-    settings = state(ctx).settings()
+    Holds the database lock while it writes (see `ingest run`).
+    """
+    from ingest.cli.progress import stage_events
+    from ingest.crawl import stage as crawl_stage
+    from ingest.weeks import normalize_week
+
     if week and (since or until):
         raise InputError("use either --week or --since/--until, not both")
-    if week:
-        results = [crawl_stage.crawl_week(settings, week, source=source)]
-    elif since and until:
-        results = crawl_stage.crawl_range(
-            settings, _day(since, "--since"), _day(until, "--until"), source=source
-        )
-    else:
+    if not week and not (since and until):
         raise InputError("give --week YYYY-Www, or --since and --until dates")
+    settings = state(ctx).settings()
+    week = normalize_week(week) if week else None
+    first, last = _day(since, "--since"), _day(until, "--until")
+    label = week or f"{since}..{until}"
+    with (
+        writing(settings, "crawl") as engine,
+        stage_events("crawl", enabled=False, week=label) as (_events, counts),
+    ):
+        if week:
+            results = [crawl_stage.crawl_week(settings, week, source=source, engine=engine)]
+        else:
+            assert first is not None and last is not None
+            results = crawl_stage.crawl_range(settings, first, last, source=source, engine=engine)
+        for key in ("fetched", "new", "updated", "unchanged", "duplicates"):
+            counts[key] = sum(getattr(r, key) for r in results)
+        counts["rejected"] = sum(len(r.errors) for r in results)
     _print(results)
     errors = [e for r in results for e in r.errors]
     if errors:
         where = f"{source}: " if source else ""
-        raise StageFailures(f"{where}{len(errors)} record(s) rejected: {'; '.join(errors[:3])}", errors)
+        failures = [Failure(f"{source or 'arXiv'}", Kind.INPUT, e) for e in errors]
+        raise StageFailures(f"{where}{len(errors)} record(s) rejected: {listed(errors)}", failures)

@@ -18,14 +18,34 @@ def db_group() -> None:
 @click.argument("revision", default="head")
 @click.pass_context
 def upgrade(ctx: click.Context, revision: str) -> None:
-    """Upgrade the database schema to REVISION (default: head). Idempotent."""
+    """Upgrade the database schema to REVISION (default: head). Idempotent.
+
+    Holds the database lock when the database has one (no run may work it while it migrates).
+    """
+    from ingest.cli.app import terminating
+    from ingest.config import mask_url
     from ingest.db import engine as database
+    from ingest.db import lock
 
     settings = state(ctx).settings()
-    database.upgrade(settings.db_url, revision)
+    database.check_revision(revision)
     engine = database.make_engine(settings.db_url)
-    out.print(f"database at revision {database.current_revision(engine)}: {settings.db_url}")
-    engine.dispose()
+    try:
+        with terminating(), lock.for_command_if_present(engine, settings, "db upgrade"):
+            database.check_schema(engine, settings.db_url)
+            database.upgrade(settings.db_url, revision)
+        out.print(
+            f"database at revision {database.current_revision(engine)}: {mask_url(settings.db_url)}",
+            markup=False,
+            highlight=False,
+        )
+    except Exception as error:
+        explained = database.explain(error, settings.db_url)
+        if explained is None:
+            raise
+        raise explained from None
+    finally:
+        engine.dispose()
 
 
 @db_group.command("current")
@@ -36,8 +56,20 @@ def current(ctx: click.Context) -> None:
 
     settings = state(ctx).settings()
     engine = database.make_engine(settings.db_url)
-    out.print(f"current: {database.current_revision(engine)}  head: {database.head_revision()}")
-    engine.dispose()
+    try:
+        current = database.current_revision(engine)
+        unknown = current is not None and current not in database.known_revisions()
+        note = " (unknown to this version of ingest: made by a newer one?)" if unknown else ""
+        out.print(
+            f"current: {current}{note}  head: {database.head_revision()}", markup=False, highlight=False
+        )
+    except Exception as error:
+        explained = database.explain(error, settings.db_url)
+        if explained is None:
+            raise
+        raise explained from None
+    finally:
+        engine.dispose()
 
 
 @db_group.command("backup")
@@ -49,4 +81,4 @@ def backup(ctx: click.Context, target: Path) -> None:
 
     settings = state(ctx).settings()
     path = database.backup(database.open_engine(settings), target)
-    out.print(f"backed up to {path}")
+    out.print(f"backed up to {path}", markup=False, highlight=False)

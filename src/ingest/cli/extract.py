@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ingest.cli.app import app, err, out, progress_enabled, state
-from ingest.errors import InputError, StageFailures
+from ingest.cli.app import app, out, progress_enabled, state, writing
+from ingest.errors import InputError, NotFoundError, StageFailures, listed
 
 if TYPE_CHECKING:
     from ingest.config import Settings
@@ -79,13 +79,13 @@ def extract(
 ) -> None:
     """Extract structured, source-grounded facts from the relevant papers of a week or a date range.
 
-    Cached per (prompt, model, paper text): a re-run makes no LLM calls unless --force. On
-    PostgreSQL several processes may run the same command: they share the papers (each paper is
-    claimed by one). With --batch the requests go to the provider's Batch API; answers are stored by
-    `ingest batch collect` (or right away with --wait, or by the next `ingest extract --batch`).
+    Cached per (prompt, model, paper text): a re-run makes no LLM calls unless --force. Holds the
+    database lock on SQLite; on PostgreSQL several processes may run the same command: they share the
+    papers (each paper is claimed by one). With --batch the requests go to the provider's Batch API;
+    answers are stored by `ingest batch collect` (or right away with --wait, or by the next
+    `ingest extract --batch`).
     """
-    from ingest.db.engine import open_engine
-    from ingest.extract import stage as extract_stage
+    from ingest.db.store import week_paper_count
     from ingest.llm import make_llm
 
     if wait and not use_batch:
@@ -93,19 +93,28 @@ def extract(
     week, first, last = _scope(week, since, until)
     settings = state(ctx).settings(backend=backend)
     llm = make_llm(settings)
-    engine = open_engine(settings)
+    if use_batch:
+        from ingest.llm.batch_api import BatchAPI
+
+        BatchAPI(llm)  # ConfigError at once when the backend has no Batch API
     label = week or f"{first}..{last}"
-    out.print(f"backend: {llm.backend} (model {llm.model})", markup=False, highlight=False)
-    with extract_stage.worker_lock(settings, engine):
+    with writing(settings, "extract") as engine:
+        if week is not None and week_paper_count(engine, week) == 0:
+            raise NotFoundError(
+                f"no papers stored for {week}: crawl the week first "
+                f"(ingest crawl --week {week} [--source FILE])"
+            )
+        out.print(f"backend: {llm.backend} (model {llm.model})", markup=False, highlight=False)
         if use_batch:
             _batch(settings, engine, llm, label, week, first, last, force, wait)
         else:
-            _sync(ctx, settings, llm, label, week, first, last, force, concurrency)
+            _sync(ctx, settings, engine, llm, label, week, first, last, force, concurrency)
 
 
 def _sync(
     ctx: click.Context,
     settings: Settings,
+    engine: Any,
     llm: Any,
     label: str,
     week: str | None,
@@ -114,23 +123,15 @@ def _sync(
     force: bool,
     concurrency: int | None,
 ) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from ingest.cli.progress import stage_events
     from ingest.extract import stage as extract_stage
 
-    options: dict[str, Any] = dict(since=since, until=until, llm=llm, force=force, concurrency=concurrency)
-    if progress_enabled(ctx):
-        columns = (TextColumn("extract"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=True) as bar:
-            task = bar.add_task("extract", total=None)
-            res = extract_stage.extract_week(
-                settings,
-                week,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-                **options,
-            )
-    else:
-        res = extract_stage.extract_week(settings, week, **options)
+    options: dict[str, Any] = dict(
+        since=since, until=until, llm=llm, engine=engine, force=force, concurrency=concurrency
+    )
+    with stage_events("extract", enabled=progress_enabled(ctx), week=label) as (events, counts):
+        res = extract_stage.extract_week(settings, week, progress=events.bar("extract"), **options)
+        counts.update(res.counts())
     others = f", {res.elsewhere} by other workers" if res.elsewhere else ""
     batched = f", {res.in_batch} waiting in Batch API jobs" if res.in_batch else ""
     out.print(
@@ -189,9 +190,4 @@ def print_batch_run(label: str, res: BatchRun, run_id: int) -> None:
 
 def raise_failures(failed: int, failures: list[Any]) -> None:
     if failures:
-        raise StageFailures(
-            f"{failed} extraction(s) failed: "
-            + "; ".join(str(f) for f in failures[:5])
-            + (" ..." if len(failures) > 5 else ""),
-            failures,
-        )
+        raise StageFailures(f"{failed} extraction(s) failed: {listed(failures, 5)}", failures)

@@ -39,6 +39,11 @@ def render_text(d: dict[str, Any]) -> str:
     """Plain-text view of paper_views.paper_detail output."""
     lines = [
         f"{d['arxiv_id']}v{d['version']}  {d['title']}",
+        *(
+            [f"note: v{d['requested_version']} was asked for; the text stored is v{d['version']}'s"]
+            if d.get("requested_version") not in (None, d["version"])
+            else []
+        ),
         f"week {d['week']}  listed {d['listing_date'] or '-'}  published {d['published'] or '-'}",
         f"categories: {', '.join(d['categories']) or '-'} (primary {d['primary_category'] or '-'})",
         f"authors: {', '.join(d['authors']) or '-'}",

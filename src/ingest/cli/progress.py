@@ -1,18 +1,21 @@
 """Progress bars for long stages on a terminal: StageEvents (log lines) plus a rich bar per stage.
 
-`StageProgress(enabled)` is handed to pipeline.run_week. `enabled=False` (output not a terminal, or
---quiet) draws nothing; the log lines of StageEvents are written either way (visible with -v).
+`StageProgress(enabled)` is handed to pipeline.run_week; `stage_events` wraps one stage command
+(crawl, extract, report) the same way. `enabled=False` (output not a terminal, or --quiet) draws
+nothing; the log lines of StageEvents are written either way (visible with -v).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ingest.progress import StageEvents
+from ingest.progress import StageEvents, kv, log
 
 
 class StageProgress(StageEvents):
@@ -53,3 +56,25 @@ class StageProgress(StageEvents):
             progress.update(self._tasks[stage], completed=done, total=total)
 
         return update
+
+
+@contextmanager
+def stage_events(
+    name: str, *, enabled: bool, **fields: Any
+) -> Iterator[tuple[StageProgress, dict[str, Any]]]:
+    """One stage run by a stage command (crawl, extract, report), reported like a pipeline stage:
+    `stage=<name> event=start ...`, then `event=done seconds=.. <counts>` with the counts the block
+    put into the yielded dict, or `event=failed error=..` (lines visible with -v), and a bar."""
+    from ingest.cli.app import scrub
+
+    events = StageProgress(enabled=enabled)
+    counts: dict[str, Any] = {}
+    events.started(name, **fields)
+    t0 = time.perf_counter()
+    try:
+        with events:
+            yield events, counts
+    except BaseException as exc:  # at INFO (-v): without -v the CLI's one error line says it
+        log.info(kv(stage=name, event="failed") + f" error={scrub(f'{type(exc).__name__}: {exc}')}")
+        raise
+    events.finished(name, time.perf_counter() - t0, **{k: v for k, v in counts.items() if isinstance(v, int)})

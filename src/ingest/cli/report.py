@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from ingest.cli.app import app, out, state
+from ingest.cli.app import app, out, state, writing
 
 LANGS = click.Choice(["en", "zh"])
 
@@ -25,15 +25,24 @@ LANGS = click.Choice(["en", "zh"])
 )
 @click.pass_context
 def report_group(ctx: click.Context, week: str | None, lang: str, backend: str | None) -> None:
-    """Rebuild the weekly report of --week from stored extractions as a new version."""
-    from ingest.report import build as report_stage
+    """Rebuild the weekly report of --week from stored extractions as a new version.
 
+    Holds the database lock while it writes (see `ingest run`).
+    """
     if ctx.invoked_subcommand is not None:
         return
     if week is None:
         raise click.UsageError("--week is required, e.g. `ingest report --week 2026-W16`")
+    from ingest.cli.progress import stage_events
+    from ingest.report import build as report_stage
+    from ingest.weeks import normalize_week
+
+    week = normalize_week(week)
     settings = state(ctx).settings(backend=backend)
-    result = report_stage.build_report(settings, week, lang=lang)
+    with writing(settings, "report") as engine:
+        with stage_events("report", enabled=False, week=week, lang=lang) as (_events, counts):
+            result = report_stage.build_report(settings, week, lang=lang, engine=engine)
+            counts.update(version=result.version, papers=result.papers, calls=result.calls)
     out.print(f"{result.path}", markup=False, highlight=False, soft_wrap=True)
     out.print(
         f"status: {result.status}  version: {result.version}  papers: {result.papers}  "

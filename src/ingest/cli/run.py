@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ingest.cli.app import app, out, progress_enabled, state
+from ingest.cli.app import app, out, progress_enabled, state, terminating
 
 if TYPE_CHECKING:
     from ingest.pipeline import RunSummary
@@ -76,14 +76,16 @@ def run_command(
     """Run crawl -> extract -> report for a week under the database lock; prints where the report is.
 
     Idempotent and resumable: finished papers are skipped, so re-running costs no LLM calls.
-    Exits non-zero naming what failed (the report of what succeeded is still written).
+    Exits non-zero naming what failed (the report of what succeeded is still written). SIGTERM
+    stops it cleanly: the run is recorded as failed and the lock released.
     """
     from ingest.cli.progress import StageProgress
     from ingest.pipeline import run_week
 
     settings = state(ctx).settings(backend=backend)
-    summary = run_week(
-        settings, week, source=source, lang=lang, progress=StageProgress(enabled=progress_enabled(ctx))
-    )
+    with terminating():
+        summary = run_week(
+            settings, week, source=source, lang=lang, progress=StageProgress(enabled=progress_enabled(ctx))
+        )
     _print_summary(summary)
     summary.raise_for_failures()

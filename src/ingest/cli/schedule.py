@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ingest.cli.app import app, out, state
+from ingest.cli.app import app, out, state, terminating
 
 
 @app.command("schedule")
@@ -22,6 +22,7 @@ def schedule_command(ctx: click.Context, dry_run: bool, count: int) -> None:
 
     On start it catches up missed weeks since the last successful run (at most catchup_weeks).
     Blocks until interrupted; the job is stored in the database (one scheduler per database).
+    SIGTERM stops it cleanly, also in the middle of a run (recorded as failed, lock released).
     """
     from ingest import schedule as scheduling
 
@@ -36,4 +37,5 @@ def schedule_command(ctx: click.Context, dry_run: bool, count: int) -> None:
         for when in times:
             out.print(when.strftime("%a %Y-%m-%d %H:%M %Z"), highlight=False)
         return
-    scheduling.run_scheduler(settings)
+    with terminating():
+        scheduling.run_scheduler(settings)

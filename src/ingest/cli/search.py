@@ -1,4 +1,8 @@
-"""`ingest search QUERY [filters] [--format table|json|csv]`: full-text search with structured filters."""
+"""`ingest search QUERY [filters] [--format table|json|csv]`: full-text search with structured filters.
+
+CSV cells are safe to open in a spreadsheet (OWASP "CSV Injection"): every cell is quoted and a text
+cell starting with =, +, -, @, a tab or a carriage return gets a leading ' so it is never a formula.
+"""
 
 from __future__ import annotations
 
@@ -77,15 +81,27 @@ def _table(result: library.SearchResult) -> None:
     out.print(f"{len(result.hits)} papers ({result.mode})", markup=False)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A text value that a spreadsheet would read as a formula, prefixed with ' (numbers unchanged)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(result: library.SearchResult) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
     writer.writeheader()
     for hit in result.hits:
         row = asdict(hit)
         for key in ("institutions", "topics", "metrics"):
             row[key] = "; ".join(row[key])
-        writer.writerow(row)
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return buffer.getvalue()
 
 

@@ -12,50 +12,65 @@ from ingest.cli.app import app, out, state
 if TYPE_CHECKING:
     from rich.table import Table
 
-SHOWN = ("crawled", "new", "in_scope", "extracted", "cached", "failed", "selected")
+SHOWN = ("crawled", "new", "in_scope", "extracted", "cached", "failed", "selected", "truncated")
 
 
 def _runs_table(runs: list[dict]) -> Table:
+    """Runs, one line each, in 80 columns: stages and counts go on the lines below (`_details`)."""
+    from rich import box
     from rich.table import Table
 
-    table = Table("id", "kind", "week", "status", "started", "secs", "stages", "counts", "tokens", "cost $")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    for name, justify in (
+        ("id", "right"),
+        ("kind", "left"),
+        ("week", "left"),
+        ("status", "left"),
+        ("started UTC", "left"),
+        ("secs", "right"),
+        ("tokens", "right"),
+        ("cost $", "right"),
+    ):
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for r in runs:
-        stages = " ".join(f"{k}={v}" for k, v in r["stages"].items())
-        counts = " ".join(f"{k}={r['counts'][k]}" for k in SHOWN if k in r["counts"])
+        started = (r["started_at"] or "")[5:16].replace("T", " ")
         table.add_row(
             str(r["id"]),
             r["kind"],
-            r["week"] or "",
+            r["week"] or "-",
             r["status"],
-            (r["started_at"] or "")[:19],
-            str(r["seconds"] or ""),
-            stages,
-            counts,
+            started,
+            f"{r['seconds']:.1f}" if r["seconds"] is not None else "-",
             str(r["prompt_tokens"] + r["completion_tokens"]),
             f"{r['cost_usd']:.4f}",
         )
     return table
 
 
+def _details(r: dict) -> str | None:
+    stages = ", ".join(f"{k} {v:.1f}s" for k, v in r["stages"].items() if isinstance(v, int | float))
+    counts = " ".join(f"{k}={r['counts'][k]}" for k in SHOWN if k in r["counts"])
+    parts = [p for p in (stages, counts) if p]
+    return f"run {r['id']}: " + "; ".join(parts) if parts else None
+
+
+def _say(text: str) -> None:
+    """One message, wrapped at the terminal width (status is read in 80 columns)."""
+    out.print(text, markup=False, highlight=False, soft_wrap=False)
+
+
 def _print_retry(retry: dict) -> None:
-    out.print("next run will retry:")
+    _say("next run will retry:")
     for item in retry["failed_extractions"]:
-        out.print(f"  extraction {item['arxiv_id']} ({item['week']}): {item['error']}", highlight=False)
+        _say(f"  extraction {item['arxiv_id']} ({item['week']}): {item['error']}")
     for item in retry["draft_reports"]:
-        out.print(
-            f"  Draft report {item['week']} {item['lang']} v{item['version']}: {item['path']}",
-            highlight=False,
-        )
+        _say(f"  Draft report {item['week']} {item['lang']} v{item['version']}: {item['path']}")
     for item in retry["unfinished_weeks"]:
-        out.print(f"  week {item['week']}: last run {item['run']} {item['status']}", highlight=False)
+        _say(f"  week {item['week']}: last run {item['run']} {item['status']}")
     for item in retry.get("failed_publications", []):
-        out.print(
-            f"  publish {item['slug']} to {item['target']} {item['destination']}: {item['error']}",
-            markup=False,
-            highlight=False,
-        )
+        _say(f"  publish {item['slug']} to {item['target']} {item['destination']}: {item['error']}")
     if not any(retry.values()):
-        out.print("  nothing")
+        _say("  nothing")
 
 
 @app.command("status")
@@ -71,19 +86,22 @@ def status_command(ctx: click.Context, limit: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    out.print(_runs_table(data["runs"]))
+    if not data["runs"]:
+        _say("no runs yet")
+    else:
+        out.print(_runs_table(data["runs"]), soft_wrap=False)
+    for line in filter(None, (_details(r) for r in data["runs"])):
+        _say(line)
     for f in data["failures"]:
-        out.print(f"run {f['id']} {f['kind']} {f['week']} {f['status']}: {f['error']}", highlight=False)
+        _say(f"run {f['id']} {f['kind']} {f['week'] or '-'} {f['status']}: {f['error']}")
     if data["published"]:
-        out.print("published:")
+        _say("published:")
         for p in data["published"]:
             where = p["location"] or ""
-            out.print(
+            _say(
                 f"  {p['slug']} v{p['version']} -> {p['target']} {p['destination']} {where} "
-                f"({p['status']}, {(p['published_at'] or '')[:16]})",
-                markup=False,
-                highlight=False,
+                f"({p['status']}, {(p['published_at'] or '')[:16]})"
             )
     if data["lock"]:
-        out.print(f"lock held by {data['lock']['owner']} since {data['lock']['since']}", highlight=False)
+        _say(f"lock held by {data['lock']['owner']} since {data['lock']['since']}")
     _print_retry(data["next_run_will_retry"])

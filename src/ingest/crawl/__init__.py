@@ -6,6 +6,6 @@ readers, HTML enricher, relevance pre-score and the (bulk) load path are this pa
 
 from ingest.crawl.enrich import EnrichResult, enrich_papers
 from ingest.crawl.load import CrawlResult
-from ingest.crawl.stage import crawl_range, crawl_week
+from ingest.crawl.stage import check_source_week, crawl_range, crawl_week
 
-__all__ = ["CrawlResult", "EnrichResult", "crawl_range", "crawl_week", "enrich_papers"]
+__all__ = ["CrawlResult", "EnrichResult", "check_source_week", "crawl_range", "crawl_week", "enrich_papers"]

@@ -12,17 +12,25 @@ order while the loader writes the earlier ones (bench/bulk_load.py prints the ra
 of records that turn out to be stored already are not used.
 
 Workers are used only where it is safe and useful: a 'fork' start method (POSIX), more than one
-CPU, and no other thread alive in this process (forking a multi-threaded process can deadlock).
+CPU, and no other thread alive in this process (forking a multi-threaded process can deadlock)
+except threads marked fork_safe (db.lock's heartbeat).
 Otherwise, and whenever a worker fails (killed, broken pool, pickling error), `prepared(i)` is
 None and the loader does the work in-process: nothing is lost, a load never fails here.
+
+Forked processes die with their parent (`die_with_parent`, also used by dedup_ahead): a crawl
+killed with SIGKILL leaves no worker behind holding memory and the database file open.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import pickle
+import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -61,12 +69,44 @@ def _prepare_batch(batch: int) -> Done:
     return _prepare(_RECORDS[batch], _INSERT[0])
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Call first thing in a forked child: the child gets SIGKILL when its parent dies (Linux
+    prctl PR_SET_PDEATHSIG; elsewhere a thread checks the parent every second), exits at once if
+    the parent is already gone, and takes SIGTERM with the default action (the parent's handler,
+    which raises into a run, must not run in a child stopped with terminate())."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            _watch_parent(parent_pid)
+    else:
+        _watch_parent(parent_pid)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ingest-parent-watch", daemon=True).start()
+
+
 def can_fork() -> bool:
-    """Whether a forked worker is safe and useful here (see the module doc)."""
+    """Whether a forked worker is safe and useful here (see the module doc). Threads marked
+    `fork_safe` (the database lock's heartbeat, which never holds a lock across a fork) do not count."""
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
     return (
         "fork" in multiprocessing.get_all_start_methods()
         and (os.cpu_count() or 1) > 1
-        and threading.active_count() == 1
+        and threading.current_thread() is threading.main_thread()
+        and all(getattr(t, "fork_safe", False) for t in others)
     )
 
 
@@ -81,7 +121,12 @@ def background_rows(
         return
     _RECORDS[:], _INSERT[:] = batches, [statement]
     workers = max(1, min((os.cpu_count() or 1) - 1, MAX_WORKERS))
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    )
     try:
         futures = [pool.submit(_prepare_batch, i) for i in range(len(batches))]
 

@@ -15,11 +15,14 @@ Why: the pass otherwise starts after the last batch is stored and
 ends the load late; here it runs while the loader writes. Used only where forking is safe (see
 bulk_rows.can_fork); otherwise, and when the process fails, `links()` is None. On leaving, a
 process whose plan was not taken is terminated. Read-only: the process touches no database.
+The process dies with the loader (bulk_rows.die_with_parent) and closes its copy of the loader's
+pipe end, so a loader killed even with SIGKILL leaves it no pipe to wait on.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
@@ -48,11 +51,18 @@ def plan(before: list[dedup.TitleRow], written: list[Written]) -> dict[str, str 
     return dedup.plan_links(rows, [a for part in written for a in part])
 
 
-def _serve(conn: Connection) -> None:
-    """The forked process: wait for the stored rows, send back the plan."""
-    before = conn.recv()
-    conn.send(plan(before, expected_writes(_BATCHES)))
-    conn.close()
+def _serve(conn: Connection, parents_end: Connection, parent_pid: int) -> None:
+    """The forked process: wait for the stored rows, send back the plan. It closes its inherited copy
+    of the parent's end first (else a dead parent never gives it EOF) and dies with the parent."""
+    parents_end.close()
+    bulk_rows.die_with_parent(parent_pid)
+    try:
+        before = conn.recv()
+        conn.send(plan(before, expected_writes(_BATCHES)))
+    except (EOFError, OSError):  # the loader is gone or gave up: nothing to answer
+        return
+    finally:
+        conn.close()
 
 
 class Plan:
@@ -103,7 +113,7 @@ def planned_ahead(batches: Sequence[Sequence[PaperRecord]]) -> Iterator[Plan]:
     _BATCHES[:] = batches
     ours, theirs = multiprocessing.get_context("fork").Pipe()
     process = multiprocessing.get_context("fork").Process(
-        target=_serve, args=(theirs,), name="ingest-dedup-ahead", daemon=True
+        target=_serve, args=(theirs, ours, os.getpid()), name="ingest-dedup-ahead", daemon=True
     )
     process.start()
     theirs.close()

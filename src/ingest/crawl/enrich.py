@@ -2,15 +2,16 @@
 
 Input: papers (ids or rows) or a week (its papers at or above settings.relevance_threshold, the ones
 the LLM will see). For each paper the LaTeXML page `{html_base_url}{arxiv_id}v{version}` comes from
-the disk cache (`cache_dir/html/<id>v<n>.html`; `<id>v<n>.404` marks "no HTML version") or is fetched
+the disk cache (`cache_dir/html/<id>v<n>.html`, an old-style id's '/' written as '_':
+`cs_0701001v1.html`; `<id>v<n>.404` marks "no HTML version") or is fetched
 with httpx, politely: settings.user_agent, one request at a time, at least settings.arxiv_delay_seconds
 apart. Output on the paper row: `affiliations` (when the page names any; else what the API gave),
 `fulltext` (affiliations, abstract and the introduction/experiment/deployment paragraphs, capped),
 `enriched_at`, and `content_hash` recomputed with paper_rows.content_hash (so the extraction re-runs on
 the richer text). Idempotency key: the (arxiv_id, version) page in the cache; a re-run makes no
 request and leaves unchanged rows untouched. Failures: a 404 is recorded as `missing` (cached for
-that version, never fatal); other HTTP or network errors are recorded per paper in `failed`, the batch
-goes on and the next run retries them.
+that version, never fatal); other HTTP or network errors, and a cache that cannot be written, are
+recorded per paper in `failed`, the batch goes on and the next run retries them.
 """
 
 from __future__ import annotations
@@ -158,6 +159,11 @@ def parse_page(html: str) -> Page:
 # ---- fetching (cached, polite) ----
 
 
+def cache_stem(arxiv_id: str, version: int) -> str:
+    """The cache file name (no suffix) of a page: one flat file per id and version, any id form."""
+    return f"{arxiv_id.replace('/', '_')}v{version}"
+
+
 class Fetcher:
     """One polite httpx client: cache first, then at most one request per `delay` seconds."""
 
@@ -176,7 +182,8 @@ class Fetcher:
     def page(self, arxiv_id: str, version: int, result: EnrichResult) -> str | None:
         """The page's HTML, None when arXiv has no HTML version (404). Other failures raise httpx errors."""
         name = f"{arxiv_id}v{version}"
-        html_path, missing_path = self.folder / f"{name}.html", self.folder / f"{name}.404"
+        stem = cache_stem(arxiv_id, version)
+        html_path, missing_path = self.folder / f"{stem}.html", self.folder / f"{stem}.404"
         if html_path.is_file():
             result.cached += 1
             return html_path.read_text(encoding="utf-8")
@@ -265,6 +272,9 @@ def _enrich_one(
         html = fetcher.page(arxiv_id, version, result)
     except httpx.HTTPError as exc:
         result.failed[arxiv_id] = _describe(exc)
+        return
+    except (OSError, UnicodeDecodeError) as exc:  # the cache cannot be read or written
+        result.failed[arxiv_id] = f"HTML cache: {type(exc).__name__}: {exc}"
         return
     if html is None:
         result.missing.append(arxiv_id)

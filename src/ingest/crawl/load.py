@@ -45,6 +45,7 @@ from ingest.db import engine as db
 from ingest.db import fts_fill as fts_bulk
 from ingest.db import runlog, store
 from ingest.db.models import Run, utcnow
+from ingest.errors import listed
 from ingest.records import PaperRecord
 
 BULK_MIN = 2000  # records per load from which the bulk path pays off
@@ -66,6 +67,7 @@ class CrawlResult:
     duplicates: int = 0  # near-duplicate links made
     skipped: int = 0  # records outside the requested week/range (live) or range (snapshot)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # fields cut to records.FIELD_LIMITS ("line 3: ...")
     run_id: int | None = None
     weeks: dict[str, int] = field(default_factory=dict)  # stored records per assigned week
     new_ids: list[str] = field(default_factory=list)
@@ -80,6 +82,7 @@ class CrawlResult:
             "duplicates": self.duplicates,
             "skipped": self.skipped,
             "errors": len(self.errors),
+            "truncated": len(self.notes),
             "weeks": dict(self.weeks),
         }
 
@@ -252,5 +255,5 @@ def _finish(session: Session, batch: Batch, run: Run | None) -> None:
             run,
             status="partial" if result.errors else "ok",
             counts=result.counts(),
-            error="; ".join(result.errors[:5]) or None,
+            error=listed(result.errors, 5) or None,
         )

@@ -13,16 +13,21 @@ Idempotency key: the base arXiv id (see store.upsert_papers); re-crawling a week
 Storing goes through `load.store_load`: one transaction and one near-duplicate pass per crawl call
 (a week, or a whole `crawl_range` backfill), with the bulk FTS path for large loads.
 Failure: a live fetch that still fails after retries raises FetchError and stores nothing (all
-pages are collected before one storing transaction; a failed Run row is recorded). Bad snapshot
-lines are reported in `CrawlResult.errors` ("line 7: ...") while the other lines are stored.
-A live backfill fetches every week first; when one fails, the weeks fetched before it are stored.
+pages are collected before one storing transaction; a failed Run row is recorded). Retries stop
+once `settings.arxiv_give_up_seconds` would be exceeded (the error says how long it tried and the
+query URL, once). Bad snapshot lines are reported in `CrawlResult.errors` ("line 7: ...") while the
+other lines are stored; fields cut to records.FIELD_LIMITS are listed in `CrawlResult.notes`. A
+snapshot with no record of the requested week raises InputError naming the weeks it holds and the
+command to type (`check_source_week`). A live backfill fetches every week first; when one fails,
+the weeks fetched before it are stored.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import date
+from collections import Counter
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +43,7 @@ from ingest.crawl.snapshot import read_snapshot
 from ingest.db import engine as db
 from ingest.db import runlog
 from ingest.errors import FetchError, InputError
-from ingest.records import PaperRecord, split_id
+from ingest.records import PaperRecord, bound_record, check_record, split_id
 
 log = logging.getLogger(__name__)
 
@@ -86,21 +91,41 @@ class ArxivClient(arxiv.Client):
             settings.arxiv_backoff_seconds,
             settings.arxiv_timeout,
         )
+        self.give_up = settings.arxiv_give_up_seconds
 
     def close(self) -> None:
         self._session.close()
 
     def _parse_feed(self, url: str, first_page: bool = True, _try_index: int = 0) -> Any:
+        """One page, retried with backoff while the next attempt still fits in `give_up` seconds
+        (a retry is skipped when waiting plus a request timeout would pass it)."""
         problem = "no attempt made"
+        started = time.monotonic()
+        attempts = 0
         for attempt in range(self.retries + 1):
+            attempts += 1
             problem, feed = self._attempt(url, first_page, last=attempt == self.retries)
             if feed is not None:
                 return feed
-            if attempt < self.retries:
-                wait = self._wait_seconds(attempt)
-                log.warning("arXiv %s; retrying in %.1fs (%d/%d)", problem, wait, attempt + 1, self.retries)
-                time.sleep(wait)
-        raise FetchError(f"arXiv API fetch failed after {self.retries + 1} attempt(s): {problem} ({url})")
+            if attempt == self.retries:
+                break
+            wait = self._wait_seconds(attempt)
+            if time.monotonic() - started + wait + self.timeout > self.give_up:
+                break
+            log.warning(
+                "arXiv %s; retrying in %.1fs (%d/%d, giving up after %gs)",
+                problem,
+                wait,
+                attempt + 1,
+                self.retries,
+                self.give_up,
+            )
+            time.sleep(wait)
+        elapsed = time.monotonic() - started
+        raise FetchError(
+            f"arXiv API fetch failed after {attempts} attempt(s): {problem} ({url}); tried for "
+            f"{elapsed:.0f}s, retries stop within arxiv_give_up_seconds = {self.give_up:g}"
+        )
 
     def _attempt(self, url: str, first_page: bool, *, last: bool) -> tuple[str, Any]:
         """(problem, None) for a retryable failure, ('', feed) on success; FetchError when not retryable."""
@@ -170,8 +195,24 @@ def record_from_result(result: arxiv.Result) -> PaperRecord:
     )
 
 
-def fetch_week(settings: Settings, week: str) -> tuple[list[PaperRecord], int]:
-    """All records of `week` from the live API (collected fully first), and how many were outside it."""
+def _checked(records: list[PaperRecord], errors: list[str]) -> list[PaperRecord]:
+    """Records whose id and dates are possible (others -> errors), cut to the field limits."""
+    today = datetime.now(UTC).date()
+    kept = []
+    for rec in records:
+        try:
+            check_record(rec, today)
+        except ValueError as exc:
+            errors.append(str(exc))
+            continue
+        rec.notes[:] = [f"{rec.arxiv_id}: {note}" for note in bound_record(rec)]
+        kept.append(rec)
+    return kept
+
+
+def fetch_week(settings: Settings, week: str) -> tuple[list[PaperRecord], int, list[str]]:
+    """All records of `week` from the live API (collected fully first), how many were outside it, and
+    the records rejected (impossible id or date) with their reason."""
     client = ArxivClient(settings)
     search = arxiv.Search(
         query=build_query(week),
@@ -183,10 +224,12 @@ def fetch_week(settings: Settings, week: str) -> tuple[list[PaperRecord], int]:
         records = [record_from_result(r) for r in client.results(search)]
     finally:
         client.close()
-    kept = [r for r in records if weeks.week_of_submission(r.published) == week] if records else []
+    errors: list[str] = []
+    valid = _checked(records, errors)
+    kept = [r for r in valid if r.published and weeks.week_of_submission(r.published) == week]
     for rec in kept:
         rec.week = week
-    return kept, len(records) - len(kept)
+    return kept, len(valid) - len(kept), errors
 
 
 # ----------------------------------------------------------------------------------------- storing
@@ -228,6 +271,28 @@ def store_records(
     return store_load(engine, [Batch(week, records, result, run_id)], bulk=bulk)[0]
 
 
+def week_mismatch(source: Path | str, week: str, held: Counter[str], command: str, defaulted: bool) -> str:
+    """The message for a snapshot without records of `week`: the weeks it holds and what to type."""
+    shown = ", ".join(f"{w} ({n} records)" for w, n in sorted(held.items())[:6])
+    more = f" and {len(held) - 6} more weeks" if len(held) > 6 else ""
+    best = held.most_common(1)[0][0]
+    why = " (the default: the last complete week)" if defaulted else ""
+    return (
+        f"{source} holds no papers of {week}{why}; it holds {shown}{more}. "
+        f"Type: ingest {command} --week {best} --source {source}"
+    )
+
+
+def check_source_week(source: Path, week: str, *, command: str = "crawl", defaulted: bool = False) -> None:
+    """InputError when the snapshot `source` holds no record of `week` (see week_mismatch);
+    SourceFileError when it cannot be read or is empty."""
+    records, errors = read_snapshot(Path(source))
+    records = _assign_all(records, week, errors)
+    held = Counter(r.week for r in records if r.week)
+    if held and week not in held:
+        raise InputError(week_mismatch(source, week, held, command, defaulted))
+
+
 def _record_failure(engine: Engine, week: str, error: str) -> None:
     with db.session_scope(engine) as session:
         run = runlog.open_run(session, "crawl", week)
@@ -248,15 +313,26 @@ def crawl_week(
         records, errors = read_snapshot(Path(source))
         result = CrawlResult(week=week, source=str(source), fetched=len(records) + len(errors), errors=errors)
         records = _assign_all(records, week, result.errors)
+        held = Counter(r.week for r in records if r.week)
+        if held and week not in held:
+            raise InputError(week_mismatch(source, week, held, "crawl", defaulted=False))
+        result.notes = [note for rec in records for note in rec.notes]
         return store_records(engine or db.open_engine(settings), week, records, result, run_id)
     engine = engine or db.open_engine(settings)
     try:
-        records, outside = fetch_week(settings, week)
+        records, outside, rejected = fetch_week(settings, week)
     except FetchError as exc:
         if run_id is None:
             _record_failure(engine, week, str(exc))
         raise
-    result = CrawlResult(week=week, source="arxiv", fetched=len(records) + outside, skipped=outside)
+    result = CrawlResult(
+        week=week,
+        source="arxiv",
+        fetched=len(records) + outside + len(rejected),
+        skipped=outside,
+        errors=rejected,
+        notes=[note for rec in records for note in rec.notes],
+    )
     return store_records(engine, week, records, result, run_id)
 
 
@@ -278,6 +354,7 @@ def crawl_range(
     records, errors = read_snapshot(Path(source))
     records = _assign_all(records, None, errors)
     selected = [r for r in records if _in_range(r, since, until)]
+    notes = [note for rec in selected for note in rec.notes]
     by_week: dict[str, list[PaperRecord]] = {}
     for rec in selected:
         by_week.setdefault(rec.week or "", []).append(rec)
@@ -290,6 +367,7 @@ def crawl_range(
             fetched=len(batch),
             errors=errors if i == 0 else [],
             skipped=len(records) - len(selected) if i == 0 else 0,
+            notes=notes if i == 0 else [],
         )
         batches.append(Batch(week, batch, result))
     return store_load(engine, batches, bulk=True)  # a backfill: one index fill, one dedup pass
@@ -301,12 +379,19 @@ def _crawl_live_range(settings: Settings, engine: Engine, week_list: list[str]) 
     batches = []
     for week in week_list:
         try:
-            records, outside = fetch_week(settings, week)
+            records, outside, rejected = fetch_week(settings, week)
         except FetchError as exc:
             if batches:
                 store_load(engine, batches)
             _record_failure(engine, week, str(exc))
             raise
-        result = CrawlResult(week=week, source="arxiv", fetched=len(records) + outside, skipped=outside)
+        result = CrawlResult(
+            week=week,
+            source="arxiv",
+            fetched=len(records) + outside + len(rejected),
+            skipped=outside,
+            errors=rejected,
+            notes=[note for rec in records for note in rec.notes],
+        )
         batches.append(Batch(week, records, result))
     return store_load(engine, batches)

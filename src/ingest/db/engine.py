@@ -5,6 +5,11 @@ synchronous=NORMAL, a 64 MiB page cache and memory-mapped reads on every SQLite 
 upgrades the schema to Alembic head on first use (idempotent: a database already at head is left
 alone). PostgreSQL URLs work the same way.
 Migrations are found in the checkout's migrations/ or, in an installed wheel, in ingest/_migrations.
+
+Failure: a database that cannot be used as is raises DatabaseError with the fix, never a driver
+traceback: not a SQLite file or corrupt, read-only, unreachable, a schema revision newer than this
+code knows, a URL whose driver is not installed. `explain(exc, url)` is the one translation of
+driver errors, also used by the CLI for errors raised later (a write to a read-only file).
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from alembic.util import CommandError
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-from ingest.config import Settings
-from ingest.errors import ConfigError
+from ingest.config import Settings, mask_url
+from ingest.errors import ConfigError, DatabaseError, InputError
 
 _ENGINES: dict[str, Engine] = {}
 
@@ -68,15 +74,88 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """A new engine for `url` (no migration). SQLite files get their folder created and pragmas set."""
-    parsed = make_url(url)
+    """A new engine for `url` (no migration). SQLite files get their folder created and pragmas set.
+    DatabaseError for an unparseable URL, a folder that cannot be created, a driver not installed."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        raise DatabaseError(
+            f"cannot parse database URL {mask_url(url)!r}: expected e.g. sqlite:///db/x.sqlite3"
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise DatabaseError(f"cannot create the database folder {folder}: {error.strerror}") from None
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except ImportError as error:
+        driver = getattr(error, "name", None) or str(error)
+        raise DatabaseError(
+            f"database URL {mask_url(url)} needs the Python driver {driver!r}, which is not installed: "
+            "pip install 'ingest[postgres]' and write PostgreSQL URLs as postgresql+psycopg://USER@HOST/DB"
+        ) from None
+
+
+SQLITE_PROBLEMS = (
+    ("file is not a database", "is not a SQLite database (or is damaged): point --db at the right file"),
+    ("malformed", "is damaged: restore it from a backup (ingest db backup makes one) or use another --db"),
+    (
+        "readonly",
+        "is read-only: make the file and its folder writable (SQLite writes -wal and -shm files beside "
+        "it), or use another --db",
+    ),
+    ("unable to open database file", "cannot be opened: check that its folder exists and is writable"),
+    ("disk is full", "cannot be written: the disk is full"),
+    ("disk i/o error", "cannot be read or written: disk I/O error"),
+)
+
+
+def explain(error: BaseException, url: str | None = None) -> DatabaseError | None:
+    """A driver or migration error that is the environment's (see module doc) as a DatabaseError with
+    the fix; None for anything else (a bug)."""
+    where = f"database {mask_url(url)}" if url else "the database"
+    if isinstance(error, CommandError):
+        return DatabaseError(f"{where}: schema migration failed: {error}")
+    if not isinstance(error, exc.DBAPIError | sqlite3.Error):
+        return None
+    text = str(getattr(error, "orig", None) or error).lower()
+    for needle, problem in SQLITE_PROBLEMS:
+        if needle in text:
+            return DatabaseError(f"{where} {problem}")
+    if isinstance(error, exc.OperationalError) and url and not url.startswith("sqlite"):
+        first = str(getattr(error, "orig", error)).strip().splitlines()[0][:200]
+        return DatabaseError(f"cannot use {where}: {first}")
+    return None
+
+
+def check_schema(engine: Engine, url: str) -> str | None:
+    """The database's schema revision; DatabaseError when it is one this code does not know (a newer
+    ingest made it: migrating would fail, and this code would misread its tables)."""
+    current = current_revision(engine)
+    if current is not None and current not in known_revisions():
+        raise DatabaseError(
+            f"database {mask_url(url)} is at schema revision {current!r}, which this version of ingest "
+            f"does not know (its newest is {head_revision()!r}): it was made by a newer ingest; "
+            "upgrade ingest, or use another --db"
+        )
+    return current
+
+
+def known_revisions() -> set[str]:
+    return {r.revision for r in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()}
+
+
+def check_revision(revision: str) -> None:
+    """InputError for a revision that is neither 'head' nor one of migrations/versions."""
+    known = known_revisions()
+    if revision not in ("head", "heads") and revision not in known:
+        raise InputError(f"unknown schema revision {revision!r}; known: head, {', '.join(sorted(known))}")
 
 
 def head_revision() -> str | None:
@@ -104,10 +183,15 @@ def open_engine(settings: Settings | str) -> Engine:
         return _ENGINES[url]
     engine = make_engine(url)
     try:
-        if current_revision(engine) != head_revision():
+        current = check_schema(engine, url)
+        if current != head_revision():
             upgrade(url)
-    except sqlite3.DatabaseError as exc:  # pragma: no cover - surfaced by the CLI
-        raise ConfigError(f"cannot open database {url}: {exc}") from exc
+    except (exc.DBAPIError, sqlite3.Error, CommandError) as error:
+        explained = explain(error, url)
+        if explained is None:
+            raise
+        engine.dispose()
+        raise explained from None
     _ENGINES[url] = engine
     return engine
 
@@ -132,15 +216,31 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 def backup(engine: Engine, target: Path) -> Path:
-    """Online copy of a SQLite database to `target` (sqlite3 backup API)."""
+    """Online copy of a SQLite database to `target` (sqlite3 backup API). InputError for a target that
+    is a directory or the database itself; DatabaseError when it cannot be written."""
     url = engine.url
     if url.get_backend_name() != "sqlite" or not url.database:
         raise ConfigError("backup is only supported for SQLite databases")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir():
+        raise InputError(
+            f"backup target {target} is a directory; name a file such as {target / 'ingest-backup.sqlite3'}"
+        )
+    if target.exists() and target.resolve() == Path(url.database).resolve():
+        raise InputError(f"backup target {target} is the database itself; name another file")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseError(f"cannot create the folder of backup target {target}: {error.strerror}") from None
     src = sqlite3.connect(url.database)
-    dst = sqlite3.connect(str(target))
+    try:
+        dst = sqlite3.connect(str(target))
+    except sqlite3.Error as error:
+        src.close()
+        raise explain(error, f"sqlite:///{target}") or error from None
     try:
         src.backup(dst)
+    except sqlite3.Error as error:
+        raise explain(error, f"sqlite:///{target}") or error from None
     finally:
         dst.close()
         src.close()

@@ -1,9 +1,16 @@
-"""Database lock: (engine, lock name) -> exclusive right to run the pipeline on that database.
+"""Database lock: (engine, lock name) -> exclusive right to write that database.
 
-Two runs (the scheduler's and a manual `ingest run`) must never work one database at once. The lock
+Two runs (the scheduler's and a manual `ingest run`) must never work one database at once, nor may
+a `crawl`, `extract` or `report` run beside them: every writing command takes the same lock
+(`for_command`; `needed_for` is the one place that decides which commands need it). The lock
 is a row in the `lock` table keyed by name: acquiring is an INSERT that fails on the primary key when
 someone else holds it (SQLite and PostgreSQL alike), releasing is a DELETE of our own row
 (owner = host:pid:token). A background thread refreshes `heartbeat_at` while we hold it.
+
+The heartbeat thread is fork-safe (`fork_safe = True` on the thread, see crawl.bulk_rows.can_fork):
+a beat runs holding _BEAT_GUARD, and every fork of this process takes that guard first
+(os.register_at_fork), so a fork never copies a beat in progress; between beats the thread holds
+no lock. A crawl holding the lock can therefore still fork its bulk-load workers.
 
 Failure behaviour: while the holder is alive the second run waits up to `settings.lock_wait_seconds`,
 then raises LockError naming the holder. A stale lock (holder pid dead on this host, or heartbeat
@@ -20,10 +27,11 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
@@ -36,6 +44,13 @@ from ingest.errors import LockError
 log = logging.getLogger(__name__)
 LOCK_TABLE = Lock.__table__
 PIPELINE_LOCK = "pipeline"
+_BEAT_GUARD = threading.Lock()  # held during a beat and around every fork (see module doc)
+os.register_at_fork(
+    before=_BEAT_GUARD.acquire, after_in_parent=_BEAT_GUARD.release, after_in_child=_BEAT_GUARD.release
+)
+# Commands that write the database. `run` and `schedule` take the lock per week inside
+# pipeline.run_week; the others through for_command.
+WRITING_COMMANDS = frozenset({"run", "schedule", "crawl", "extract", "report", "db upgrade"})
 
 
 def _now() -> datetime:
@@ -97,16 +112,18 @@ class HeldLock:
 
     def start_heartbeat(self) -> None:
         self._thread = threading.Thread(target=self._beat, name=f"lock-heartbeat-{self.name}", daemon=True)
+        self._thread.fork_safe = True  # type: ignore[attr-defined]  # see the module doc
         self._thread.start()
 
     def _beat(self) -> None:
         while not self._stop.wait(self.interval):
-            try:
-                if not self.heartbeat():
-                    log.warning("lock=%s event=lost owner=%s", self.name, self.owner)
-                    return
-            except Exception as exc:  # noqa: BLE001 - a missed beat is retried on the next tick
-                log.warning("lock=%s event=heartbeat_failed error=%s", self.name, type(exc).__name__)
+            with _BEAT_GUARD:
+                try:
+                    if not self.heartbeat():
+                        log.warning("lock=%s event=lost owner=%s", self.name, self.owner)
+                        return
+                except Exception as exc:  # noqa: BLE001 - a missed beat is retried on the next tick
+                    log.warning("lock=%s event=heartbeat_failed error=%s", self.name, type(exc).__name__)
 
     def heartbeat(self) -> bool:
         """Refresh our heartbeat; False when our row is gone (someone took the lock over)."""
@@ -164,8 +181,9 @@ def _take_over(engine: Engine, name: str, holder: Holder) -> None:
 
 
 def heartbeat_interval(settings: Settings) -> float:
-    """Beat often enough that a live holder never looks stale: a quarter of the staleness, at most 30 s."""
-    return max(0.05, min(30.0, settings.lock_stale_seconds / 4))
+    """Beat often enough that a live holder never looks stale: a quarter of the staleness, at most 30 s
+    (Settings rejects a staleness of 0 or less: every live lock would look stale)."""
+    return min(30.0, settings.lock_stale_seconds / 4)
 
 
 def acquire(engine: Engine, settings: Settings, name: str = PIPELINE_LOCK) -> HeldLock:
@@ -203,3 +221,27 @@ def hold(engine: Engine, settings: Settings, name: str = PIPELINE_LOCK) -> Itera
         yield held
     finally:
         held.release()
+
+
+def needed_for(command: str, engine: Engine) -> bool:
+    """Whether `command` must hold the lock on this database: every writing command, except `extract`
+    on PostgreSQL, whose workers share a week through row leases and may run side by side."""
+    if command not in WRITING_COMMANDS:
+        return False
+    return not (command == "extract" and engine.dialect.name == "postgresql")
+
+
+def for_command(engine: Engine, settings: Settings, command: str) -> Any:
+    """`with for_command(engine, settings, "report") as held:` holds the lock when needed_for says so
+    (`held` is the HeldLock, else None); LockError naming the holder after lock_wait_seconds."""
+    return hold(engine, settings) if needed_for(command, engine) else nullcontext(None)
+
+
+def for_command_if_present(engine: Engine, settings: Settings, command: str) -> Any:
+    """for_command on a database that already has the lock table; nothing on a new one (`db upgrade`
+    creates the table, and nothing can be running on a database without it)."""
+    from sqlalchemy import inspect
+
+    if LOCK_TABLE.name not in inspect(engine).get_table_names():
+        return nullcontext(None)
+    return for_command(engine, settings, command)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Text, bindparam, select, type_coerce, update
+from sqlalchemy import Text, bindparam, func, select, type_coerce, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from ingest.db.models import Claim, Extraction, Paper, PaperVersion, Report, ReportPaper
@@ -192,3 +193,10 @@ def report_roles(session: Session, report_id: int) -> tuple[int, int]:
         .all()
     )
     return sum(1 for r in roles if r == "deep_dive"), len(roles)
+
+
+def week_paper_count(engine: Engine, week: str) -> int:
+    """How many papers (near-duplicates included) are stored under `week`."""
+    with Session(engine) as session:
+        stmt = select(func.count()).select_from(PAPER).where(PAPER.c.week == week)
+        return int(session.connection().execute(stmt).scalar() or 0)

@@ -62,28 +62,62 @@ def schema_for(version: str) -> type[BaseModel]:
     return SCHEMAS.get(version, PaperFacts)
 
 
-def variables_of(paper: Paper, version: str = "v2") -> dict[str, Any]:
+PROMPT_LIST_ITEMS = 100  # authors / affiliations named in the prompt
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+
+
+def _names(items: list[str], limit: int) -> list[str]:
+    """At most PROMPT_LIST_ITEMS names of at most 200 characters, together at most `limit`."""
+    kept: list[str] = []
+    for item in items[:PROMPT_LIST_ITEMS]:
+        name = _cut(item, 200)
+        if sum(len(k) + 2 for k in kept) + len(name) > limit:
+            break
+        kept.append(name)
+    return kept
+
+
+def bounded_text(paper: Paper, max_chars: int) -> dict[str, Any]:
+    """The paper's text for a prompt in at most `max_chars` characters (settings.llm_max_source_chars):
+    title, comment, authors and affiliations (PROMPT_LIST_ITEMS each) first, then the abstract, then
+    the full text get what is left; a cut ends in '…'."""
+    authors = _names(list(paper.authors or []), max_chars // 8)
+    affiliations = _names(list(paper.affiliations or []), max_chars // 8)
+    title = _cut(paper.title or "", max_chars // 8)
+    comment = _cut(paper.comment or "", max_chars // 8)
+    budget = max_chars - len(title) - len(comment) - sum(len(a) + 2 for a in authors + affiliations)
+    abstract = _cut(paper.abstract or "", max(budget, 0))
+    fulltext = _cut(paper.fulltext or "", max(budget - len(abstract), 0))
+    return {
+        "title": title,
+        "abstract": abstract,
+        "comment": comment,
+        "authors": authors,
+        "affiliations": affiliations,
+        "fulltext": fulltext,
+    }
+
+
+def variables_of(paper: Paper, version: str = "v2", max_chars: int = 24_000) -> dict[str, Any]:
     """The extract_paper prompt variables for a paper; all untrusted text goes into the <input> fence
     (from v2 on only the paper's own text, under `input`: title, abstract, comment, affiliations and
-    fetched full text; topics are instructions, outside it)."""
+    fetched full text; topics are instructions, outside it), bounded by `bounded_text`."""
+    text = bounded_text(paper, max_chars)
     if version != "v1":
-        paper_text = {
-            "title": paper.title,
-            "abstract": paper.abstract,
-            "comment": paper.comment or "",
-            "affiliations": list(paper.affiliations or []),
-            "fulltext": paper.fulltext or "",
-        }
+        paper_text = {k: text[k] for k in ("title", "abstract", "comment", "affiliations", "fulltext")}
         return {"arxiv_id": paper.arxiv_id, "topic_slugs": ", ".join(topics.slugs()), "input": paper_text}
     return {
         "arxiv_id": paper.arxiv_id,
-        "title": paper.title,
-        "abstract": paper.abstract,
-        "authors": list(paper.authors or []),
-        "affiliations": list(paper.affiliations or []),
+        "title": text["title"],
+        "abstract": text["abstract"],
+        "authors": text["authors"],
+        "affiliations": text["affiliations"],
         "categories": list(paper.categories or []),
-        "comment": paper.comment or "",
-        "fulltext": paper.fulltext or "",
+        "comment": text["comment"],
+        "fulltext": text["fulltext"],
         "topics": topics.titles(),
     }
 
@@ -92,7 +126,7 @@ def job_of(settings: Settings, paper: Paper, key: CacheKey, task_id: int | None 
     """The job of extracting `paper` under `key` with the pinned prompt version."""
     version = settings.prompt_version(PROMPT)
     fields = {k: getattr(paper, k) for k in ("title", "abstract", "comment", "fulltext", "affiliations")}
-    variables = variables_of(paper, version)
+    variables = variables_of(paper, version, settings.llm_max_source_chars)
     return Job(paper.arxiv_id, key, version, variables, fields, settings.prompts_dir, task_id)
 
 

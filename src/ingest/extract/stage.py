@@ -15,8 +15,7 @@ retried by the next run. Every answer is verified against the paper's source bef
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ingest.config import Settings
-from ingest.db import lock, runlog
+from ingest.db import runlog
 from ingest.db.engine import open_engine
 from ingest.db.models import Paper
 from ingest.db.store import papers_between, papers_for_week
@@ -137,18 +136,6 @@ def extract_papers(
     result.in_batch += tasks.in_batch
     result.failures.sort(key=lambda f: f.item)
     return result
-
-
-@contextmanager
-def worker_lock(settings: Settings, engine: Engine) -> Iterator[None]:
-    """SQLite has one writer: an extraction holds the database lock there (a second one, or a weekly
-    run, waits or exits naming the holder). Other databases (PostgreSQL) let extraction workers run
-    side by side: they share the work through extract_task claims instead."""
-    if engine.dialect.name != "sqlite":
-        yield
-        return
-    with lock.hold(engine, settings):
-        yield
 
 
 def select_papers(

@@ -34,7 +34,9 @@ __all__ = [
 
 
 def make_llm(settings: Settings) -> LLM:
-    """The active backend for these settings (see Settings.active_backend)."""
+    """The active backend for these settings (see Settings.active_backend); ConfigError at once when
+    it cannot work (openai without a key, see Settings.check_llm)."""
+    settings.check_llm()
     if settings.active_backend == "offline":
         return RuleBasedLLM()
     return OpenAICompatibleLLM(settings)

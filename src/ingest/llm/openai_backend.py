@@ -4,7 +4,10 @@ Input: a RenderedPrompt and a pydantic schema. Output: an LLMResult with the val
 LLMError subclass carrying attempts and token usage. Structured output (json_schema, or json_object
 for servers without it), bounded re-asks with the validation error, transport retries with backoff
 honouring Retry-After, a concurrency cap. `openai` is imported when the first request is sent, so
-importing this module stays cheap.
+importing this module stays cheap. Secrets: every reply text (stored as llm_call.raw_output) and
+every error message is scrubbed (Settings.scrub: the key, URL userinfo, bearer tokens), and the
+base URL is shown with its userinfo masked; a provider answering 200 with an error page that quotes
+the key stores '***'.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ingest.config import Settings
+from ingest.config import Settings, mask_url
 from ingest.errors import LLMAuthError, LLMError, LLMOutputError, LLMTransportError
 from ingest.llm.prompts import RenderedPrompt
 from ingest.llm.seam import LLMResult
@@ -83,6 +86,7 @@ class OpenAICompatibleLLM:
         self.settings = settings
         self.model = settings.model
         self.base_url = settings.openai_base_url or "https://api.openai.com/v1"
+        self.shown_url = mask_url(self.base_url)  # for messages: never the userinfo
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
         self._client: Any = None
         self._semaphore: asyncio.Semaphore | None = None
@@ -168,7 +172,7 @@ class OpenAICompatibleLLM:
                     return await self._send(client, messages, schema, tally)
             except (openai.AuthenticationError, openai.PermissionDeniedError):
                 raise tally.error(
-                    LLMAuthError, f"authentication failed at {self.base_url}: check OPENAI_API_KEY"
+                    LLMAuthError, f"authentication failed at {self.shown_url}: check OPENAI_API_KEY"
                 ) from None
             except (openai.APIConnectionError, openai.APIStatusError) as exc:
                 status = getattr(exc, "status_code", None)
@@ -182,7 +186,7 @@ class OpenAICompatibleLLM:
                 log.warning("%s; retrying in %.2fs", reason, delay)
                 await asyncio.sleep(delay)
             except openai.OpenAIError as exc:  # e.g. a response the SDK cannot read
-                message = self.settings.scrub(f"{type(exc).__name__} from {self.base_url}: {exc}")[:400]
+                message = self.settings.scrub(f"{type(exc).__name__} from {self.shown_url}: {exc}")[:400]
                 raise tally.error(LLMTransportError, message) from None
         raise AssertionError("unreachable")
 
@@ -190,8 +194,10 @@ class OpenAICompatibleLLM:
         status = getattr(exc, "status_code", None)
         if status is None:
             kind = "timeout" if "Timeout" in type(exc).__name__ else "connection error"
-            return f"{kind} at {self.base_url}"
-        return self.settings.scrub(f"HTTP {status} from {self.base_url}: {getattr(exc, 'message', '')}")[:400]
+            return f"{kind} at {self.shown_url}"
+        return self.settings.scrub(f"HTTP {status} from {self.shown_url}: {getattr(exc, 'message', '')}")[
+            :400
+        ]
 
     def _delay(self, exc: Exception, retry: int) -> float:
         response = getattr(exc, "response", None)
@@ -215,7 +221,7 @@ class OpenAICompatibleLLM:
             body = raw.http_response.json()
         except ValueError:
             return _Reply(
-                content=raw.http_response.text[:2000],
+                content=self.settings.scrub(raw.http_response.text[:2000]),
                 finish_reason=None,
                 refusal=None,
                 invalid="response body is not JSON",
@@ -224,6 +230,8 @@ class OpenAICompatibleLLM:
 
     def _reply(self, body: Any, schema: type[BaseModel], tally: _Tally) -> _Reply:
         reply = _read_body(body, tally)
+        if reply.content:
+            reply.content = self.settings.scrub(reply.content)
         stopped = reply.finish_reason in ("length", "content_filter") or reply.refusal
         if not stopped and not reply.invalid:
             self._validate(reply, schema)

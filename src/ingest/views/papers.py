@@ -2,7 +2,9 @@
 
 Input: an Engine and a week or an arXiv id. Output: plain dicts (metadata, versions, the latest
 extraction with its verified claims and their evidence, the reports that featured the paper), built
-from the queries in store. Read-only; an unknown id raises NotFoundError (store.get_paper).
+from the queries in store. Read-only; an unknown id, or a version ('2604.14878v7') that is not
+stored, raises NotFoundError. An older stored version is shown with the newest text (the only text
+kept) and `requested_version` says which was asked for.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from ingest.db.store import (
     papers_for_week,
     reports_featuring,
 )
+from ingest.errors import NotFoundError
+from ingest.records import split_id
 
 
 def paper_summary(paper: Paper) -> dict[str, Any]:
@@ -77,7 +81,16 @@ def paper_detail(engine: Engine, arxiv_id: str) -> dict[str, Any]:
     """Everything known about one paper: metadata, versions, latest extraction + claims, reports."""
     with Session(engine) as session:
         paper = get_paper(session, arxiv_id)
+        _base, wanted = split_id(arxiv_id)
+        stored = sorted({v.version for v in paper_versions(session, paper)} | {paper.version})
+        if wanted is not None and wanted not in stored:
+            raise NotFoundError(
+                f"{paper.arxiv_id} has no stored version {wanted}: stored "
+                + ", ".join(f"v{v}" for v in stored)
+                + f" (ingest papers show {paper.arxiv_id}v{stored[-1]})"
+            )
         detail = paper.model_dump(mode="json", exclude={"fulltext"})
+        detail["requested_version"] = wanted
         detail["has_fulltext"] = bool(paper.fulltext)
         detail["versions"] = [
             {
