@@ -17,7 +17,8 @@ What it answers, like arXiv: the records whose submission time lies inside the q
 Text fields are the records' own, XML-escaped. `requests` logs every request (start, max_results,
 window, User-Agent, time.monotonic()); `fail(status, times)` answers the next requests with an
 HTTP error; `hold_from(n)` makes the n-th request (1-based) and every later one wait, unanswered,
-until the server stops, and returns an Event set when the n-th arrives (a test kills its client there).
+until `release()` (they then get a 503), and returns an Event set when the n-th arrives (a test
+kills its client there).
 """
 
 from __future__ import annotations
@@ -112,8 +113,7 @@ class FakeArxiv:
         self.requests: list[ArxivRequest] = []
         self.failures: list[int] = []
         self.lock = threading.Lock()
-        self.stopping = threading.Event()
-        self._hold: tuple[int, threading.Event] | None = None
+        self._hold: tuple[int, threading.Event, threading.Event] | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -135,7 +135,7 @@ class FakeArxiv:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self.stopping.set()
+        self.release()
         assert self._server is not None and self._thread is not None
         self._server.shutdown()
         self._server.server_close()
@@ -154,8 +154,14 @@ class FakeArxiv:
     def hold_from(self, n: int) -> threading.Event:
         arrived = threading.Event()
         with self.lock:
-            self._hold = (n, arrived)
+            self._hold = (n, arrived, threading.Event())
         return arrived
+
+    def release(self) -> None:
+        with self.lock:
+            hold, self._hold = self._hold, None
+        if hold is not None:
+            hold[2].set()
 
     @property
     def count(self) -> int:
@@ -191,8 +197,8 @@ class FakeArxiv:
         if hold is not None and number >= hold[0]:
             if number == hold[0]:
                 hold[1].set()
-            self.stopping.wait()
-            return 503, b"stopping"
+            hold[2].wait()
+            return 503, b"held, then released"
         if status != 200:
             return status, f"fake arXiv error {status}".encode()
         records = self.matching(window)

@@ -14,7 +14,9 @@ client timeout), malformed (truncated JSON), fenced (```json fence), length (fin
 refusal. `latency` is each answer's minimum response time (computing it included);
 `responder(request)` may answer instead of the default (a content string, a `Fault`, or None).
 `requests` logs every request; GET /v1/fake/stats returns `stats()`: count, max_in_flight,
-first_at and last_done_at (time.monotonic()).
+first_at and last_done_at (time.monotonic()). `hold_when(predicate)` makes the first request the
+predicate accepts, and every later one, wait unanswered until `release()` (they then get a 503) and
+returns an Event set when that first one arrives: a test kills its client at a known point.
 
 As a separate process (benches: the offline answers cost CPU that must not compete with the client
 under one GIL): `python tests/fakeopenai.py --latency 0.3` prints the base URL on its first stdout
@@ -113,6 +115,7 @@ class FakeOpenAI:
         self.responder = responder
         self.state = _State()
         self.stopping = threading.Event()
+        self._hold: tuple[Callable[[FakeRequest], bool], threading.Event, threading.Event] | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -126,6 +129,7 @@ class FakeOpenAI:
 
     def __exit__(self, *_exc: object) -> None:
         self.stopping.set()
+        self.release()
         assert self._server is not None and self._thread is not None
         self._server.shutdown()
         self._server.server_close()
@@ -140,6 +144,29 @@ class FakeOpenAI:
     def inject(self, kind: str, *, times: int = 1, **params: Any) -> None:
         with self.state.lock:
             self.state.faults.extend(Fault(kind, **params) for _ in range(times))
+
+    def hold_when(self, predicate: Callable[[FakeRequest], bool]) -> threading.Event:
+        arrived = threading.Event()
+        with self.state.lock:
+            self._hold = (predicate, arrived, threading.Event())
+        return arrived
+
+    def release(self) -> None:
+        """Answer the held requests (503) and hold no more."""
+        with self.state.lock:
+            hold, self._hold = self._hold, None
+        if hold is not None:
+            hold[2].set()
+
+    def _held(self, request: FakeRequest) -> bool:
+        """Waits while `request` is held; whether it was."""
+        with self.state.lock:
+            hold = self._hold
+            if hold is None or not (hold[1].is_set() or hold[0](request)):
+                return False
+            hold[1].set()
+        hold[2].wait()
+        return True
 
     @property
     def requests(self) -> list[FakeRequest]:
@@ -213,7 +240,10 @@ class _Handler(BaseHTTPRequestHandler):
         request.schema_name = _schema_name(body)
         self.fake._enter(request)
         try:
-            status, payload, headers = self._answer(request)
+            if self.fake._held(request):
+                status, payload, headers = 503, _error("held, then released", "server_error"), {}
+            else:
+                status, payload, headers = self._answer(request)
             remaining = self.fake.latency - (time.monotonic() - request.received_at)
             if remaining > 0:  # latency = time to answer, including the time spent computing it
                 self.fake.stopping.wait(remaining)
