@@ -19,6 +19,7 @@ process whose plan was not taken is terminated. Read-only: the process touches n
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +29,8 @@ from typing import Any
 from ingest import dedup
 from ingest.crawl import bulk_rows, upsert
 from ingest.records import PaperRecord
+
+log = logging.getLogger(__name__)
 
 Written = dict[str, tuple[str, list[str]]]  # arxiv_id -> (title, authors) of what a batch wrote
 
@@ -71,7 +74,8 @@ class Plan:
             try:
                 self.conn.send(before)
                 self.started = True
-            except (OSError, ValueError):  # the process is gone: the caller plans itself
+            except (OSError, ValueError) as exc:  # the process is gone: the caller plans itself
+                log.warning("dedup_ahead event=process_lost error=%r (planned in-process)", exc)
                 self.conn = None
 
     def matches(self, written: list[Written]) -> bool:
@@ -88,7 +92,8 @@ class Plan:
             return None
         try:
             found: dict[str, str | None] = self.conn.recv()
-        except (EOFError, OSError):
+        except (EOFError, OSError) as exc:
+            log.warning("dedup_ahead event=process_lost error=%r (planned in-process)", exc)
             return None
         self.conn = None  # taken: the process ends by itself
         return found
