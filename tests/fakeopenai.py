@@ -72,6 +72,7 @@ class FakeRequest:
     schema_name: str | None = None
     status: int = 200
     fault: str | None = None
+    usage: dict[str, int] | None = None  # the usage block of the answer sent
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -249,7 +250,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.fake.stopping.wait(remaining)
         finally:
             self.fake._leave()
-        request.status = status
+        request.status, request.usage = status, payload.get("usage")
         self._send(status, payload, headers)
 
     def _answer(self, request: FakeRequest) -> tuple[int, dict[str, Any], dict[str, str]]:
