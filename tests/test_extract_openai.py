@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -319,3 +320,29 @@ def test_claims_that_fail_the_verifier_are_dropped_with_reasons_and_nothing_else
     assert "result input length = ~2X: online claim without an online cue in its evidence" in genrec_reasons
     trace_reasons = " | ".join(kept("gpt-sloppy", trace)[0].ungrounded)
     assert "institution Google: its model, tool or hardware is used, not an affiliation" in trace_reasons
+
+
+def test_cli_extract_exits_1_naming_the_failed_papers_and_force_calls_again(
+    cli: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("crawl", "--week", WEEK, "--source", str(week_file(WEEK))).exit_code == 0
+    expected = relevant_ids(db.open_engine(settings), settings)
+
+    def two_fail(request: FakeRequest) -> Fault | None:
+        return Fault("error", status=400) if is_paper(request, GENREC) or is_paper(request, DSAIN) else None
+
+    with FakeOpenAI(api_key=CANARY, responder=two_fail) as fake:
+        monkeypatch.setenv("OPENAI_API_KEY", CANARY)
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        failed = cli("extract", "--week", WEEK)
+        fake.responder = None
+        before = fake.count
+        retried = cli("extract", "--week", WEEK)
+        retry_calls, before = fake.count - before, fake.count
+        forced = cli("extract", "--week", WEEK, "--force")
+        forced_calls = fake.count - before
+    assert failed.exit_code == 1
+    named = set(re.findall(r"\b\d{4}\.\d{5}\b", failed.stderr))
+    assert named == {GENREC, DSAIN}, failed.stderr
+    assert retried.exit_code == 0 and retry_calls == 2  # only the failed papers are called again
+    assert forced.exit_code == 0 and forced_calls == len(expected)  # --force: every paper again
