@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import FIXTURES, week_file
+from fakearxiv import FakeArxiv
 from ingest import weeks
 from ingest.config import Settings
 from ingest.crawl import stage as crawl
@@ -200,3 +201,23 @@ def test_default_delay_spaces_requests_three_seconds_apart(settings, engine, stu
     first, second = server.requests
     assert (first["start"], second["start"]) == (0, 3)
     assert second["at"] - first["at"] >= 3.0
+
+
+def test_live_backfill_without_source_crawls_each_week_of_the_range(db_url, engine, monkeypatch):
+    """`ingest crawl --since --until` without --source: one live query per announcement week, each
+    week's real records stored under it (the fake arXiv server holds the bundled W10 and W12)."""
+    with FakeArxiv.of_weeks("2026-W10", "2026-W12") as arxiv:
+        monkeypatch.setenv("INGEST_ARXIV_QUERY_URL", arxiv.query_url)
+        monkeypatch.setenv("INGEST_ARXIV_DELAY_SECONDS", "0")
+        monkeypatch.setenv("INGEST_ARXIV_PAGE_SIZE", "50")
+        res = run_ingest(db_url, "crawl", "--since", "2026-03-02", "--until", "2026-03-20")
+        windows = {r.window for r in arxiv.requests}
+    assert res.exit_code == 0, res.stderr
+    assert windows == {weeks.query_window(w) for w in ("2026-W10", "2026-W11", "2026-W12")}
+    for week, n in (("2026-W10", 112), ("2026-W11", 0), ("2026-W12", 102)):
+        assert f"{week}: {n} new" in res.stdout
+    with db.session_scope(engine) as s:
+        stored = dict(s.execute(select(Paper.week, func.count()).group_by(Paper.week)).all())
+        crawls = s.execute(select(Run.week, Run.status).where(Run.kind == "crawl")).all()
+    assert stored == {"2026-W10": 112, "2026-W12": 102}
+    assert sorted(crawls) == [("2026-W10", "ok"), ("2026-W11", "ok"), ("2026-W12", "ok")]

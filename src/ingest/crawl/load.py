@@ -27,6 +27,7 @@ _checkpoint_after_commit). 100k papers: bench/bulk_load.py.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -46,6 +47,8 @@ from ingest.db import fts_fill as fts_bulk
 from ingest.db import runlog, store
 from ingest.db.models import Run, utcnow
 from ingest.records import PaperRecord
+
+log = logging.getLogger(__name__)
 
 BULK_MIN = 2000  # records per load from which the bulk path pays off
 UNIT = 2000  # bulk mode: records per upsert (a big batch is stored in parts, see _units)
@@ -107,8 +110,10 @@ def store_load(
 ) -> list[CrawlResult]:
     """Store every batch in one transaction with one near-duplicate pass (see module doc); `unit` and
     `index_every`: bulk mode's part size and indexing interval (UNIT, INDEX_EVERY)."""
+    total = sum(len(b.records) for b in batches)
     if bulk is None:
-        bulk = sum(len(b.records) for b in batches) >= BULK_MIN
+        bulk = total >= BULK_MIN
+    log.info("load event=start weeks=%d records=%d path=%s", len(batches), total, "bulk" if bulk else "plain")
     now = utcnow()  # the store time of every row of the load (one transaction)
     statement = paper_rows.PaperInsert.of(engine.dialect, now) if bulk else None
     units = _units(batches, unit if bulk else None)
