@@ -139,7 +139,7 @@ def stored_next_run_time(settings: Settings, trigger: CronTrigger) -> datetime |
     (a past time is a firing missed while no scheduler ran); None without such a job."""
     store = SQLAlchemyJobStore(engine=open_engine(settings))
     try:
-        store.start(None, "default")  # type: ignore[arg-type]  # only creates the table if missing
+        store.start(None, "default")  # only creates the table if missing
         job = store.lookup_job(JOB_ID)
     except Exception as exc:  # noqa: BLE001 - an unreadable stored job is replaced, never fatal
         log.warning("schedule event=stored_job_unreadable error=%s", type(exc).__name__)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
@@ -51,10 +52,17 @@ def plan(before: list[dedup.TitleRow], written: list[Written]) -> dict[str, str 
     return dedup.plan_links(rows, [a for part in written for a in part])
 
 
+def timed_plan(before: list[dedup.TitleRow], written: list[Written]) -> tuple[dict[str, str | None], float]:
+    """plan() and the seconds it took."""
+    began = time.perf_counter()
+    found = plan(before, written)
+    return found, time.perf_counter() - began
+
+
 def _serve(conn: Connection) -> None:
-    """The forked process: wait for the stored rows, send back the plan."""
+    """The forked process: wait for the stored rows, send back the plan and its seconds."""
     before = conn.recv()
-    conn.send(plan(before, expected_writes(_BATCHES)))
+    conn.send(timed_plan(before, expected_writes(_BATCHES)))
     conn.close()
 
 
@@ -68,6 +76,7 @@ class Plan:
         batches: Sequence[Sequence[PaperRecord]] = (),
     ) -> None:
         self.process, self.conn, self.batches, self.started = process, conn, batches, False
+        self.seconds = 0.0  # how long the process took to plan (after links())
 
     def start(self, before: list[dedup.TitleRow]) -> None:
         if self.conn is not None:
@@ -91,7 +100,8 @@ class Plan:
         if self.conn is None:
             return None
         try:
-            found: dict[str, str | None] = self.conn.recv()
+            found: dict[str, str | None]
+            found, self.seconds = self.conn.recv()
         except (EOFError, OSError) as exc:
             log.warning("dedup_ahead event=process_lost error=%r (planned in-process)", exc)
             return None
