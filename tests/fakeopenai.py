@@ -12,9 +12,11 @@ message; the variables from the user message's <input> fence). Faults (`inject`,
 request): rate_limit (429 + retry-after / retry-after-ms), error (status), hang (sleep past the
 client timeout), malformed (truncated JSON), fenced (```json fence), length (finish_reason=length),
 refusal. `latency` is each answer's minimum response time (computing it included);
-`responder(request)` may answer instead of the default (a content string, a `Fault`, or None).
+`responder(request)` may answer instead of the default (a content string, a `Fault`, or None);
+default answers are remembered per request text.
 `requests` logs every request; GET /v1/fake/stats returns `stats()`: count, max_in_flight,
-first_at and last_done_at (time.monotonic()). `hold_when(predicate)` makes the first request the
+first_at and last_done_at (time.monotonic()); POST /v1/fake/noop answers {} after `latency`, doing no
+work and counting nothing (a benches' baseline). `hold_when(predicate)` makes the first request the
 predicate accepts, and every later one, wait unanswered until `release()` (they then get a 503) and
 returns an Event set when that first one arrives: a test kills its client at a known point.
 
@@ -234,6 +236,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - stdlib name
         length = int(self.headers.get("content-length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
+        if self.path.rstrip("/").endswith("/fake/noop"):  # a benches' baseline: the latency, no work
+            self.fake.stopping.wait(self.fake.latency)
+            self._send(200, {})
+            return
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._send(404, _error("not found", "invalid_request_error"))
             return
@@ -326,8 +332,19 @@ def _schema_name(body: dict[str, Any]) -> str | None:
     return known[-1] if known else (titles[-1] if titles else None)
 
 
+_ANSWERS: dict[tuple[str | None, str, str], str] = {}  # the same request is answered once (deterministic)
+
+
 def default_answer(request: FakeRequest) -> str:
-    """RuleBasedLLM's answer for the request's prompt (found from the schema name), as JSON text."""
+    """RuleBasedLLM's answer for the request's prompt (found from the schema name), as JSON text;
+    remembered, so a request made again costs the server no work."""
+    key = (request.schema_name, request.system, request.first_user)
+    if key not in _ANSWERS:
+        _ANSWERS[key] = _rule_answer(request)
+    return _ANSWERS[key]
+
+
+def _rule_answer(request: FakeRequest) -> str:
     from ingest.facts import sheet
     from ingest.llm import RuleBasedLLM, contracts
     from ingest.llm.prompts import RenderedPrompt, parse_input_json
