@@ -70,4 +70,4 @@ def test_a_pipe_gets_no_bar_and_verbose_gets_stage_lines(tmp_path: Path, subset:
     assert not BAR.search(stderr) and "\x1b[" not in stderr  # no bar, no terminal codes
     events = re.findall(r" INFO ingest\.\w+ stage=(\w+) event=(\w+)", stderr)
     assert events == [(s, e) for s in ("crawl", "extract", "report") for e in ("start", "done")]
-    assert re.search(r"stage=extract event=done seconds=[\d.]+ in_scope=\d+ extracted=\d+", stderr)
+    assert re.search(r"stage=extract event=done seconds=[\d.]+ .*\bextracted=\d+", stderr)
