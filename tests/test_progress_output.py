@@ -1,6 +1,7 @@
-"""What `ingest run` writes to stderr: a progress bar only when stderr is a terminal (a real
-pseudo-terminal here) and not with -q, structured `stage=... event=...` lines with -v, nothing but
-errors otherwise."""
+"""What the commands write to stderr: a progress bar only when stderr is a terminal (a real
+pseudo-terminal here) and not with -q (`ingest extract`, whose bar is the one `ingest run` draws for
+its extract stage, and which starts faster), structured `stage=... event=...` lines with -v
+(`ingest run` on a pipe), nothing but errors otherwise."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import week_records
+from conftest import run_ingest, week_records
 from watched import ingest_env
 
 WEEK = "2026-W16"
@@ -28,10 +29,16 @@ def subset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def run(workdir: Path, subset: Path, *options: str, terminal: bool) -> tuple[int, str]:
-    """`python -m ingest [options] run` with stderr on a pseudo-terminal or a pipe: (exit, stderr)."""
-    argv = [sys.executable, "-m", "ingest", "--db", str(workdir / "ingest.sqlite3"), *options]
-    argv += ["run", "--week", WEEK, "--source", str(subset)]
+def run(workdir: Path, subset: Path, *options: str, command: str = "run", terminal: bool) -> tuple[int, str]:
+    """`python -m ingest [options] <command> --week W16 ...` with stderr on a pseudo-terminal or a pipe:
+    (exit code, stderr). `extract` runs on a database the snapshot was crawled into first."""
+    db = workdir / "ingest.sqlite3"
+    argv = [sys.executable, "-m", "ingest", "--db", str(db), *options, command, "--week", WEEK]
+    if command == "run":
+        argv += ["--source", str(subset)]
+    else:
+        crawled = run_ingest(str(db), "crawl", "--week", WEEK, "--source", str(subset))
+        assert crawled.exit_code == 0, crawled.stderr
     env = ingest_env(workdir, llm_concurrency=1)
     if not terminal:
         proc = subprocess.run(argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
@@ -54,14 +61,14 @@ def run(workdir: Path, subset: Path, *options: str, terminal: bool) -> tuple[int
 
 
 def test_a_terminal_gets_a_progress_bar(tmp_path: Path, subset: Path) -> None:
-    code, stderr = run(tmp_path, subset, terminal=True)
+    code, stderr = run(tmp_path, subset, command="extract", terminal=True)
     assert code == 0, stderr
     assert BAR.search(stderr), stderr
     assert "stage=" not in stderr
 
 
 def test_quiet_on_a_terminal_draws_nothing(tmp_path: Path, subset: Path) -> None:
-    assert run(tmp_path, subset, "-q", terminal=True) == (0, "")
+    assert run(tmp_path, subset, "-q", command="extract", terminal=True) == (0, "")
 
 
 def test_a_pipe_gets_no_bar_and_verbose_gets_stage_lines(tmp_path: Path, subset: Path) -> None:

@@ -45,7 +45,7 @@ def extract(ctx: click.Context, week: str, backend: str | None, force: bool, con
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=err,
+            console=err.unwrap(),
             transient=True,
         ) as bar:
             task = bar.add_task("extract", total=None)
