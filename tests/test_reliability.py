@@ -6,9 +6,10 @@ fake OpenAI server, so a kill point is a request one of them holds unanswered: t
 the n-th extraction call or the n-th report call of that launch, n drawn with a fixed seed from the
 counts of an uninterrupted run. The process is then inside that stage, and the run log must say so.
 Two chains run side by side, each on a fresh database: one is killed in the crawl and then in the
-extraction, the other in the report; then a final run must exit 0 with the uninterrupted run's
-report, papers and extractions, no repeated LLM call except those a kill cut off, no run left
-`running` and no lock left behind.
+extraction, the other in the report (each kill a `python -m ingest run` child process); then the
+run resumes to its end (in this process: the same code, one interpreter start fewer) and must exit
+0 with the uninterrupted run's report, papers and extractions, no repeated LLM call except those a
+kill cut off, no run left `running` and no lock left behind.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
-from conftest import week_records
+from conftest import run_ingest, week_records
 from fakearxiv import FakeArxiv
 from fakeopenai import PROMPT_OF_SCHEMA, FakeOpenAI, FakeRequest
 from watched import ingest_env, runs
@@ -61,7 +63,7 @@ class Servers:
         self.llm.release()
 
 
-def _launch(workdir: Path, servers: Servers, out: int = subprocess.DEVNULL) -> subprocess.Popen:
+def _env(workdir: Path, servers: Servers) -> dict[str, str]:
     env = ingest_env(
         workdir,
         backend="openai",
@@ -73,6 +75,11 @@ def _launch(workdir: Path, servers: Servers, out: int = subprocess.DEVNULL) -> s
         arxiv_retries=0,
     )
     env.update(OPENAI_BASE_URL=servers.llm.base_url, OPENAI_API_KEY="sk-test-reliability")
+    return env
+
+
+def _launch(workdir: Path, servers: Servers) -> subprocess.Popen:
+    """`python -m ingest -q run --week W16` in a child process (the one a kill ends)."""
     argv = [
         sys.executable,
         "-m",
@@ -84,7 +91,19 @@ def _launch(workdir: Path, servers: Servers, out: int = subprocess.DEVNULL) -> s
         "--week",
         WEEK,
     ]
-    return subprocess.Popen(argv, cwd=workdir, env=env, stdout=out, stderr=out, text=True)
+    out = subprocess.DEVNULL
+    return subprocess.Popen(argv, cwd=workdir, env=_env(workdir, servers), stdout=out, stderr=out, text=True)
+
+
+def _complete(workdir: Path, servers: Servers) -> Result:
+    """The same run to its end in this process (the uninterrupted baseline, and each chain's resume):
+    the same code without a second interpreter start."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(workdir)
+        for name, value in _env(workdir, servers).items():
+            if name.startswith(("INGEST_", "OPENAI_")):
+                patch.setenv(name, value)
+        return run_ingest(str(workdir / "ingest.sqlite3"), "-q", "run", "--week", WEEK)
 
 
 def _query(db: Path, sql: str, args: tuple = ()) -> list[tuple]:
@@ -165,19 +184,13 @@ def _final_report(db: Path) -> str:
     return _normalized(rows[0][0])
 
 
-def _complete(workdir: Path, servers: Servers) -> subprocess.CompletedProcess:
-    proc = _launch(workdir, servers, out=subprocess.PIPE)
-    stdout, stderr = proc.communicate(timeout=120)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-
-
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory) -> dict:
     """One uninterrupted run: the report, the counts every chain must reach, the requests it made."""
     workdir = tmp_path_factory.mktemp("baseline")
     with Servers() as servers:
         res = _complete(workdir, servers)
-        assert res.returncode == 0, res.stderr
+        assert res.exit_code == 0, res.stderr
         schemas = [r.schema_name for r in servers.llm.requests]
         pages = servers.arxiv.count
     db = workdir / "ingest.sqlite3"
@@ -218,33 +231,42 @@ def _check_database(db: Path, baseline: dict) -> None:
     assert _query(db, "SELECT count(*) FROM lock") == [(0,)]
 
 
-def _chain(workdir: Path, baseline: dict, points: tuple[str, ...]) -> None:
+def _kills(workdir: Path, servers: Servers, baseline: dict, points: tuple[str, ...]) -> list[str]:
     rng = random.Random(f"{SEED}:{points}")
     upto = {
         "crawl": baseline["pages"],
         "extract": baseline["extract_calls"],
         "report": baseline["report_calls"],
     }
-    workdir.mkdir()
-    with Servers() as servers:
-        died = [_kill(workdir, servers, point, rng.randint(1, upto[point])) for point in points]
-        res = _complete(workdir, servers)
-        calls = servers.llm.count
-    assert died == list(points)
-    assert res.returncode == 0, res.stderr
-    assert "report (Published): " in res.stdout
-    db = workdir / "ingest.sqlite3"
-    _check_database(db, baseline)
-    assert _final_report(db) == baseline["report"]
-    interrupted = runs(db)[: len(points)]
-    assert [r.status for r in interrupted] == ["failed"] * len(points)  # closed by the next run
-    # only calls a kill cut off are made again: extraction requests in flight, an unfinished report
-    assert calls <= baseline["calls"] + len(points) * (CONCURRENCY + baseline["report_calls"])
+    return [_kill(workdir, servers, point, rng.randint(1, upto[point])) for point in points]
 
 
 def test_sigkill_at_chosen_points_then_resume(tmp_path, baseline) -> None:
+    """Two chains side by side: killed in the crawl and then in the extraction; killed in the report.
+    Then each resumes to the end."""
     chains = {"crawl-extract": ("crawl", "extract"), "report": ("report",)}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        done = [pool.submit(_chain, tmp_path / name, baseline, points) for name, points in chains.items()]
-        for future in done:
-            future.result()
+    for name in chains:
+        (tmp_path / name).mkdir()
+    with Servers() as first, Servers() as second:
+        servers = dict(zip(chains, (first, second), strict=True))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {
+                name: pool.submit(_kills, tmp_path / name, servers[name], baseline, points)
+                for name, points in chains.items()
+            }
+            died = {name: future.result() for name, future in futures.items()}
+        resumed = {
+            name: (_complete(tmp_path / name, servers[name]), servers[name].llm.count) for name in chains
+        }
+    for name, points in chains.items():
+        res, calls = resumed[name]
+        assert died[name] == list(points)  # each kill landed in its stage
+        assert res.exit_code == 0, res.stderr
+        assert "report (Published): " in res.stdout
+        db = tmp_path / name / "ingest.sqlite3"
+        _check_database(db, baseline)
+        assert _final_report(db) == baseline["report"]
+        interrupted = runs(db)[: len(points)]
+        assert [r.status for r in interrupted] == ["failed"] * len(points)  # closed by the next run
+        # only calls a kill cut off are made again: extraction requests in flight, an unfinished report
+        assert calls <= baseline["calls"] + len(points) * (CONCURRENCY + baseline["report_calls"])
