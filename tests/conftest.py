@@ -1,24 +1,39 @@
 """Shared fixtures: settings on a real SQLite file in tmp_path, the bundled arXiv weeks, a CLI runner.
 
-Every test runs in its own tmp_path as the working directory, and the session fails if any test
-wrote into the checkout (`_checkout_untouched`): relative defaults (reports/, db/) land in tmp_path.
+A test run writes nothing into the checkout: bytecode goes to a cache outside it (sys.pycache_prefix,
+and PYTHONPYCACHEPREFIX for child processes, set before anything of ours is imported; the one file
+compiled before that, this module's own, is removed), pytest's cache lives in ~/.cache (pyproject's
+cache_dir), and every test writes under tmp_path.
+The session fails if any test wrote into the checkout (`_checkout_untouched`): relative defaults
+(reports/, db/) land in tmp_path, each test's working directory.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterator
+import sys
+import tempfile
 from pathlib import Path
 
-import click
-import pytest
-from click.testing import CliRunner, Result
-from sqlalchemy import create_engine
+_PYCACHE = os.environ.get("PYTHONPYCACHEPREFIX") or f"{tempfile.gettempdir()}/ingest-pycache-{os.getuid()}"
+sys.pycache_prefix = os.environ["PYTHONPYCACHEPREFIX"] = _PYCACHE
+_OWN_CACHE = Path(__file__).parent / "__pycache__"
+for _compiled in _OWN_CACHE.glob("conftest.*.pyc"):  # written by pytest before this line ran
+    _compiled.unlink(missing_ok=True)
+if _OWN_CACHE.is_dir() and not any(_OWN_CACHE.iterdir()):
+    _OWN_CACHE.rmdir()
 
-from ingest.cli import main
-from ingest.config import Settings
-from ingest.db import engine as db
+import json  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+import click  # noqa: E402
+import pytest  # noqa: E402
+from click.testing import CliRunner, Result  # noqa: E402
+from sqlalchemy import create_engine  # noqa: E402
+
+from ingest.cli import main  # noqa: E402
+from ingest.config import Settings  # noqa: E402
+from ingest.db import engine as db  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "arxiv"

@@ -12,11 +12,16 @@ message; the variables from the user message's <input> fence). Faults (`inject`,
 request): rate_limit (429 + retry-after / retry-after-ms), error (status), hang (sleep past the
 client timeout), malformed (truncated JSON), fenced (```json fence), length (finish_reason=length),
 refusal. `latency` is each answer's minimum response time (computing it included);
-`responder(request)` may answer instead of the default (a content string, a `Fault`, or None).
+`responder(request)` may answer instead of the default (a content string, a `Fault`, or None);
+default answers are remembered per request text.
 `requests` logs every request; GET /v1/fake/stats returns `stats()`: count, max_in_flight,
 first_at and last_done_at (time.monotonic()); GET /v1/fake/papers returns how many chat requests
 each arXiv id got (from the prompt's input fence). `batches` (tests/fakebatch.py) serves the Files and
 Batches endpoints: /v1/files, /v1/files/{id}/content, /v1/batches[/{id}[/cancel]].
+POST /v1/fake/noop answers {} after `latency`, doing no work and counting nothing (a benches'
+baseline). `hold_when(predicate)` makes the first request the
+predicate accepts, and every later one, wait unanswered until `release()` (they then get a 503) and
+returns an Event set when that first one arrives: a test kills its client at a known point.
 
 As a separate process (benches: the offline answers cost CPU that must not compete with the client
 under one GIL): `python tests/fakeopenai.py --latency 0.3` prints the base URL on its first stdout
@@ -75,6 +80,7 @@ class FakeRequest:
     schema_name: str | None = None
     status: int = 200
     fault: str | None = None
+    usage: dict[str, int] | None = None  # the usage block of the answer sent
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -121,6 +127,7 @@ class FakeOpenAI:
             answer=lambda body: _completion(_request_of(body), default_answer(_request_of(body)))
         )
         self.stopping = threading.Event()
+        self._hold: tuple[Callable[[FakeRequest], bool], threading.Event, threading.Event] | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -134,6 +141,7 @@ class FakeOpenAI:
 
     def __exit__(self, *_exc: object) -> None:
         self.stopping.set()
+        self.release()
         assert self._server is not None and self._thread is not None
         self._server.shutdown()
         self._server.server_close()
@@ -148,6 +156,29 @@ class FakeOpenAI:
     def inject(self, kind: str, *, times: int = 1, **params: Any) -> None:
         with self.state.lock:
             self.state.faults.extend(Fault(kind, **params) for _ in range(times))
+
+    def hold_when(self, predicate: Callable[[FakeRequest], bool]) -> threading.Event:
+        arrived = threading.Event()
+        with self.state.lock:
+            self._hold = (predicate, arrived, threading.Event())
+        return arrived
+
+    def release(self) -> None:
+        """Answer the held requests (503) and hold no more."""
+        with self.state.lock:
+            hold, self._hold = self._hold, None
+        if hold is not None:
+            hold[2].set()
+
+    def _held(self, request: FakeRequest) -> bool:
+        """Waits while `request` is held; whether it was."""
+        with self.state.lock:
+            hold = self._hold
+            if hold is None or not (hold[1].is_set() or hold[0](request)):
+                return False
+            hold[1].set()
+        hold[2].wait()
+        return True
 
     @property
     def requests(self) -> list[FakeRequest]:
@@ -245,6 +276,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/v1/batches/") and path.endswith("/cancel"):
             self._send(*self.fake.batches.cancel(path.split("/")[3]))
             return
+        if path.endswith("/fake/noop"):  # a benches' baseline: the latency, no work
+            self.fake.stopping.wait(self.fake.latency)
+            self._send(200, {})
+            return
         if not path.endswith("/chat/completions"):
             self._send(404, _error("not found", "invalid_request_error"))
             return
@@ -253,13 +288,16 @@ class _Handler(BaseHTTPRequestHandler):
         request.schema_name = _schema_name(body)
         self.fake._enter(request)
         try:
-            status, payload, headers = self._answer(request)
+            if self.fake._held(request):
+                status, payload, headers = 503, _error("held, then released", "server_error"), {}
+            else:
+                status, payload, headers = self._answer(request)
             remaining = self.fake.latency - (time.monotonic() - request.received_at)
             if remaining > 0:  # latency = time to answer, including the time spent computing it
                 self.fake.stopping.wait(remaining)
         finally:
             self.fake._leave()
-        request.status = status
+        request.status, request.usage = status, payload.get("usage")
         self._send(status, payload, headers)
 
     def _answer(self, request: FakeRequest) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -353,8 +391,19 @@ def _request_of(body: dict[str, Any]) -> FakeRequest:
     return request
 
 
+_ANSWERS: dict[tuple[str | None, str, str], str] = {}  # the same request is answered once (deterministic)
+
+
 def default_answer(request: FakeRequest) -> str:
-    """RuleBasedLLM's answer for the request's prompt (found from the schema name), as JSON text."""
+    """RuleBasedLLM's answer for the request's prompt (found from the schema name), as JSON text;
+    remembered, so a request made again costs the server no work."""
+    key = (request.schema_name, request.system, request.first_user)
+    if key not in _ANSWERS:
+        _ANSWERS[key] = _rule_answer(request)
+    return _ANSWERS[key]
+
+
+def _rule_answer(request: FakeRequest) -> str:
     from ingest.facts import sheet
     from ingest.llm import RuleBasedLLM, contracts
     from ingest.llm.prompts import RenderedPrompt, parse_input_json

@@ -81,11 +81,14 @@ def test_browse_serves_fts_search_over_http(tmp_path: Path) -> None:
     path = tmp_path / "ingest.sqlite3"
     build_db(f"sqlite:///{path}")
     port = free_port()
-    argv = [sys.executable, "-m", "ingest", "--db", str(path), "browse", "--port", str(port)]
+    host = "127.0.0.2"  # --host: another loopback address, so binding it is observable
+    argv = [sys.executable, "-m", "ingest", "--db", str(path), "browse", "--port", str(port), "--host", host]
     proc = subprocess.Popen(argv, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://{host}:{port}"
     try:
         wait_for(f"{base}/-/versions.json", proc)
+        with pytest.raises(httpx.TransportError):  # served on --host only
+            httpx.get(f"http://127.0.0.1:{port}/-/versions.json", timeout=2)
         rows = httpx.get(
             f"{base}/ingest/paper.json",
             params={

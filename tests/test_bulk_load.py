@@ -3,13 +3,16 @@ and near-duplicates inside one load are linked by one pass, once."""
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 from dataclasses import replace
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select, text
 
-from conftest import DATA
+from conftest import DATA, run_ingest
 from ingest import dedup
 from ingest.crawl import load
 from ingest.crawl import stage as crawl
@@ -155,3 +158,27 @@ def test_bulk_load_checkpoints_the_wal_after_its_commit_and_restores_the_setting
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
         busy, frames, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
     assert busy == 0 and frames == copied  # every frame of the load is in the database file already
+
+
+@pytest.mark.parametrize(("copies", "path"), [(2, "plain"), (4, "bulk")])
+def test_a_crawl_of_2000_or_more_records_takes_the_bulk_path(db_url, engine, tmp_path, caplog, copies, path):
+    """`ingest crawl --source` of every bundled record twice (1,130) stays on the plain path; four
+    times (2,260) takes the bulk path by itself; both store every record, indexed for search."""
+    files = sorted(DATA.glob("2026-W*.jsonl"))
+    lines = [json.loads(line) for path in files for line in path.read_text().splitlines()]
+    records = [dict(r, id=f"2699.{n:05d}") for n, r in enumerate(lines * copies)]
+    source = tmp_path / "many.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records))
+    caplog.set_level(logging.INFO, logger="ingest.crawl.load")
+    res = run_ingest(
+        db_url, "crawl", "--since", "2026-03-01", "--until", "2026-06-30", "--source", str(source)
+    )
+    assert res.exit_code == 0, res.stderr
+    started = [r.getMessage() for r in caplog.records if "load event=start" in r.getMessage()]
+    assert len(started) == 1 and started[0].endswith(f" records={len(records)} path={path}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM paper").scalar() == len(records)
+        conn.exec_driver_sql("INSERT INTO paper_fts(paper_fts, rank) VALUES('integrity-check', 1)")
+        found = conn.exec_driver_sql("SELECT count(*) FROM paper_fts WHERE paper_fts MATCH 'GenRec'").scalar()
+    mention = re.compile(r"\bgenrec\b", re.I)
+    assert found == copies * sum(bool(mention.search(f"{r['title']} {r['abstract']}")) for r in lines) > 0

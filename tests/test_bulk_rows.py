@@ -3,9 +3,9 @@ what the plain path stores: Core's INSERT of the same rows, in-process scores, t
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from conftest import DATA
 from ingest.config import Settings
 from ingest.crawl import bulk_rows, paper_rows, relevance, upsert
-from ingest.crawl.load import Batch, store_load
+from ingest.crawl.load import Batch, CrawlResult, store_load
 from ingest.db import engine as db
 from ingest.db import store
 from ingest.db.models import utcnow
@@ -57,18 +57,30 @@ def test_paper_insert_stores_what_core_insert_stores(settings: Settings, tmp_pat
     assert list(paper_rows.new_row(recs[1], NOW)) == list(paper_rows.NEW_ROW_KEYS)
 
 
+def needs_workers() -> None:
+    if not bulk_rows.can_fork():
+        pytest.skip("no worker processes here (no fork, one CPU, or another thread is alive)")
+
+
 def test_background_rows_equal_in_process_rows(settings: Settings) -> None:
+    needs_workers()
     batches = [week_records(week) for week in WEEKS[:3]]
     statement = paper_rows.PaperInsert.of(db.open_engine(settings).dialect, NOW)
-    forking = bulk_rows.can_fork()  # workers are used exactly then
     with bulk_rows.background_rows(batches, statement) as prepared:
         got = [prepared(i) for i in range(len(batches))]
     for batch, found in zip(batches, got, strict=True):
-        assert (found is not None) == forking  # None only without workers, never on an error
-        if found is not None:
-            assert found.now == NOW and len(found.params) == len(batch) > 17  # whole weeks
-            assert found.scores == [relevance.score(r) for r in batch]
-            assert found.params == [statement.params(r) for r in batch]
+        assert found is not None  # workers prepared every batch
+        assert found.now == NOW and len(found.params) == len(batch) > 17  # whole weeks
+        assert found.scores == [relevance.score(r) for r in batch]
+        assert found.params == [statement.params(r) for r in batch]
+
+
+def test_without_workers_the_caller_prepares_every_batch(settings: Settings) -> None:
+    statement = paper_rows.PaperInsert.of(db.open_engine(settings).dialect, NOW)
+    with bulk_rows.background_rows([week_records("2026-W16")], None) as prepared:
+        assert prepared(0) is None  # no statement: nothing to prepare
+    with bulk_rows.background_rows([], statement) as prepared:
+        assert prepared(0) is None
 
 
 def test_prepared_rows_follow_the_record_that_wins(settings: Settings) -> None:
@@ -104,8 +116,6 @@ def test_bulk_load_with_prepared_rows_equals_a_plain_load(settings: Settings, tm
     plain = db.open_engine(Settings(db_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}"))
 
     def batches() -> list[Batch]:
-        from ingest.crawl.stage import CrawlResult
-
         return [
             Batch(None, part, CrawlResult(week=None, fetched=len(part)))
             for part in (records[:half], records[half:])
@@ -135,15 +145,61 @@ def test_bulk_load_with_prepared_rows_equals_a_plain_load(settings: Settings, tm
     assert datetime.fromisoformat(seen.pop()).replace(tzinfo=UTC) >= began
 
 
-def test_a_killed_worker_costs_time_not_the_load(settings: Settings) -> None:
-    if not bulk_rows.can_fork():
-        pytest.skip("no worker processes here (one CPU, or another thread is alive)")
-    records = [replace(r, arxiv_id=f"2699.{n:05d}") for n, r in enumerate(week_records("2026-W16") * 40)]
-    statement = paper_rows.PaperInsert.of(db.open_engine(settings).dialect, NOW)
-    with bulk_rows.background_rows([records], statement) as prepared:
-        for worker in multiprocessing.active_children():  # killed in its first task (4,640 records)
-            os.kill(worker.pid, signal.SIGKILL)
-        assert prepared(0) is None  # the pool broke: the caller prepares the rows itself
-    with db.session_scope(db.open_engine(settings)) as session:
-        counts = upsert.upsert_papers(session, records, now=NOW, prepared=None)
-    assert len(counts.new) == 4640 and len(stored(db.open_engine(settings))) == 4640
+# A separate process (never a thread: forking a multi-threaded process is what the loader avoids)
+# that SIGKILLs every child of the test process as soon as it appears: the load's row workers and
+# its near-duplicate planner, forked by the loader itself.
+KILLER = """
+import os, signal, sys, time
+parent, me = sys.argv[1], os.getpid()
+print("ready", flush=True)
+while True:
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                ppid = stat.read().rsplit(")", 1)[1].split()[1]
+        except (OSError, IndexError):
+            continue
+        if ppid == parent and int(pid) != me:
+            os.kill(int(pid), signal.SIGKILL)
+            print(pid, flush=True)
+    time.sleep(0.001)
+"""
+
+
+def test_killed_workers_cost_time_not_the_load(settings: Settings, tmp_path, caplog) -> None:
+    """The loader's own workers are killed as they start: the loader prepares the rows and plans the
+    near-duplicate links itself, and stores what a plain load stores (every bundled paper twice:
+    565 near-duplicate links)."""
+    needs_workers()
+    every = [r for week in WEEKS for r in week_records(week)]
+    records = [replace(r, arxiv_id=f"2699.{n:05d}") for n, r in enumerate(every * 2)]
+
+    def load(engine, bulk: bool) -> CrawlResult:
+        return store_load(engine, [Batch(None, records, CrawlResult(week=None))], bulk=bulk, unit=100)[0]
+
+    argv = [sys.executable, "-c", KILLER, str(os.getpid())]
+    killer = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    try:
+        assert killer.stdout is not None and killer.stdout.readline() == "ready\n"
+        bulk = db.open_engine(settings)
+        result = load(bulk, bulk=True)
+    finally:
+        killer.kill()
+        killed = killer.communicate()[0].split()
+    assert killed  # the loader's children died
+    messages = [r.getMessage() for r in caplog.records]
+    lost = [m for m in messages if "event=worker_lost" in m]
+    assert lost and all(m.startswith("bulk_rows event=worker_lost part=") for m in lost)
+    assert any("dedup_ahead event=process_lost" in m for m in messages)
+    plain = db.open_engine(Settings(db_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}"))
+    expected = load(plain, bulk=False)
+    assert (
+        (result.new, result.duplicates) == (expected.new, expected.duplicates) == (len(records), len(every))
+    )
+    columns = [c.name for c in store.PAPER.c]
+    times = {columns.index("first_seen_at"), columns.index("last_seen_at")}
+
+    def without_times(rows: list[tuple]) -> list[tuple]:
+        return [tuple(v for n, v in enumerate(row) if n not in times) for row in rows]
+
+    assert without_times(stored(bulk)) == without_times(stored(plain))

@@ -9,7 +9,6 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from conftest import DATA, FIXTURES, run_ingest, week_file, week_records
-from ingest.crawl import relevance
 from ingest.crawl import stage as crawl
 from ingest.db import engine as db
 from ingest.db import store
@@ -46,7 +45,8 @@ def test_snapshot_fields_and_relevance(settings, engine):
     assert genrec.relevance_reasons[:2] == ["cs.IR primary", "title: recommendation"]
     assert "abstract: online A/B test" in genrec.relevance_reasons and genrec.relevance == 6.0
     assert solaris.primary_category == "cs.LG" and solaris.version == 1
-    assert (other.primary_category, other.relevance) == ("cs.CV", relevance.score(other)[0])
+    # 'Good Scores, Bad Data' (cs.CV, cs.AI): no cs.IR, no recommendation or industry term anywhere
+    assert (other.primary_category, other.relevance, other.relevance_reasons) == ("cs.CV", 0.0, [])
 
 
 def test_atom_snapshot_matches_jsonl_identity(settings, engine):
@@ -141,6 +141,10 @@ def test_no_published_or_listing_date_falls_back_to_requested_week(settings, eng
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps(rec) + "\n")
     assert crawl.crawl_week(settings, "2026-W20", source=path, engine=engine).weeks == {"2026-W20": 1}
-    assert crawl.crawl_range(settings, date(2026, 5, 1), date(2026, 5, 2), source=Path(path), engine=engine)[
-        0
-    ].errors
+    [backfill] = crawl.crawl_range(
+        settings, date(2026, 5, 1), date(2026, 5, 2), source=Path(path), engine=engine
+    )
+    # a backfill has no week to fall back on: the record is named and nothing is stored
+    assert (backfill.week, backfill.new) == ("2026-W18", 0)
+    assert backfill.errors == ["2604.08549: no listing_date or published date to assign a week"]
+    assert count(engine) == 1  # only the week crawl's copy

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from ingest.config import Settings
 from ingest.crawl import stage as crawl
 from ingest.db import engine as db
 from ingest.db.models import Claim, Extraction, LLMCall, Paper
-from ingest.errors import LLMAuthError
+from ingest.errors import Kind
 from ingest.extract import stage as extract
 
 CANARY = "sk-test-canary-4b8e2f1d9c7a6350"
@@ -197,23 +198,29 @@ def test_canary_key_never_reaches_db_logs_or_errors(
     settings: Settings, crawled: Any, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    expected = relevant_ids(crawled, settings)
     with FakeOpenAI(api_key=CANARY) as fake:
         fake.inject("rate_limit", retry_after_ms=10)
         fake.inject("error", status=500)
-        extract.extract_week(remote(settings, fake), WEEK, engine=crawled)
+        first = extract.extract_week(remote(settings, fake, llm_max_retries=2), WEEK, engine=crawled)
+        statuses = sorted(r.status for r in fake.requests)
+    assert (first.extracted, first.failed) == (len(expected), 0)  # the 429 and the 500 were retried
+    assert statuses == [200] * len(expected) + [429, 500]
     with FakeOpenAI(api_key="sk-the-real-one") as wrong:
-        try:
-            extract.extract_week(remote(settings, wrong), WEEK, engine=crawled, force=True)
-            errors = ""
-        except LLMAuthError as exc:
-            errors = f"{exc} {exc!r} {exc.raw}"
-            assert str(exc) == f"authentication failed at {wrong.base_url}: check OPENAI_API_KEY"
+        second = extract.extract_week(remote(settings, wrong), WEEK, engine=crawled, force=True)
+        assert {r.status for r in wrong.requests} == {401}
+    message = f"authentication failed at {wrong.base_url}: check OPENAI_API_KEY"
+    assert (second.extracted, second.failed) == (0, len(expected))
+    assert sorted(f.item for f in second.failures) == expected
+    assert {(f.kind, f.message) for f in second.failures} == {(Kind.LLM_AUTH, f"LLMAuthError: {message}")}
     db.forget_engines()
     database = Path(settings.db_url.removeprefix("sqlite:///"))
     with sqlite3.connect(database) as conn:
         dump = "\n".join(conn.iterdump())
+        stored = conn.execute("SELECT DISTINCT error FROM llm_call WHERE status = 'failed'").fetchall()
     conn.close()
-    assert "authentication failed" in dump or "authentication failed" in errors
+    assert len(stored) == 1 and message in stored[0][0]
+    errors = " ".join(f"{f} {f!r}" for f in second.failures)
     captured = capfd.readouterr()
     for text in (dump, errors, caplog.text, captured.out, captured.err):
         assert CANARY not in text
@@ -313,3 +320,29 @@ def test_claims_that_fail_the_verifier_are_dropped_with_reasons_and_nothing_else
     assert "result input length = ~2X: online claim without an online cue in its evidence" in genrec_reasons
     trace_reasons = " | ".join(kept("gpt-sloppy", trace)[0].ungrounded)
     assert "institution Google: its model, tool or hardware is used, not an affiliation" in trace_reasons
+
+
+def test_cli_extract_exits_1_naming_the_failed_papers_and_force_calls_again(
+    cli: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("crawl", "--week", WEEK, "--source", str(week_file(WEEK))).exit_code == 0
+    expected = relevant_ids(db.open_engine(settings), settings)
+
+    def two_fail(request: FakeRequest) -> Fault | None:
+        return Fault("error", status=400) if is_paper(request, GENREC) or is_paper(request, DSAIN) else None
+
+    with FakeOpenAI(api_key=CANARY, responder=two_fail) as fake:
+        monkeypatch.setenv("OPENAI_API_KEY", CANARY)
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        failed = cli("extract", "--week", WEEK)
+        fake.responder = None
+        before = fake.count
+        retried = cli("extract", "--week", WEEK)
+        retry_calls, before = fake.count - before, fake.count
+        forced = cli("extract", "--week", WEEK, "--force")
+        forced_calls = fake.count - before
+    assert failed.exit_code == 1
+    named = set(re.findall(r"\b\d{4}\.\d{5}\b", failed.stderr))
+    assert named == {GENREC, DSAIN}, failed.stderr
+    assert retried.exit_code == 0 and retry_calls == 2  # only the failed papers are called again
+    assert forced.exit_code == 0 and forced_calls == len(expected)  # --force: every paper again

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from typing import Any
 
 import pytest
@@ -136,8 +137,8 @@ def test_bad_request_is_not_retried(fake: FakeOpenAI) -> None:
 
 
 def test_hang_times_out_and_is_retried(fake: FakeOpenAI) -> None:
-    fake.inject("hang", seconds=6.0)
-    settings = llm_settings(fake, llm_timeout=1.5)  # the good retry must answer within it, even on a busy box
+    fake.inject("hang", seconds=600)  # never answers while the test runs
+    settings = llm_settings(fake, llm_timeout=2.0)
     [result] = run(OpenAICompatibleLLM(settings, backoff_base=0.01), prompt_for("NDCG@10", "0.412"))
     assert result.attempts == 2 and result.parsed.value == "0.412"
     assert fake.requests[0].fault == "hang"
@@ -213,11 +214,20 @@ def test_refusal_is_an_output_error_with_its_text(fake: FakeOpenAI) -> None:
 
 
 def test_concurrency_limit_is_respected(fake: FakeOpenAI) -> None:
-    fake.latency = 0.15
+    """Requests are answered in rounds of three held together (a barrier, no timing): a client that
+    sent fewer at once would stall the round (a broken barrier fails the request), more would show
+    in max_in_flight."""
+    rounds = threading.Barrier(3, timeout=30)
+
+    def in_threes(request: FakeRequest) -> str:
+        rounds.wait()
+        return echo(request)
+
+    fake.responder = in_threes
     prompts = [prompt_for("CTR", f"+{i}%") for i in range(12)]
-    results = run(OpenAICompatibleLLM(llm_settings(fake, llm_concurrency=3)), *prompts)
+    results = run(OpenAICompatibleLLM(llm_settings(fake, llm_concurrency=3, llm_timeout=60)), *prompts)
     assert [r.parsed.value for r in results] == [f"+{i}%" for i in range(12)]
-    assert fake.count == 12 and fake.max_in_flight == 3
+    assert fake.count == 12 and fake.max_in_flight == 3 and not rounds.broken
 
 
 def test_llm_survives_two_event_loops(fake: FakeOpenAI) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -58,25 +59,51 @@ def test_second_acquire_fails_naming_the_holder(engine, settings):
     again.release()
 
 
-def test_second_run_waits_until_the_first_releases(engine, settings):
+class Waiting(logging.Handler):
+    """Sets `seen` when lock.acquire logs that it waits for a holder."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.seen = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "event=waiting" in record.getMessage():
+            self.seen.set()
+
+
+@pytest.fixture
+def waiting():
+    handler, logger = Waiting(), logging.getLogger("ingest.db.lock")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def test_second_run_waits_until_the_first_releases(engine, settings, waiting):
     first = lock.acquire(engine, settings)
-    timer = threading.Timer(0.4, first.release)
-    timer.start()
-    t0 = time.monotonic()
-    second = lock.acquire(engine, settings.model_copy(update={"lock_wait_seconds": 5.0}))
-    waited = time.monotonic() - t0
-    timer.join()
-    assert 0.3 < waited < 4.0
-    assert lock.current_holder(engine).owner == second.owner
-    second.release()
+    got: list[lock.HeldLock] = []
+    second = threading.Thread(
+        target=lambda: got.append(lock.acquire(engine, settings.model_copy(update={"lock_wait_seconds": 60})))
+    )
+    second.start()
+    assert waiting.seen.wait(30)  # the second found the lock held and waits
+    assert not got and lock.current_holder(engine).owner == first.owner
+    first.release()
+    second.join(60)
+    assert len(got) == 1 and lock.current_holder(engine).owner == got[0].owner != first.owner
+    got[0].release()
 
 
-def test_wait_is_bounded(engine, settings):
+def test_wait_is_bounded(engine, settings, waiting):
     held = lock.acquire(engine, settings)
     t0 = time.monotonic()
     with pytest.raises(LockError, match="waited 1s"):
         lock.acquire(engine, settings.model_copy(update={"lock_wait_seconds": 1.0}))
-    assert 0.9 < time.monotonic() - t0 < 3.0
+    assert time.monotonic() - t0 >= 1.0 and waiting.seen.is_set()  # it did wait, then gave up
+    assert lock.current_holder(engine).owner == held.owner
     held.release()
 
 
@@ -125,8 +152,9 @@ def test_other_host_lock_is_stale_only_after_its_heartbeat_ages(engine, settings
 def test_heartbeat_is_refreshed_while_held(engine, settings):
     held = lock.acquire(engine, settings.model_copy(update={"lock_stale_seconds": 0.4}))
     first = lock.current_holder(engine).heartbeat_at
-    time.sleep(0.5)
-    later = lock.current_holder(engine).heartbeat_at
+    deadline = time.monotonic() + 30
+    while (later := lock.current_holder(engine).heartbeat_at) == first and time.monotonic() < deadline:
+        time.sleep(0.02)  # polling the row until the heartbeat thread writes it
     assert held.interval == pytest.approx(0.1)
     assert later > first
     assert not lock.Holder(held.owner, os.getpid(), socket.gethostname(), first, later).is_stale(0.4)

@@ -109,3 +109,21 @@ def test_unknown_id_and_week_are_one_line(settings, engine, db_url):
     assert res.stderr == "error: paper 2699.00001 is not in the database (crawl its week first)\n"
     bad_week = run_ingest(db_url, "papers", "list", "--week", "2026-W60")
     assert bad_week.exit_code == 2 and bad_week.stderr.startswith("error: unknown week '2026-W60'")
+
+
+def test_list_all_includes_near_duplicates(settings, engine, db_url, tmp_path):
+    """A resubmission of GenRec under a new id (same title and authors, listed two days later) is
+    linked to the original; `papers list` leaves it out, `--all` shows it with its link."""
+    records = [json.loads(line) for line in week_file("2026-W16").read_text().splitlines()]
+    genrec = next(r for r in records if r["id"] == "2604.14878")
+    again = dict(genrec, id="2604.99999", listing_date="2026-04-17")
+    source = tmp_path / "w16-resubmitted.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in [*records, again]))
+    crawl.crawl_week(settings, "2026-W16", source=source, engine=engine)
+    plain = json.loads(run_ingest(db_url, "papers", "list", "--week", "2026-W16", "--json").stdout)
+    every = json.loads(run_ingest(db_url, "papers", "list", "--week", "2026-W16", "--all", "--json").stdout)
+    assert len(plain) == 116 and "2604.99999" not in {r["arxiv_id"] for r in plain}
+    assert len(every) == 117
+    assert next(r for r in every if r["arxiv_id"] == "2604.99999")["duplicate_of"] == "2604.14878"
+    table = run_ingest(db_url, "papers", "list", "--week", "2026-W16", "--all")
+    assert table.exit_code == 0 and "2604.99999" in table.stdout

@@ -237,8 +237,8 @@ def loop_found(alts: tuple[str, ...], text: str) -> bool:
     return any(re.compile(alt).match(text, p) for alt in alts for p in starts)
 
 
-def loop_reference_score(rec: PaperRecord) -> tuple[float, list[str]]:
-    return reference_score(rec, loop_found)
+def loop_reference_score(rec: PaperRecord, vocabulary=relevance.VOCABULARY, industry=relevance.INDUSTRY):
+    return reference_score(rec, loop_found, vocabulary, industry)
 
 
 EXTRA_VOCABULARY = (  # alternatives without a needle, sharing one, sharing an anchor, starting oddly
@@ -255,14 +255,12 @@ EXTRA_VOCABULARY = (  # alternatives without a needle, sharing one, sharing an a
 EXTRA_INDUSTRY = (("kubernetes", (r"k8s\b", r"kube(?:rnetes)?\b")), ("no comment", (r"^$",)))
 
 
-def test_rules_without_needles_or_with_shared_needles_equal_the_loop_definition(monkeypatch) -> None:
+def test_rules_without_needles_or_with_shared_needles_equal_the_loop_definition() -> None:
     vocabulary = relevance.VOCABULARY + EXTRA_VOCABULARY
     industry = relevance.INDUSTRY + EXTRA_INDUSTRY
-    monkeypatch.setattr(relevance, "VOCABULARY", vocabulary)
-    monkeypatch.setattr(relevance, "INDUSTRY", industry)
-    monkeypatch.setattr(relevance, "_PLAN", relevance._compile(vocabulary, industry))
-    assert relevance._PLAN.anchored and relevance._PLAN.finds  # both search paths are exercised
-    assert "" in relevance._PLAN.rules_of  # ... and the re.search one
+    plan = relevance.compile_rules(vocabulary, industry)
+    assert plan.anchored and plan.finds  # both search paths are exercised
+    assert "" in plan.rules_of  # ... and the re.search one
     words = (
         "foobaz",
         "barbaz",
@@ -287,4 +285,6 @@ def test_rules_without_needles_or_with_shared_needles_equal_the_loop_definition(
         "a/b",
     )
     recs = random_records(words, 800, seed=11) + [record(), record(title="x", abstract="", comment="")]
-    assert [relevance.score(r) for r in recs] == [loop_reference_score(r) for r in recs]
+    assert [relevance.score(r, plan) for r in recs] == [
+        loop_reference_score(r, vocabulary, industry) for r in recs
+    ]

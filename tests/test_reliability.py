@@ -1,17 +1,19 @@
-"""Crash safety: SIGKILL `python -m ingest run` at seeded random points during crawl, extraction and
-report, then run again to completion and compare with an uninterrupted run.
+"""Crash safety: SIGKILL `python -m ingest run` at points chosen from the run's own progress, then run
+again to completion and compare with an uninterrupted run.
 
-Each chain works one fresh database: kill during crawl, relaunch and kill during extract, relaunch
-and kill during report, then a final run that must exit 0. The kill point is "the run log shows the
-stage started" plus a random delay drawn (fixed seed) from that stage's duration in an uninterrupted
-calibration run. The LLM is the fake OpenAI server (with a little latency, so extraction takes long
-enough to be interrupted); one fake server per chain counts that chain's requests.
+The crawl is live against the fake arXiv server (16 real W16 records in pages of 4) and the LLM is the
+fake OpenAI server, so a kill point is a request one of them holds unanswered: the n-th arXiv page,
+the n-th extraction call or the n-th report call of that launch, n drawn with a fixed seed from the
+counts of an uninterrupted run. The process is then inside that stage, and the run log must say so.
+Two chains run side by side, each on a fresh database: one is killed in the crawl and then in the
+extraction, the other in the report (each kill a `python -m ingest run` child process); then the
+run resumes to its end (in this process: the same code, one interpreter start fewer) and must exit
+0 with the uninterrupted run's report, papers and extractions, no repeated LLM call except those a
+kill cut off, no run left `running` and no lock left behind.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import re
 import signal
@@ -19,49 +21,65 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
-from conftest import ROOT, week_records
-from fakeopenai import FakeOpenAI
+from conftest import run_ingest, week_records
+from fakearxiv import FakeArxiv
+from fakeopenai import PROMPT_OF_SCHEMA, FakeOpenAI, FakeRequest
+from watched import ingest_env, runs
 
 WEEK = "2026-W16"
 SEED = 20260416
-CHAINS = 7  # x 3 stages = 21 kills
-STAGES = ("crawl", "extract", "report")
 CONCURRENCY = 2
-LATENCY = 0.0  # the fake answers through RuleBasedLLM: slow enough to interrupt
-SUBSET = 16
+PAGE = 4
+EXTRACT_SCHEMAS = {s for s, prompt in PROMPT_OF_SCHEMA.items() if prompt == "extract_paper"}
+REPORT_SCHEMAS = set(PROMPT_OF_SCHEMA) - EXTRACT_SCHEMAS
+RECORDS = week_records(WEEK)[::7][:16]  # every 7th: in- and out-of-scope papers
 
 
-@pytest.fixture(scope="module")
-def snapshot(tmp_path_factory) -> Path:
-    """Real W16 records, every 7th, so the subset mixes in- and out-of-scope papers."""
-    records = week_records(WEEK)[::7][:SUBSET]
-    path = tmp_path_factory.mktemp("snap") / "w16-subset.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    return path
+class Servers:
+    """One chain's fake arXiv and fake OpenAI servers."""
+
+    def __init__(self) -> None:
+        self.arxiv = FakeArxiv(RECORDS)
+        self.llm = FakeOpenAI()
+
+    def __enter__(self) -> Servers:
+        self.arxiv.__enter__()
+        self.llm.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.llm.__exit__(*exc)
+        self.arxiv.__exit__(*exc)
+
+    def release(self) -> None:
+        self.arxiv.release()
+        self.llm.release()
 
 
-def _env(workdir: Path, base_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("INGEST_", "OPENAI_"))}
-    env.update(
-        INGEST_CONFIG="",
-        INGEST_REPORTS_DIR=str(workdir / "reports"),
-        INGEST_CACHE_DIR=str(workdir / "cache"),
-        INGEST_BACKEND="openai",
-        OPENAI_BASE_URL=base_url,
-        OPENAI_API_KEY="sk-test-reliability",
-        INGEST_LLM_CONCURRENCY=str(CONCURRENCY),
-        INGEST_LLM_MAX_RETRIES="0",
-        PYTHONPATH=str(ROOT / "src"),
+def _env(workdir: Path, servers: Servers) -> dict[str, str]:
+    env = ingest_env(
+        workdir,
+        backend="openai",
+        llm_concurrency=CONCURRENCY,
+        llm_max_retries=0,
+        arxiv_query_url=servers.arxiv.query_url,
+        arxiv_delay_seconds=0,
+        arxiv_page_size=PAGE,
+        arxiv_retries=0,
     )
+    env.update(OPENAI_BASE_URL=servers.llm.base_url, OPENAI_API_KEY="sk-test-reliability")
     return env
 
 
-def _launch(workdir: Path, snapshot: Path, base_url: str, out=subprocess.DEVNULL) -> subprocess.Popen:
+def _launch(workdir: Path, servers: Servers) -> subprocess.Popen:
+    """`python -m ingest -q run --week W16` in a child process (the one a kill ends)."""
     argv = [
         sys.executable,
         "-m",
@@ -72,10 +90,20 @@ def _launch(workdir: Path, snapshot: Path, base_url: str, out=subprocess.DEVNULL
         "run",
         "--week",
         WEEK,
-        "--source",
-        str(snapshot),
     ]
-    return subprocess.Popen(argv, cwd=workdir, env=_env(workdir, base_url), stdout=out, stderr=out, text=True)
+    out = subprocess.DEVNULL
+    return subprocess.Popen(argv, cwd=workdir, env=_env(workdir, servers), stdout=out, stderr=out, text=True)
+
+
+def _complete(workdir: Path, servers: Servers) -> Result:
+    """The same run to its end in this process (the uninterrupted baseline, and each chain's resume):
+    the same code without a second interpreter start."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(workdir)
+        for name, value in _env(workdir, servers).items():
+            if name.startswith(("INGEST_", "OPENAI_")):
+                patch.setenv(name, value)
+        return run_ingest(str(workdir / "ingest.sqlite3"), "-q", "run", "--week", WEEK)
 
 
 def _query(db: Path, sql: str, args: tuple = ()) -> list[tuple]:
@@ -86,40 +114,57 @@ def _query(db: Path, sql: str, args: tuple = ()) -> list[tuple]:
         con.close()
 
 
-def _latest_run(db: Path, after: int) -> tuple[int, dict] | None:
-    try:
-        rows = _query(
-            db, "SELECT id, stages FROM run WHERE kind='run' AND id>? ORDER BY id DESC LIMIT 1", (after,)
-        )
-    except sqlite3.Error:
-        return None  # database not created or not migrated yet
-    return (rows[0][0], json.loads(rows[0][1])) if rows else None
+def _counting(schemas: set[str], n: int) -> Callable[[FakeRequest], bool]:
+    """A predicate true for the n-th request (from now on) whose schema is in `schemas`."""
+    seen = 0
+
+    def nth(request: FakeRequest) -> bool:
+        nonlocal seen
+        seen += request.schema_name in schemas
+        return request.schema_name in schemas and seen == n
+
+    return nth
 
 
-def _max_run_id(db: Path) -> int:
-    latest = _latest_run(db, 0)
-    return latest[0] if latest else 0
+def _wait(proc: subprocess.Popen, ready: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 90
+    while not ready():
+        assert proc.poll() is None, f"the run ended (exit {proc.returncode}) before {what}"
+        assert time.monotonic() < deadline, f"no {what} within 90 s"
+        time.sleep(0.01)
 
 
-def _kill_during(workdir: Path, snapshot: Path, base_url: str, stage: str, delay: float) -> str | None:
-    """Launch, wait until `stage` started in the run log, sleep `delay`, SIGKILL. Returns the stage
-    the process died in (None when it finished before the kill)."""
+def _kill(workdir: Path, servers: Servers, point: str, n: int) -> str:
+    """Launch a run, SIGKILL it at `point` (the n-th arXiv page, extraction call or report call of
+    this launch); returns the stage the run log shows running."""
     db = workdir / "ingest.sqlite3"
-    before = _max_run_id(db) if db.exists() else 0
-    proc = _launch(workdir, snapshot, base_url)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        latest = _latest_run(db, before)
-        if latest and stage in latest[1]:
-            break
-        time.sleep(0.003)
-    time.sleep(delay)
-    if proc.poll() is not None:
-        return None
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    latest = _latest_run(db, before)
-    running = [s for s, v in (latest[1] if latest else {}).items() if v.get("status") == "running"]
+    before = max((r.id for r in runs(db)), default=0)
+    if point == "crawl":
+        arrived = servers.arxiv.hold_from(servers.arxiv.count + n)
+    elif point == "extract":
+        arrived = servers.llm.hold_when(_counting(EXTRACT_SCHEMAS, n))
+    else:
+        arrived = servers.llm.hold_when(_counting(REPORT_SCHEMAS, n))
+    proc = _launch(workdir, servers)
+    try:
+        if point == "after crawl":
+            _wait(
+                proc,
+                lambda: any(r.stages.get("crawl", {}).get("status") == "ok" for r in runs(db)[before:]),
+                point,
+            )
+        else:
+            _wait(proc, arrived.is_set, f"{point} request {n}")
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(30) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        servers.release()
+    (run,) = [r for r in runs(db) if r.id > before]
+    assert run.status == "running"  # killed: nobody closed it
+    running = [stage for stage, info in run.stages.items() if info.get("status") == "running"]
     return running[-1] if running else "between stages"
 
 
@@ -139,31 +184,32 @@ def _final_report(db: Path) -> str:
     return _normalized(rows[0][0])
 
 
-def _complete(workdir: Path, snapshot: Path, base_url: str) -> subprocess.CompletedProcess:
-    proc = _launch(workdir, snapshot, base_url, out=subprocess.PIPE)
-    stdout, stderr = proc.communicate(timeout=120)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-
-
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory, snapshot) -> dict:
-    """One uninterrupted run: stage durations, the report, and the counts every chain must reach."""
+def baseline(tmp_path_factory) -> dict:
+    """One uninterrupted run: the report, the counts every chain must reach, the requests it made."""
     workdir = tmp_path_factory.mktemp("baseline")
-    with FakeOpenAI(latency=LATENCY) as fake:
-        res = _complete(workdir, snapshot, fake.base_url)
-        assert res.returncode == 0, res.stderr
-        calls = fake.count
+    with Servers() as servers:
+        res = _complete(workdir, servers)
+        assert res.exit_code == 0, res.stderr
+        schemas = [r.schema_name for r in servers.llm.requests]
+        pages = servers.arxiv.count
     db = workdir / "ingest.sqlite3"
-    stages = json.loads(_query(db, "SELECT stages FROM run WHERE kind='run'")[0][0])
     return {
-        "seconds": {s: stages[s]["seconds"] for s in STAGES},
         "report": _final_report(db),
         "papers": _query(db, "SELECT count(*) FROM paper")[0][0],
         "ok_extractions": _query(db, "SELECT count(*) FROM extraction WHERE status='ok'")[0][0],
-        "calls": calls,
-        "report_calls": _query(db, "SELECT count(*) FROM llm_call WHERE stage != 'extract'")[0][0],
-        "stdout": res.stdout,
+        "calls": len(schemas),
+        "extract_calls": sum(s in EXTRACT_SCHEMAS for s in schemas),
+        "report_calls": sum(s in REPORT_SCHEMAS for s in schemas),
+        "pages": pages,
     }
+
+
+def test_baseline_is_a_real_multi_page_crawl_with_extractions_and_a_report(baseline) -> None:
+    assert baseline["pages"] == len(RECORDS) // PAGE == 4
+    assert baseline["papers"] == len(RECORDS)
+    assert baseline["ok_extractions"] == baseline["extract_calls"] >= 4
+    assert baseline["report_calls"] >= 3  # a plan, sections, an overview
 
 
 def _check_database(db: Path, baseline: dict) -> None:
@@ -185,31 +231,42 @@ def _check_database(db: Path, baseline: dict) -> None:
     assert _query(db, "SELECT count(*) FROM lock") == [(0,)]
 
 
-def _chain(index: int, root: Path, snapshot: Path, baseline: dict) -> list[str | None]:
-    rng = random.Random(SEED + index)
-    workdir = root / f"chain{index}"
-    workdir.mkdir()
-    died = []
-    with FakeOpenAI(latency=LATENCY) as fake:
-        for stage in STAGES:
-            delay = rng.uniform(0.0, 0.8 * baseline["seconds"][stage])
-            died.append(_kill_during(workdir, snapshot, fake.base_url, stage, delay))
-        res = _complete(workdir, snapshot, fake.base_url)
-        calls = fake.count
-    assert res.returncode == 0, res.stderr
-    assert "report (Published): " in res.stdout
-    db = workdir / "ingest.sqlite3"
-    _check_database(db, baseline)
-    assert _final_report(db) == baseline["report"]
-    # only calls cut off by a kill are made again: extraction requests in flight, an unfinished report
-    assert calls <= baseline["calls"] + len(STAGES) * (CONCURRENCY + baseline["report_calls"])
-    return died
+def _kills(workdir: Path, servers: Servers, baseline: dict, points: tuple[str, ...]) -> list[str]:
+    rng = random.Random(f"{SEED}:{points}")
+    upto = {
+        "crawl": baseline["pages"],
+        "extract": baseline["extract_calls"],
+        "report": baseline["report_calls"],
+    }
+    return [_kill(workdir, servers, point, rng.randint(1, upto[point])) for point in points]
 
 
-def test_sigkill_at_random_points_then_resume(tmp_path, snapshot, baseline):
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda i: _chain(i, tmp_path, snapshot, baseline), range(CHAINS)))
-    died = [d for chain in results for d in chain]
-    killed = [d for d in died if d is not None]
-    assert len(killed) >= 20, died
-    assert {"crawl", "extract", "report"} <= set(killed), died
+def test_sigkill_at_chosen_points_then_resume(tmp_path, baseline) -> None:
+    """Two chains side by side: killed in the crawl and then in the extraction; killed in the report.
+    Then each resumes to the end."""
+    chains = {"crawl-extract": ("crawl", "extract"), "report": ("report",)}
+    for name in chains:
+        (tmp_path / name).mkdir()
+    with Servers() as first, Servers() as second:
+        servers = dict(zip(chains, (first, second), strict=True))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {
+                name: pool.submit(_kills, tmp_path / name, servers[name], baseline, points)
+                for name, points in chains.items()
+            }
+            died = {name: future.result() for name, future in futures.items()}
+        resumed = {
+            name: (_complete(tmp_path / name, servers[name]), servers[name].llm.count) for name in chains
+        }
+    for name, points in chains.items():
+        res, calls = resumed[name]
+        assert died[name] == list(points)  # each kill landed in its stage
+        assert res.exit_code == 0, res.stderr
+        assert "report (Published): " in res.stdout
+        db = tmp_path / name / "ingest.sqlite3"
+        _check_database(db, baseline)
+        assert _final_report(db) == baseline["report"]
+        interrupted = runs(db)[: len(points)]
+        assert [r.status for r in interrupted] == ["failed"] * len(points)  # closed by the next run
+        # only calls a kill cut off are made again: extraction requests in flight, an unfinished report
+        assert calls <= baseline["calls"] + len(points) * (CONCURRENCY + baseline["report_calls"])

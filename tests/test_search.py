@@ -162,14 +162,50 @@ def test_or_and_prefix_queries(settings: Settings) -> None:
     assert "2604.12110" in ids(search(settings, "specul*", SearchFilters(week="2026-W16")))
 
 
+# Each hostile query read by the README's rules ("any other character is literal"): the same search
+# in plain documented syntax (words ANDed, "quoted" phrases, OR), or the one error it must give.
+PLAIN_READING = {
+    "GPT-4": '"GPT 4"',
+    "cs.IR": '"cs IR"',
+    '"semantic ID': "semantic ID",
+    'semantic ID"': "semantic ID",
+    "((semantic": "semantic",
+    "semantic))": "semantic",
+    "NEAR(semantic ID)": '"NEAR semantic" ID',
+    "semantic AND ID": "semantic ID",
+    "semantic NOT ID": "semantic not ID",
+    "title:generative": '"title generative"',
+    "abstract : retrieval": "abstract retrieval",
+    "*": InputError("nothing to search for"),
+    "gener*": "gener*",
+    "^start": "start",
+    "'; DROP TABLE paper; --": "DROP TABLE paper",
+    "1=1 OR 'a'='a'": '"1 1" OR "a a"',
+    '""""': InputError("nothing to search for"),
+    "a\x00b": "a b",
+    "-": InputError("nothing to search for"),
+    "OR": InputError("nothing to search for"),
+    "ID:": "ID",
+    "+semantic -id": "semantic id",
+    "semantic ID \u2014 \u201ctokenizer\u201d": "semantic ID tokenizer",
+    "{col1 col2}: x": "col1 col2 x",
+    "x" * 10_000: InputError("query too long: 10000 characters (at most 2000)"),
+    "semantic " * 1_300: InputError("query too long: 11700 characters (at most 2000)"),
+    " ".join(f"w{i}" for i in range(40)): InputError("query has too many terms: 40 (at most 32)"),
+}
+
+
 @pytest.mark.parametrize("query", HOSTILE, ids=lambda q: repr(q[:24]))
-def test_hostile_queries_return_results_or_one_input_error(settings: Settings, query: str) -> None:
-    try:
-        result = search(settings, query)
-    except InputError as exc:
-        assert "\n" not in str(exc) and len(str(exc)) < 200
+def test_hostile_queries_search_as_their_plain_reading(settings: Settings, query: str) -> None:
+    expected = PLAIN_READING[query]
+    if isinstance(expected, InputError):
+        with pytest.raises(InputError) as exc:
+            search(settings, query)
+        assert str(exc.value).startswith(str(expected)) and "\n" not in str(exc.value)
         return
+    result = search(settings, query, limit=100)
     assert result.mode == "fts"
+    assert ids(result) == ids(search(settings, expected, limit=100))
     with db.open_engine(settings).connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM paper")).scalar() == 565
 
@@ -238,30 +274,32 @@ def test_cli_table_output(cli) -> None:
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "error"),
     [
-        ["'; DROP TABLE paper; --"],
-        ['"unbalanced'],
-        ["NEAR(a b) AND title:x *"],
-        ["x" * 10_000],
-        ["((("],
-        ["semantic", "--week", "2026-W60"],
-        ["semantic", "--since", "yesterday"],
-        ["semantic", "--topic", "nope"],
-        ["semantic", "--limit", "0"],
-        ["cs.IR", "--format", "json"],
+        (["'; DROP TABLE paper; --"], None),
+        (['"unbalanced'], None),
+        (["NEAR(a b) AND title:x *"], None),
+        (["x" * 10_000], "error: query too long: 10000 characters (at most 2000)"),
+        (["((("], "error: nothing to search for: give search words or at least one filter"),
+        (["semantic", "--week", "2026-W60"], "error: unknown week '2026-W60': 2026 has no ISO week 60"),
+        (["semantic", "--since", "yesterday"], "error: --since expects a date YYYY-MM-DD, got 'yesterday'"),
+        (
+            ["semantic", "--topic", "nope"],
+            "error: unknown topic 'nope'; known topics: generative_semantic_ids",
+        ),
+        (["semantic", "--limit", "0"], "error: --limit must be between 1 and 1000, got 0"),
+        (["cs.IR", "--format", "json"], None),
     ],
-    ids=lambda a: repr(a[0][:16]) + str(len(a)),
+    ids=lambda a: repr(a[0][:16]) + str(len(a)) if isinstance(a, list) else "",
 )
-def test_cli_hostile_input_exit_zero_or_one_error_line(cli, args: list[str]) -> None:
+def test_cli_hostile_input_exit_zero_or_one_error_line(cli, args: list[str], error: str | None) -> None:
     res = cli("search", *args)
     assert "Traceback" not in res.stdout + res.stderr
-    if res.exit_code == 0:
-        assert res.stderr == ""
-    else:
-        assert res.exit_code == 2
+    if error is None:  # searched: a table, JSON, or "no papers match"
+        assert res.exit_code == 0 and res.stderr == "" and res.stdout.strip()
+    else:  # bad input: exit 2 with one line
         lines = res.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("error: ")
+        assert res.exit_code == 2 and len(lines) == 1 and lines[0].startswith(error), res.stderr
 
 
 def test_cli_search_on_empty_database_says_no_match(tmp_path: Path) -> None:
@@ -443,5 +481,14 @@ def test_highlighter_never_raises_on_hostile_queries_and_text(query: str) -> Non
     except InputError:
         return
     matcher = Matcher.of(terms)
+    stems = {stem(normalize(t)) for term in terms for t in re.findall(r"[^\W_]+", term.text)}
     for text_ in ("", "\u0301\u0301", "İstanbul ﬁle ǅ ß 𝔘 😀 x_y", query[:500], "semantic ID " * 2000):
-        assert isinstance(snippet([text_, None, text_], matcher), str)
+        shown = snippet([text_, None, text_], matcher)
+        # the snippet is a window of the text itself, marks and cuts aside
+        plain = shown.replace("**", "").replace("\u2026", " ")
+        assert " ".join(plain.split()) in " ".join(text_.split())
+        for marked in re.findall(r"\*\*(.+?)\*\*", shown):  # every mark holds a word of the query
+            tokens = {stem(normalize(t)) for t in re.findall(r"[^\W_]+", marked)}
+            assert tokens & stems or any(
+                t.startswith(stem(normalize(term.text))) for t in tokens for term in terms if term.prefix
+            ), (marked, query)

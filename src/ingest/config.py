@@ -249,9 +249,20 @@ class Settings(BaseSettings):
     schedule_day: str = "mon"
     schedule_hour: int = Field(6, ge=0, le=23)
     schedule_minute: int = Field(0, ge=0, le=59)
+    schedule_second: int = Field(0, ge=0, le=59)
     schedule_timezone: str = "UTC"
-    misfire_grace_days: int = Field(3, ge=0, le=365)
-    catchup_weeks: int = Field(4, ge=0, le=520, description="max missed weeks run on scheduler start")
+    misfire_grace_days: float = Field(
+        3.0,
+        gt=0.0,
+        le=365,
+        description="a firing missed by less than this (days, fractions allowed) runs late",
+    )
+    catchup_weeks: int = Field(
+        4,
+        ge=0,
+        le=520,
+        description="max missed weeks run before the last complete one (on start and at each firing)",
+    )
     lock_wait_seconds: float = Field(0.0, ge=0, description="how long a second writer waits for the lock")
     lock_stale_seconds: float = Field(
         6 * 3600.0, gt=0, description="a lock without heartbeat this long is stale (must be > 0)"

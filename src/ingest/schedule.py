@@ -6,14 +6,19 @@ a timezone uses the machine's local zone). The job lives in the same database (S
 table apscheduler_jobs, excluded from alembic) under a fixed id with replace_existing=True, so
 restarts never duplicate it; its function is the string reference "ingest.schedule:scheduled_run"
 and it pickles no settings (no secret ever lands in the job table). misfire_grace_time of days and
-coalesce=True: a machine that was down runs the missed firing once when it is back; max_instances=1.
+coalesce=True: a firing missed while the machine was down runs once when it is back (a restart keeps
+the stored job's next fire time while the trigger is unchanged, so the missed time is still due);
+max_instances=1.
 
-On start (and at each firing) `catch_up` runs every missed week since the last successful run,
-bounded by settings.catchup_weeks. A firing that fails is logged and the scheduler keeps going;
-the database lock keeps a scheduled and a manual run apart. The blocking scheduler runs its job in
-the main thread (APScheduler's DebugExecutor), so a SIGTERM (errors.Interrupted, raised by the
-CLI's handler) reaches the run itself: the run closes failed, the lock is released, the scheduler
-shuts down and run_scheduler re-raises Interrupted.
+Which weeks run: each firing runs the last complete week (a re-run of a finished week costs nothing,
+every stage skips finished work) and, before it, the missed weeks since the last successful run, at
+most settings.catchup_weeks of them. On start, the missed weeks are caught up the same way (the last
+complete week only when it has no successful run). The first fire time is fixed before that
+catch-up, so a firing due during a long catch-up runs right after it. A week that fails is logged
+and the scheduler keeps going; the database lock keeps a scheduled and a manual run apart. The
+blocking scheduler runs its job in the main thread (APScheduler's DebugExecutor), so a SIGTERM
+(errors.Interrupted, raised by the CLI's handler) or Ctrl-C reaches the run itself: the run closes
+failed, the lock is released, the scheduler shuts down and run_scheduler re-raises the interruption.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.executors.debug import DebugExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -35,6 +41,7 @@ from ingest.db import runlog
 from ingest.db.engine import open_engine
 from ingest.errors import ConfigError, IngestError, Interrupted, LockError
 from ingest.pipeline import run_week
+from ingest.weeks import last_complete_week
 
 log = logging.getLogger(__name__)
 JOB_ID = "ingest-weekly-run"
@@ -46,7 +53,7 @@ _DAY_SPEC = re.compile(r"^[a-z]{3}(-[a-z]{3})?(,[a-z]{3}(-[a-z]{3})?)*$")
 # reference, so the API key never reaches the job table; a bare process falls back to Settings().
 _active_settings: Settings | None = None
 _running: list[BaseScheduler] = []  # the blocking scheduler of this process, while it runs
-_interrupted: list[Interrupted] = []  # a signal that stopped a firing (re-raised by run_scheduler)
+_interrupted: list[BaseException] = []  # a signal that stopped a firing (re-raised by run_scheduler)
 
 
 def timezone_of(settings: Settings) -> ZoneInfo:
@@ -76,6 +83,7 @@ def build_trigger(settings: Settings) -> CronTrigger:
         day_of_week=check_day(settings.schedule_day),
         hour=settings.schedule_hour,
         minute=settings.schedule_minute,
+        second=settings.schedule_second,
         timezone=timezone_of(settings),
     )
 
@@ -95,13 +103,16 @@ def next_fire_times(settings: Settings, n: int, now: datetime | None = None) -> 
     return times
 
 
-def catch_up(settings: Settings, now: datetime | None = None) -> list[str]:
-    """Run every missed week (runlog.missed_weeks) in order; returns the weeks that ended ok.
-
-    A week that fails is logged and does not stop the following ones; a held lock stops the round.
-    """
+def catch_up(settings: Settings, now: datetime | None = None, *, firing: bool = False) -> list[str]:
+    """Run the missed weeks (runlog.missed_weeks; a firing also re-runs the last complete week when it
+    already ended ok) in order; returns the weeks that ended ok. A week that fails is logged and does
+    not stop the following ones; a held lock stops the round."""
+    todo = runlog.missed_weeks(open_engine(settings), settings.catchup_weeks, now)
+    latest = last_complete_week(now)
+    if firing and latest not in todo:
+        todo.append(latest)
     done: list[str] = []
-    for week in runlog.missed_weeks(open_engine(settings), settings.catchup_weeks, now):
+    for week in todo:
         try:
             run_week(settings, week, progress=None)
             done.append(week)
@@ -113,13 +124,11 @@ def catch_up(settings: Settings, now: datetime | None = None) -> list[str]:
     return done
 
 
-def scheduled_run() -> None:
-    """The job APScheduler calls: catch up on every missed week up to the last complete one."""
-    settings = _active_settings or Settings()
+def _round(settings: Settings, event: str, *, firing: bool) -> None:
     try:
-        weeks = catch_up(settings)
-        log.info("schedule event=fired weeks_ok=%s", ",".join(weeks) or "-")
-    except Interrupted as exc:  # APScheduler would swallow it: stop the scheduler, then re-raise there
+        weeks = catch_up(settings, firing=firing)
+        log.info("schedule event=%s weeks_ok=%s", event, ",".join(weeks) or "-")
+    except (Interrupted, KeyboardInterrupt) as exc:  # APScheduler would swallow it: stop, re-raise there
         if not _running:
             raise
         _interrupted.append(exc)
@@ -128,23 +137,52 @@ def scheduled_run() -> None:
         log.error("schedule event=error error=%s: %s", type(exc).__name__, settings.scrub(str(exc)))
 
 
-def build_scheduler(settings: Settings, *, blocking: bool = True) -> BaseScheduler:
-    """A scheduler with the weekly job stored in the settings' database (replaces an existing job)."""
+def scheduled_run() -> None:
+    """The job APScheduler calls: the last complete week and the missed weeks before it."""
+    _round(_active_settings or Settings(), "fired", firing=True)
+
+
+def stored_next_run_time(settings: Settings, trigger: CronTrigger) -> datetime | None:
+    """The next fire time of the job stored in the database, when its trigger equals `trigger`
+    (a past time is a firing missed while no scheduler ran); None without such a job."""
+    store = SQLAlchemyJobStore(engine=open_engine(settings))
+    try:
+        store.start(None, "default")  # only creates the table if missing
+        job = store.lookup_job(JOB_ID)
+    except Exception as exc:  # noqa: BLE001 - an unreadable stored job is replaced, never fatal
+        log.warning("schedule event=stored_job_unreadable error=%s", type(exc).__name__)
+        return None
+    if job is None or repr(job.trigger) != repr(trigger):
+        return None
+    return job.next_run_time
+
+
+def grace_seconds(settings: Settings) -> int:
+    """misfire_grace_days in whole seconds (APScheduler takes a positive int), at least 1."""
+    return max(1, round(settings.misfire_grace_days * 86400))
+
+
+def build_scheduler(
+    settings: Settings, *, blocking: bool = True, next_run_time: datetime | None = None
+) -> BaseScheduler:
+    """A scheduler with the weekly job stored in the settings' database (replaces an existing job);
+    `next_run_time`: the job's first fire time (default: the trigger's next one when it starts)."""
     global _active_settings
     _active_settings = settings
     tz = timezone_of(settings)
     cls = BlockingScheduler if blocking else BackgroundScheduler
     executors = {"default": DebugExecutor()} if blocking else None
     scheduler = cls(
-        jobstores={"default": SQLAlchemyJobStore(engine=open_engine(settings))},
         **({"executors": executors} if executors else {}),
+        jobstores={"default": SQLAlchemyJobStore(engine=open_engine(settings))},
         job_defaults={
             "coalesce": True,
             "max_instances": 1,
-            "misfire_grace_time": int(settings.misfire_grace_days * 86400),
+            "misfire_grace_time": grace_seconds(settings),
         },
         timezone=tz,
     )
+    extra = {"next_run_time": next_run_time} if next_run_time is not None else {}
     scheduler.add_job(
         JOB_REF,
         build_trigger(settings),
@@ -153,17 +191,30 @@ def build_scheduler(settings: Settings, *, blocking: bool = True) -> BaseSchedul
         replace_existing=True,
         coalesce=True,
         max_instances=1,
-        misfire_grace_time=int(settings.misfire_grace_days * 86400),
+        misfire_grace_time=grace_seconds(settings),
+        **extra,
     )
     return scheduler
 
 
+def _log_waiting(scheduler: BaseScheduler | None) -> None:
+    job = scheduler.get_job(JOB_ID) if scheduler is not None else None
+    when = job.next_run_time.isoformat() if job is not None and job.next_run_time else "-"
+    log.info("schedule event=waiting next=%s", when)
+
+
 def run_scheduler(settings: Settings) -> None:
     """Catch up missed weeks, then block running the weekly job until interrupted."""
-    build_trigger(settings)  # fail fast on a bad day/timezone before doing any work
-    log.info("schedule event=start next=%s", next_fire_times(settings, 1))
-    scheduled_run_with(settings)
-    scheduler = build_scheduler(settings, blocking=True)
+    global _active_settings
+    trigger = build_trigger(settings)  # fail fast on a bad day/timezone before doing any work
+    first = stored_next_run_time(settings, trigger) or trigger.get_next_fire_time(
+        None, datetime.now(timezone_of(settings))
+    )
+    log.info("schedule event=start next=%s", first.isoformat() if first else "-")
+    _active_settings = settings
+    _round(settings, "caught_up", firing=False)
+    scheduler = build_scheduler(settings, blocking=True, next_run_time=first)
+    scheduler.add_listener(lambda _event: _log_waiting(scheduler), EVENT_SCHEDULER_STARTED)
     _running[:], _interrupted[:] = [scheduler], []
     try:
         scheduler.start()
@@ -177,10 +228,4 @@ def run_scheduler(settings: Settings) -> None:
         _running.clear()
     if _interrupted:
         raise _interrupted.pop()
-
-
-def scheduled_run_with(settings: Settings) -> None:
-    """One catch-up round with these settings (what the scheduler does on start)."""
-    global _active_settings
-    _active_settings = settings
-    scheduled_run()
+    log.info("schedule event=stopped")

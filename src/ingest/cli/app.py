@@ -41,12 +41,17 @@ class LazyConsole:
         self._options = options
         self._console: Console | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def unwrap(self) -> Console:
+        """The rich Console itself (where one is needed, e.g. as a Progress's console: dunder methods
+        such as __enter__ are not looked up through __getattr__)."""
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(**self._options)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.unwrap(), name)
 
 
 out = LazyConsole(soft_wrap=True)

@@ -20,7 +20,8 @@ from ingest.cli.app import app, out, state, terminating
 def schedule_command(ctx: click.Context, dry_run: bool, count: int) -> None:
     """Run `ingest run` every week (default Monday 06:00 UTC; see schedule_* settings).
 
-    On start it catches up missed weeks since the last successful run (at most catchup_weeks).
+    Each firing runs the last complete week and the missed weeks before it (at most catchup_weeks);
+    on start it catches up the missed weeks the same way.
     Blocks until interrupted; the job is stored in the database (one scheduler per database).
     SIGTERM stops it cleanly, also in the middle of a run (recorded as failed, lock released).
     """
@@ -29,11 +30,10 @@ def schedule_command(ctx: click.Context, dry_run: bool, count: int) -> None:
     settings = state(ctx).settings()
     if dry_run:
         times = scheduling.next_fire_times(settings, count)
-        out.print(
-            f"schedule: {settings.schedule_day} {settings.schedule_hour:02d}:"
-            f"{settings.schedule_minute:02d} {settings.schedule_timezone}",
-            highlight=False,
-        )
+        at = f"{settings.schedule_hour:02d}:{settings.schedule_minute:02d}"
+        if settings.schedule_second:
+            at += f":{settings.schedule_second:02d}"
+        out.print(f"schedule: {settings.schedule_day} {at} {settings.schedule_timezone}", highlight=False)
         for when in times:
             out.print(when.strftime("%a %Y-%m-%d %H:%M %Z"), highlight=False)
         return

@@ -24,6 +24,7 @@ killed with SIGKILL leaves no worker behind holding memory and the database file
 from __future__ import annotations
 
 import ctypes
+import logging
 import multiprocessing
 import os
 import pickle
@@ -39,6 +40,8 @@ from typing import Any
 from ingest.crawl import relevance
 from ingest.crawl.paper_rows import PaperInsert, Prepared
 from ingest.records import PaperRecord
+
+log = logging.getLogger(__name__)
 
 MAX_WORKERS = 4  # worker processes: one per CPU but one (the loader and the dedup_ahead process share it)
 
@@ -137,8 +140,10 @@ def background_rows(
                 pairs = zip(rows, batches[i], strict=True)
                 params = [statement.params_with_text(row, rec) for row, rec in pairs]
                 return Prepared(statement.now, [results[code] for code in codes], params)
-            except (BrokenExecutor, OSError, EOFError, pickle.PickleError):  # a worker died or its result
-                return None  # did not arrive: that costs time, never the load (work in-process)
+            except (BrokenExecutor, OSError, EOFError, pickle.PickleError) as exc:  # a worker died or its
+                # result did not arrive: that costs time, never the load (work in-process)
+                log.warning("bulk_rows event=worker_lost part=%d error=%s (rows prepared in-process)", i, exc)
+                return None
 
         yield prepared
     finally:

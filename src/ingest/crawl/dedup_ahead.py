@@ -21,8 +21,10 @@ pipe end, so a loader killed even with SIGKILL leaves it no pipe to wait on.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
@@ -31,6 +33,8 @@ from typing import Any
 from ingest import dedup
 from ingest.crawl import bulk_rows, upsert
 from ingest.records import PaperRecord
+
+log = logging.getLogger(__name__)
 
 Written = dict[str, tuple[str, list[str]]]  # arxiv_id -> (title, authors) of what a batch wrote
 
@@ -51,14 +55,22 @@ def plan(before: list[dedup.TitleRow], written: list[Written]) -> dict[str, str 
     return dedup.plan_links(rows, [a for part in written for a in part])
 
 
+def timed_plan(before: list[dedup.TitleRow], written: list[Written]) -> tuple[dict[str, str | None], float]:
+    """plan() and the seconds it took."""
+    began = time.perf_counter()
+    found = plan(before, written)
+    return found, time.perf_counter() - began
+
+
 def _serve(conn: Connection, parents_end: Connection, parent_pid: int) -> None:
-    """The forked process: wait for the stored rows, send back the plan. It closes its inherited copy
-    of the parent's end first (else a dead parent never gives it EOF) and dies with the parent."""
+    """The forked process: wait for the stored rows, send back the plan and its seconds. It closes its
+    inherited copy of the parent's end first (else a dead parent never gives it EOF) and dies with the
+    parent."""
     parents_end.close()
     bulk_rows.die_with_parent(parent_pid)
     try:
         before = conn.recv()
-        conn.send(plan(before, expected_writes(_BATCHES)))
+        conn.send(timed_plan(before, expected_writes(_BATCHES)))
     except (EOFError, OSError):  # the loader is gone or gave up: nothing to answer
         return
     finally:
@@ -75,13 +87,15 @@ class Plan:
         batches: Sequence[Sequence[PaperRecord]] = (),
     ) -> None:
         self.process, self.conn, self.batches, self.started = process, conn, batches, False
+        self.seconds = 0.0  # how long the process took to plan (after links())
 
     def start(self, before: list[dedup.TitleRow]) -> None:
         if self.conn is not None:
             try:
                 self.conn.send(before)
                 self.started = True
-            except (OSError, ValueError):  # the process is gone: the caller plans itself
+            except (OSError, ValueError) as exc:  # the process is gone: the caller plans itself
+                log.warning("dedup_ahead event=process_lost error=%r (planned in-process)", exc)
                 self.conn = None
 
     def matches(self, written: list[Written]) -> bool:
@@ -97,8 +111,10 @@ class Plan:
         if self.conn is None:
             return None
         try:
-            found: dict[str, str | None] = self.conn.recv()
-        except (EOFError, OSError):
+            found: dict[str, str | None]
+            found, self.seconds = self.conn.recv()
+        except (EOFError, OSError) as exc:
+            log.warning("dedup_ahead event=process_lost error=%r (planned in-process)", exc)
             return None
         self.conn = None  # taken: the process ends by itself
         return found

@@ -27,6 +27,7 @@ _checkpoint_after_commit). 100k papers: bench/bulk_load.py.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -47,6 +48,8 @@ from ingest.db import runlog, store
 from ingest.db.models import Run, utcnow
 from ingest.errors import listed
 from ingest.records import PaperRecord
+
+log = logging.getLogger(__name__)
 
 BULK_MIN = 2000  # records per load from which the bulk path pays off
 UNIT = 2000  # bulk mode: records per upsert (a big batch is stored in parts, see _units)
@@ -107,11 +110,16 @@ def store_load(
     bulk: bool | None = None,
     unit: int = UNIT,
     index_every: int = INDEX_EVERY,
+    timings: dict[str, Any] | None = None,
 ) -> list[CrawlResult]:
     """Store every batch in one transaction with one near-duplicate pass (see module doc); `unit` and
-    `index_every`: bulk mode's part size and indexing interval (UNIT, INDEX_EVERY)."""
+    `index_every`: bulk mode's part size and indexing interval (UNIT, INDEX_EVERY). `timings`, when
+    given, receives the near-duplicate pass's own seconds and where it ran (`dedup_seconds`,
+    `dedup_planned`: "ahead" in a forked process during the writes, or "thread" after them)."""
+    total = sum(len(b.records) for b in batches)
     if bulk is None:
-        bulk = sum(len(b.records) for b in batches) >= BULK_MIN
+        bulk = total >= BULK_MIN
+    log.info("load event=start weeks=%d records=%d path=%s", len(batches), total, "bulk" if bulk else "plain")
     now = utcnow()  # the store time of every row of the load (one transaction)
     statement = paper_rows.PaperInsert.of(engine.dialect, now) if bulk else None
     units = _units(batches, unit if bulk else None)
@@ -143,10 +151,15 @@ def store_load(
                     written.append(_upsert(session, batches[i], part, now, prepared(u)))
                     waiting.update(written[-1])
                 ready = ahead.matches(written)  # else plan in a thread while SQLite indexes the last batch
-                planned = None if ready else pool.submit(dedup_ahead.plan, before, written)
-            links = ahead.links() if ready else None
+                planned = None if ready else pool.submit(dedup_ahead.timed_plan, before, written)
+            links, seconds, where = None, 0.0, "thread"
+            if ready:
+                links, seconds, where = ahead.links(), ahead.seconds, "ahead"
             if links is None:  # not planned ahead, or that process failed
-                links = (planned or pool.submit(dedup_ahead.plan, before, written)).result()
+                links, seconds = (planned or pool.submit(dedup_ahead.timed_plan, before, written)).result()
+                where = "thread"
+        if timings is not None:
+            timings.update(dedup_seconds=seconds, dedup_planned=where)
         store.set_duplicate_of(session, links)
         _count_links(batches, links)
         for batch, run in zip(batches, runs, strict=True):

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 # (label, alternatives): recommendation vocabulary, matched on lower-cased text. A title hit
 # weighs 2.0, an abstract hit 1.0. Every alternative must match at the start of a word (an implied
 # \b before it, as _word_start checks). How to search is derived from these regexes at import
-# time (_compile): each alternative gets a "needle", plain text every match of it contains at a
+# time (compile_rules): each alternative gets a "needle", plain text every match of it contains at a
 # fixed offset ('recommend'; 'rank' for all four learning-to-rank alternatives), and the regex only
 # runs where its needle was found at a word start; an alternative without plain text uses re.search.
 VOCABULARY: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -201,7 +201,9 @@ _Needles = tuple[tuple[str, tuple[_Check, ...]], ...]
 _Rule = tuple[str, _Needles, frozenset[str]]  # (label, needles with what each gates, the needle set)
 
 
-class _Plan(NamedTuple):
+class Plan(NamedTuple):
+    """Rules compiled for searching (`compile_rules`); `score` uses the module's own by default."""
+
     rules: tuple[_Rule, ...]  # the vocabulary rules, then the industry rules
     vocabulary: int  # how many of `rules` are vocabulary
     anchored: tuple[tuple[Any, tuple[tuple[tuple[str, int], ...], ...]], ...]  # see _anchored
@@ -225,22 +227,23 @@ def _rule(label: str, alternatives: tuple[str, ...]) -> _Rule:
     return label, needles, frozenset(needle for needle, _ in needles)
 
 
-def _compile(
+def compile_rules(
     vocabulary: tuple[tuple[str, tuple[str, ...]], ...], industry: tuple[tuple[str, tuple[str, ...]], ...]
-) -> _Plan:
-    """VOCABULARY and INDUSTRY style rules -> the _Plan that score() searches with."""
+) -> Plan:
+    """VOCABULARY and INDUSTRY style rules -> the Plan that score() searches with (rules other than the
+    module's own: for tests of the search itself)."""
     rules = tuple(_rule(label, alts) for label, alts in vocabulary + industry)
     needles = {needle for _, _, names in rules for needle in names}
     groups, finds = _anchors(needles)
     rules_of = {n: tuple(i for i, (_, _, names) in enumerate(rules) if n in names) for n in needles}
     anchored = tuple(_anchored(anchor, group) for anchor, group in groups)
-    return _Plan(rules, len(vocabulary), anchored, tuple(finds), rules_of)
+    return Plan(rules, len(vocabulary), anchored, tuple(finds), rules_of)
 
 
-_PLAN = _compile(VOCABULARY, INDUSTRY)
+_PLAN = compile_rules(VOCABULARY, INDUSTRY)
 
 
-def _occurrences(plan: _Plan, text: str) -> dict[str, list[int]]:
+def _occurrences(plan: Plan, text: str) -> dict[str, list[int]]:
     """A plan and lower-cased text -> {needle: every index it starts at, ascending} for needles in it.
 
     '' (the needle of alternatives without plain text) is always there: their rules are always tried.
@@ -353,15 +356,16 @@ def _category_score(primary: str | None, categories: list[str]) -> tuple[float, 
     return 0.0, []
 
 
-def score(record_or_paper: Any) -> tuple[float, list[str]]:
-    """(score, reasons) for anything with title, abstract, categories, primary_category, comment."""
+def score(record_or_paper: Any, plan: Plan = _PLAN) -> tuple[float, list[str]]:
+    """(score, reasons) for anything with title, abstract, categories, primary_category, comment;
+    `plan`: other rules (compile_rules), default VOCABULARY and INDUSTRY."""
     title = (getattr(record_or_paper, "title", "") or "").lower()
     abstract = (getattr(record_or_paper, "abstract", "") or "").lower()
     comment = (getattr(record_or_paper, "comment", "") or "").lower()
     categories = list(getattr(record_or_paper, "categories", None) or [])
     primary = getattr(record_or_paper, "primary_category", None) or (categories[0] if categories else None)
     total, reasons = _category_score(primary, categories)
-    plan, text = _PLAN, f"{title}\n{abstract}\n{comment}"  # one search covers all three parts
+    text = f"{title}\n{abstract}\n{comment}"  # one search covers all three parts
     found, parts = _occurrences(plan, text), (title, abstract, comment)
     starts = (0, len(title) + 1, len(title) + len(abstract) + 2)
     abstract_hits = 0

@@ -370,7 +370,7 @@ def crawl_range(
             notes=notes if i == 0 else [],
         )
         batches.append(Batch(week, batch, result))
-    return store_load(engine, batches, bulk=True)  # a backfill: one index fill, one dedup pass
+    return store_load(engine, batches)  # one transaction, one dedup pass; bulk path from load.BULK_MIN
 
 
 def _crawl_live_range(settings: Settings, engine: Engine, week_list: list[str]) -> list[CrawlResult]:

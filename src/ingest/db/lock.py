@@ -191,6 +191,7 @@ def acquire(engine: Engine, settings: Settings, name: str = PIPELINE_LOCK) -> He
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
     deadline = time.monotonic() + settings.lock_wait_seconds
     took_over: Holder | None = None
+    waited = False
     while True:
         if _try_insert(engine, name, owner):
             held = HeldLock(engine, name, owner, heartbeat_interval(settings), took_over=took_over)
@@ -205,6 +206,11 @@ def acquire(engine: Engine, settings: Settings, name: str = PIPELINE_LOCK) -> He
             took_over = holder
             continue
         remaining = deadline - time.monotonic()
+        if remaining > 0 and not waited:
+            log.info(
+                "lock=%s event=waiting holder=%s seconds=%g", name, holder.owner, settings.lock_wait_seconds
+            )
+            waited = True
         if remaining <= 0:
             raise LockError(
                 f"another run holds the database lock {name!r}: {holder.describe()}; "

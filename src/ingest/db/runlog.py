@@ -179,14 +179,16 @@ def ok_weeks(engine: Engine) -> set[str]:
         return {w for w in session.exec(stmt).all() if w}
 
 
-def missed_weeks(engine: Engine, limit: int, now: datetime | None = None) -> list[str]:
-    """Weeks the scheduler should (re)run now, oldest first: every complete week after the newest
-    successful run that has no successful run itself, at most the `limit` newest of them. With no
-    successful run at all, only the last complete week (a fresh install does not crawl history)."""
+def missed_weeks(engine: Engine, extra: int, now: datetime | None = None) -> list[str]:
+    """Weeks without a successful run that the scheduler should run now, oldest first: the last
+    complete week (unless it has a successful run), and before it at most `extra` of the complete
+    weeks after the newest successful run that have none. With no successful run at all, only the
+    last complete week (a fresh install does not crawl history). Runs of weeks not complete yet do
+    not count; `extra` = 0 still gives the last complete week."""
     latest = last_complete_week(now)
-    done = ok_weeks(engine)
+    done = {w for w in ok_weeks(engine) if parse_week(w) <= parse_week(latest)}
     if not done:
-        return [latest] if limit > 0 else []
+        return [latest]
     newest_ok = max(done, key=parse_week)
     todo = [w for w in weeks_between(shift_week(newest_ok, 1), latest) if w not in done]
-    return todo[-limit:] if limit > 0 else []
+    return todo[-1 - extra :]
