@@ -84,11 +84,16 @@ PRIOR_WORK = re.compile(
     r"following|adopted by|proposed by|popularized by|widely used (?:by|at|in))\b",
     re.IGNORECASE,
 )
+FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.IGNORECASE)
 PROVIDERS = re.compile(
     r"\b(?:providers?|vendors?|frontier (?:models?|labs?)|commercial (?:llms?|models?|apis?))\b"
 )
 DATASET_AFTER = re.compile(
     r"[\w.&'-]*(?:'s)?(?:[\s-][\w-]+){0,2}?[\s-](?:datasets?|data\b|benchmarks?|reviews?|corpus|corpora|logs?\b)"
+)
+# "a Meituan industrial dataset", "Pinterest internal data": the company's own data, so its work
+OWN_DATA = re.compile(
+    r"[\w.&'-]*(?:'s)?(?:[\s-][\w-]+)?\s+(?:internal|in-house|industrial|proprietary|production)\s"
 )
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
 
@@ -206,6 +211,13 @@ def _mention_at(sentence: str, names: list[str]) -> int:
     return -1
 
 
+def _prior_work(before: str) -> bool:
+    """A prior-work cue ("unlike", "such as", "previous") governs the mention: no first-person subject
+    ("we", "our") comes between them ("such as DCAT, improved our throughput on Pinterest data")."""
+    cues = list(PRIOR_WORK.finditer(before))
+    return bool(cues) and not FIRST_PERSON.search(before[cues[-1].end() :])
+
+
 def institution_problem(
     name: str, canonical: str, evidence: str, source: str, affiliations: str = ""
 ) -> str | None:
@@ -224,9 +236,9 @@ def institution_problem(
     sentence = _sentence_around(source, evidence)
     at = _mention_at(sentence, names)
     before, after = sentence[:at], sentence[at:]
-    if PRIOR_WORK.search(before[-100:]):
+    if _prior_work(before[-100:]):
         return f"institution {label}: named as prior work, not as the authors"
-    if DATASET_AFTER.match(after):
+    if DATASET_AFTER.match(after) and not OWN_DATA.match(after):
         return f"institution {label}: named as a dataset"
     if VENDOR_PRODUCTS.search(after[:45]) or PROVIDERS.search(sentence):
         return f"institution {label}: its model, tool or hardware is used, not an affiliation"

@@ -16,7 +16,6 @@ from typing import Any
 from ingest.facts.institutions import find_institutions
 from ingest.facts.sheet import (
     Institution,
-    InstitutionClaim,
     OfflineMetric,
     OnlineMetric,
     PaperExtraction,
@@ -26,6 +25,7 @@ from ingest.facts.sheet import (
 from ingest.llm.offline import text as text_rules
 from ingest.llm.offline.claims import claims_of
 from ingest.llm.offline.metrics import ONLINE, is_online, metrics_of
+from ingest.llm.offline.owners import owners_of
 
 PROBLEM = re.compile(
     r"\b(?:however|yet|but|challenge|struggle|limit|bottleneck|fail|suffer|lack|costly|"
@@ -257,7 +257,7 @@ def facts(v: dict[str, Any]) -> PaperFacts:
     sents = text_rules.sentences(abstract)
     scope, reason = text_rules.scope_of(title, abstract)
     name = text_rules.short_name(title, abstract)
-    insts = institutions_of(paper)
+    insts = owners_of(paper)
     results = claims_of(sents)
     deployed = any(c.setting == "online" for c in results) or any(
         DEPLOY.search(s) and is_online(s) for s in sents
@@ -276,7 +276,7 @@ def facts(v: dict[str, Any]) -> PaperFacts:
         contribution=method,
         key_techniques=text_rules.key_techniques(abstract, exclude, title),
         results=results,
-        institutions=[InstitutionClaim(**i.model_dump()) for i in insts],
+        institutions=insts,
         industrial=industrial,
         deployed_online=deployed,
         platform=platform_of(sents),
