@@ -4,7 +4,8 @@ Input: corpus.jsonl (sentences with their gold claims), institutions.jsonl (each
 and sources.jsonl (each paper's title, abstract and comment). `run_offline` answers prompt
 extract_paper v2 with RuleBasedLLM through the LLM seam and verifies the answer exactly as the
 extract stage does (extract.verify.verify_answer). `score` matches the verified claims to the gold:
-a predicted claim belongs to a corpus sentence when its evidence lies inside that sentence; it
+a predicted claim belongs to a corpus sentence when its evidence lies inside that sentence (or,
+for a sentence labelled with its context, inside context and sentence, the value in the sentence); it
 matches a gold claim of that sentence when their values have the same normalised numbers
 (facts.numbers.numbers_in; each gold claim matched once, a gold claim whose metric also matches
 preferred). Metric: the predicted metric equals the gold metric or one of its metric_alts after
@@ -146,9 +147,16 @@ class Score:
 
 
 def _sentence_of(claim: ResultClaim, sentences: list[tuple[int, dict[str, Any]]]) -> int | None:
+    """The corpus sentence the claim's evidence lies in; for a sentence labelled with its context
+    (carried_context: the metric or the online setting is named by the previous sentence) the
+    evidence may start in that context, when the value itself is in the sentence."""
     for index, row in sentences:
         if occurs(claim.evidence, row["text"]):
             return index
+    for index, row in sentences:
+        if row.get("context") and occurs(claim.evidence, f"{row['context']} {row['text']}"):
+            if numbers_in(claim.value) <= numbers_in(row["text"]):
+                return index
     return None
 
 

@@ -22,6 +22,7 @@ from ingest.facts.sheet import (
     PaperFacts,
     ResultClaim,
 )
+from ingest.facts.source import source_text
 from ingest.llm.offline import text as text_rules
 from ingest.llm.offline.claims import claims_of
 from ingest.llm.offline.metrics import ONLINE, is_online, metrics_of
@@ -258,7 +259,9 @@ def facts(v: dict[str, Any]) -> PaperFacts:
     scope, reason = text_rules.scope_of(title, abstract)
     name = text_rules.short_name(title, abstract)
     insts = owners_of(paper)
-    results = claims_of(sents)
+    source = source_text(paper)
+    results = claims_of([title], source) + claims_of(sents, source)
+    results += claims_of(text_rules.sentences(paper.get("comment") or ""), source)
     deployed = any(c.setting == "online" for c in results) or any(
         DEPLOY.search(s) and is_online(s) for s in sents
     )
