@@ -70,6 +70,10 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
     "parameters": ("parameter", "params", "model size"),
     "revenue": ("revenue", "income"),
     "watch time": ("watch time", "watching time", "viewing time"),
+    "improvement": ("improv", "outperform", "surpass", "exceed", "gain", "better", "beat"),
+    "duration": ("day", "week", "month", "year", "hour", "minute", "duration"),
+    "model size": ("parameter", "params", "model size", r"re:\d(?:\.\d+)?\s?[bm]\b", r"re:times (?:larger|smaller)"),
+    "p-value": ("p-value", "p value", r"re:\bp\s?[<>=≤≥]"),
 }
 # Models, tools and hardware a paper uses: naming the maker beside one is not authorship.
 VENDOR_PRODUCTS = re.compile(
@@ -128,17 +132,29 @@ def metric_problem(metric: str) -> str | None:
     return None
 
 
+def _alias_in(alias: str, text: str) -> bool:
+    if alias.startswith("re:"):
+        return re.search(alias[3:], text) is not None
+    return re.search(r"(?<![a-z0-9])" + re.escape(alias), text) is not None
+
+
 def metric_in(metric: str, evidence: str) -> bool:
-    """The metric's content words (or a known alias of it) occur in the evidence."""
+    """The metric's content words occur in the evidence, each as written (a word's first five letters
+    for long words) or through a known alias of the phrase it belongs to ('click-through rate' for
+    CTR, 'faster' for speed, 'outperforms' for improvement, '7B' for model size, '7-day' for
+    duration)."""
     low = squash(evidence)
     key = squash(metric)
+    covered: set[str] = set()
     for name, aliases in METRIC_ALIASES.items():
-        if key == name or key in aliases or name in key.split():
-            if any(alias in low for alias in aliases):
-                return True
-    content = [w for w in _words(metric) if w not in FUNCTION_WORDS]
+        if key == name or key in aliases or re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", key):
+            if any(_alias_in(alias, low) for alias in aliases):
+                if key == name or key in aliases:
+                    return True
+                covered |= set(_words(name))
+    content = [w for w in _words(metric) if w not in FUNCTION_WORDS and w not in covered]
     if not content:
-        return False
+        return bool(covered)
     have = _words(evidence)
     return all(any(h == w or (len(w) >= 5 and h.startswith(w[:5])) for h in have) for w in content)
 
@@ -185,7 +201,8 @@ def result_problem(
         return "online claim without an online cue in its evidence"
     clause = _clause_of(evidence, value)
     negative = normalise(value).strip().startswith("-")
-    shrinks = bool(DECREASE_CUE.search(clause)) and not INCREASE_CUE.search(clause)
+    signed_up = normalise(value).strip().startswith("+")  # '+1.6% orders with less than 5 ms latency'
+    shrinks = bool(DECREASE_CUE.search(clause)) and not INCREASE_CUE.search(clause) and not signed_up
     if direction == "increase" and (negative or shrinks):
         return f"'{value}' is a reduction stated as an increase"
     return None

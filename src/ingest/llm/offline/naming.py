@@ -26,7 +26,7 @@ STOP = frozenset(
     whereas respectively and or but to via through using during which that where after before between
     among against is are was were be been has have had while within into per of the a an its their our
     this these those both each all only up about around nearly approximately roughly more less fewer
-    also further still even yet not no""".split()
+    also further still even yet not no who whom whose""".split()
 )
 QUAL = frozenset(
     """relative absolute significant statistically substantial notable remarkable impressive consistent
@@ -59,9 +59,9 @@ NOUN_ING = frozenset(
 )
 GENERIC = frozenset(
     """metrics metric results result gains gain improvements improvement average tasks settings baselines
-    baseline both methods faster slower higher lower better worse reported same""".split()
+    baseline both methods faster slower higher lower better worse reported same stronger weaker""".split()
 )
-DETERMINER = frozenset("the a an its their our this these that those both".split())
+DETERMINER = frozenset("the a an its their our".split())
 HEDGE = (
     r"(?:(?:up to|over|about|approximately|around|nearly|roughly|only|at least|at most|more than|less than|"
     r"under|an average of|on average|a further|a total of|almost|just|below|above)\s+)*"
@@ -69,8 +69,8 @@ HEDGE = (
 CONTAINER = re.compile(r"(?:dataset|benchmark|corpus|collection|set|suite|pool|total)s?$", re.IGNORECASE)
 LENGTHY = re.compile(r"(?:windows?|lengths?|inputs?|sequences?|samples?|contexts?)$", re.IGNORECASE)
 METRIC_WORD = re.compile(
-    r"^(?:[A-Z]{2,}[\w@/-]*|[\w-]+@\w+|F1|EM|R@\d+|N@\d+|accuracy|precision|recall|score|rate|ratio|time|"
-    r"revenue|orders?|clicks?|views?|duration|conversions?|engagement|retention|latency|throughput)$"
+    r"^(?:[A-Z]{2,6}(?:@\w+)?|[a-z][A-Z]{2,5}|[\w-]+@\w+|F1|EM|(?i:accuracy|precision|recall|score|rate|ratio|"
+    r"time|revenue|orders?|clicks?|views?|duration|conversions?|engagement|retention|latency|throughput))$"
 )
 DATASETISH = re.compile(r"^(?:[A-Z][a-z]+[A-Z]\w*|[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)$")
 
@@ -138,8 +138,16 @@ def _words_before(shown: str, pos: int, limit: int = 6) -> list[re.Match[str]]:
             out.insert(0, m)
             end = m.start()
             continue
+        if low == "the" and out and out[0].group(0).lower() != "of":
+            earlier = head[: m.start()].split()
+            if earlier and earlier[-1].lower() == "of":
+                out.insert(0, m)
+                end = m.start()
+                continue
         prior = head[: m.start()].split()
-        noun = bool(prior) and prior[-1].lower() in DETERMINER | QUAL
+        noun = bool(prior) and (
+            prior[-1].lower() in DETERMINER | QUAL or bool(out) and low.endswith("ing") and VERB.match(prior[-1])
+        )
         if low in STOP or VERB.match(low) and not noun and not (low in NOUN_ING and out) or len(out) >= limit:
             break
         out.insert(0, m)
@@ -220,6 +228,14 @@ METRIC_HEAD = re.compile(
 )
 
 
+PLACE = re.compile(
+    r"(?:apps?|version|pages?|markets?|scenarios?|platforms?|feeds?|settings?|domains?|stages?|surfaces?|"
+    r"systems?|environments?|traffic|deployment|production|tests?|experiments?|evaluations?|datasets?|"
+    r"benchmarks?|tasks?|cases?|queries|regions?|countries|languages?)$",
+    re.IGNORECASE,
+)
+
+
 def _change_in(sentence: str, shown: str, v: Value) -> Named | None:
     """'x gain in M', 'x% improvement on M', 'x in M' ('8.7% in transaction count')."""
     rest = shown[v.end :]
@@ -240,6 +256,8 @@ def _change_in(sentence: str, shown: str, v: Value) -> Named | None:
             return None  # 'on LongMemEval', 'on DROP': a dataset, not a metric
         if bare.group(1) == "on" and not METRIC_HEAD.search(head):
             return None  # 'on sparse citation networks', 'on a single RTX'
+        if PLACE.match(head):
+            return None  # 'in the main app', 'in the Lite version'
     return named
 
 
@@ -257,70 +275,104 @@ def _beaten(shown: str, words: list[re.Match[str]]) -> bool:
     """The phrase is a system the value beats: 'outperforming the strongest baseline (X) by 1.6 points
     and the step-level method GiGPO by 0.9 points'."""
     lead = shown[max(0, words[0].start() - 120) : words[0].start()]
-    beat = list(re.finditer(r"\b(?:outperform|surpass|exceed|beat)\w*", lead, re.IGNORECASE))
+    beat = list(re.finditer(r"\b(?:outperform|surpass|exceed|beat)\w*|\bimprov\w* over\b", lead, re.IGNORECASE))
     if not beat:
         return False
     between = lead[beat[-1].end() :]
     return not any(VERB.match(w) for w in re.findall(r"[A-Za-z]+", between))
 
 
-def _before(sentence: str, shown: str, v: Value) -> tuple[Named | None, bool]:
-    """'M = x', 'M: x', 'M of x', 'raises M by x', 'M from x to y', 'M (x)', 'M x'. The flag says
-    the phrase before 'by' is a system the value beats ('outperforms B by x')."""
-    head = shown[: v.start]
-    if v.from_to:
-        cut = head.rstrip()
-        head = cut[: -len("from")] if cut.endswith("from") else head
-        words = _words_before(shown, len(head.rstrip()))
-        if not words:
-            verb = re.search(r"(\S+)\s*$", head)
-            if verb and VERB.match(verb.group(1)):
-                words = _words_before(shown, verb.start())
-        return _changed(_phrase(sentence, words, "from-to")), False
-    m = re.search(r"(?:\s*(?:=|:)|\s+(?:of|is|was|equal to|reaches|reached|to)\s+" + HEDGE + r")\s*$", head)
-    if m:
-        words = _words_before(shown, m.start())
-        if words and m.group(0).strip() not in ("=", ":", "of"):
-            words = _skip_pp(shown, words)
-        named = _phrase(sentence, words, "metric-of")
-        if named and v.unit in ("count", "scale") and not LENGTHY.search(named.metric):
-            return None, False
-        return _changed(named), False
+def _by(sentence: str, shown: str, v: Value, head: str) -> tuple[Named | None, bool]:
+    """'raises M by x', 'M increased by x', 'reduce M across N by x'; flag: 'outperforms B by x'."""
     m = re.search(r"\s+by\s+" + HEDGE + r"$", head)
-    if m:
-        words = _words_before(shown, m.start())
+    if not m:
+        return None, False
+    words = _words_before(shown, m.start())
+    if not words:
+        verb = re.search(r"(\S+)\s*$", head[: m.start()])
+        if verb and VERB.match(verb.group(1)):  # 'Total App Usage Time increasing by'
+            words = _words_before(shown, verb.start())
         if not words:
             return None, False
-        if _beaten(shown, words):
-            return None, True
-        lead = shown[: words[0].start()].rstrip()
-        if re.search(r"\b(?:across|on|in|under|for|at|over|with)$", lead):
-            inner = _skip_pp(shown, words)
-            inner_lead = shown[: inner[0].start()].split()
-            if inner is not words and inner_lead and VERB.match(inner_lead[-1]):
-                words, lead = inner, " ".join(inner_lead)
-        last = lead.split()[-1] if lead.split() else ""
-        named = _changed(_phrase(sentence, words, "by"))
-        if named and re.match(r"accelerat|speed", last, re.IGNORECASE):
-            return Named(f"{named.metric} speed", named.start, named.end, "by"), False
-        return named, False
-    if re.search(r"\(\s*[+\-−]?\s*$", head) and re.match(r"\s*\)", shown[v.end :]):
-        paren = head.rstrip().rstrip("+-−").rstrip()[:-1]
-        named = _phrase(sentence, _words_before(shown, len(paren)), "metric-paren")
-        if (
-            named
-            and not re.search(r"\d", named.metric)
-            and (named.metric[:1].islower() or METRIC_WORD.match(named.metric.split()[-1]))
-        ):
-            return named, False
-        return None, False
-    if v.signed or v.unit in ("percent", "plain"):
-        lead = re.search(r"(?:^|[,:;(]|\band\b|\bincluding\b)\s*([^,:;()]{1,60}?)\s*$", head)
-        if lead:
-            named = _phrase(sentence, _words_before(shown, len(head.rstrip())), "metric-value")
-            if named and (v.signed or METRIC_WORD.match(named.metric.split()[-1])):
-                return named, False
-    return None, False
+    if _beaten(shown, words):
+        return None, True
+    lead = shown[: words[0].start()].rstrip()
+    if re.search(r"\b(?:across|on|in|under|for|at|over|with)$", lead):
+        inner = _skip_pp(shown, words)
+        inner_lead = shown[: inner[0].start()].split()
+        if inner is not words and inner_lead and VERB.match(inner_lead[-1]):
+            words, lead = inner, " ".join(inner_lead)
+    last = lead.split()[-1] if lead.split() else ""
+    named = _changed(_phrase(sentence, words, "by"))
+    if named and re.match(r"accelerat|speed", last, re.IGNORECASE):
+        return Named(f"{named.metric} speed", named.start, named.end, "by"), False
+    return named, False
+
+
+def _of(sentence: str, shown: str, v: Value, head: str) -> Named | None:
+    """'M of x', 'M = x', 'M is x', 'M that is only x', 'M reaches x', 'M to x'."""
+    m = re.search(
+        r"(?:\s*=|(?:\s+(?:that|which))?\s+(?:of|is|was|are|were|equal to|reaches|reached|reaching|to)\s+"
+        + HEDGE
+        + r")\s*$",
+        head,
+    )
+    if not m or re.search(r"\bup\s+to\s*$", head[: m.end()]) and not re.search(r"\bup to\s+\S", m.group(0)):
+        return None
+    words = _words_before(shown, m.start())
+    if words and m.group(0).strip() not in ("=", "of"):
+        words = _skip_pp(shown, words)
+    named = _phrase(sentence, words, "metric-of")
+    if named and v.unit in ("count", "scale") and not LENGTHY.search(named.metric):
+        return None
+    return _changed(named) if named and not CHANGE.search(named.metric.split()[-1]) else named
+
+
+def _from_to(sentence: str, shown: str, v: Value, head: str) -> Named | None:
+    """'improves M from x to y', 'M dropped from x to y', 'a precision increase from x to y'."""
+    cut = head.rstrip()
+    head = cut[: -len("from")] if cut.endswith("from") else head
+    words = _words_before(shown, len(head.rstrip()))
+    if not words:
+        verb = re.search(r"(\S+)\s*$", head)
+        if verb and VERB.match(verb.group(1)):
+            words = _words_before(shown, verb.start())
+    return _changed(_phrase(sentence, words, "from-to"))
+
+
+def _paren(sentence: str, shown: str, v: Value, head: str) -> Named | None:
+    """'orders (+6.35%)', 'halving latency (-44.67%)': the phrase before a parenthesised value."""
+    if not (re.search(r"\(\s*[+\-−]?\s*$", head) and re.match(r"\s*\)", shown[v.end :])):
+        return None
+    paren = head.rstrip().rstrip("+-−").rstrip()[:-1]
+    words = _words_before(shown, len(paren))
+    named = _phrase(sentence, words, "metric-paren")
+    if not named or re.search(r"\d", named.metric):
+        return None
+    lead = shown[: words[0].start()].rstrip()
+    if re.search(r"\b(?:on|at|across|for|from|including)$", lead) or re.fullmatch(r"[A-Z]{7,}", named.metric):
+        return None  # 'on ArguAna (55.24)': a dataset or system, not the metric
+    if named.metric[:1].islower() or METRIC_WORD.match(named.metric.split()[-1]):
+        return named
+    return None
+
+
+def _lead(sentence: str, shown: str, v: Value, head: str) -> Named | None:
+    """'CTR +1.8%', 'AUC 0.8161', 'Total Orders +0.8%', 'Add-to-Cart on Home +2.0%'."""
+    if not (v.signed or v.unit in ("percent", "plain")):
+        return None
+    if not re.search(r"(?:^|[,:;(]|\band\b|\bincluding\b)\s*([^,:;()]{1,60}?)\s*$", head):
+        return None
+    named = _phrase(sentence, _words_before(shown, len(head.rstrip())), "metric-value")
+    if named and (v.signed or METRIC_WORD.match(named.metric.split()[-1])):
+        return named
+    return None
+
+
+def _colon(sentence: str, shown: str, v: Value, head: str) -> Named | None:
+    """'Cohen's kappa: 0.81', 'Relevance AUC: 0.7626 vs. 0.6736'."""
+    m = re.search(r"\s*:\s*$", head)
+    return _changed(_phrase(sentence, _words_before(shown, m.start()), "metric-of")) if m else None
 
 
 def _share(sentence: str, shown: str, v: Value) -> Named | None:
@@ -411,6 +463,8 @@ def _list_before(sentence: str, shown: str, pos: int) -> list[Named]:
     if not m:
         return []
     verbs = [w for w in re.finditer(r"[A-Za-z]+", head[: m.start()]) if VERB.match(w.group(0))]
+    if verbs and BEAT.match(verbs[-1].group(0)):
+        return []
     start = (
         verbs[-1].end() if verbs else max(head.rfind(";", 0, m.start()), head.rfind(":", 0, m.start())) + 1
     )
@@ -418,34 +472,115 @@ def _list_before(sentence: str, shown: str, pos: int) -> list[Named]:
     return _split_list(sentence, shown, start, m.start())
 
 
+def _change_over(sentence: str, shown: str, v: Value) -> Named | None:
+    """'40% improvements over non-LR-based methods': the improvement over what it names."""
+    m = re.match(
+        r"\s+(?:[\w-]+\s+)?(improvements?|gains?)\s+over\s+(?:the\s+)?", shown[v.end :], re.IGNORECASE
+    )
+    if not m:
+        return None
+    words = _words_after(shown, v.end + m.end(), limit=4)
+    if not words:
+        return None
+    start = v.end + m.start(1)
+    return Named(re.sub(r"\s+", " ", sentence[start : words[-1].end()]), start, words[-1].end(), "improvement")
+
+
+def _duration(sentence: str, shown: str, v: Value) -> Named | None:
+    """'a 7-day A/B test', 'deployed ... for 9 months', '2 hours of annotation'."""
+    if v.unit != "time" or re.search(r"ms\b|\d\s?s\b|sec|seconds?", v.text):
+        return None
+    rest = shown[v.end :]
+    if re.match(r"\s+(?:[\w-]+\s+){0,2}?(?:A/B\s+)?(?:tests?|experiments?)\b", rest):
+        return Named("A/B test duration" if "A/B" in rest[:40] else "test duration", -1, -1, "duration")
+    if re.search(r"\bfor\s+" + HEDGE + r"$", shown[: v.start]) and re.search(r"deploy", shown[: v.start], re.I):
+        return Named("deployment duration", -1, -1, "duration")
+    m = re.match(r"\s+of\s+", rest)
+    if m:
+        return _phrase(sentence, _words_after(shown, v.end + m.end()), "duration")
+    return None
+
+
+def _group_respectively(shown: str, values: list[Value], bound: dict[int, list[Named]]) -> set[int]:
+    """Indexes of values in an unbound list followed by 'respectively' ('by +22.9% and +67.0%,
+    respectively' after '0.568 MRR and 15.08% R@1')."""
+    out: set[int] = set()
+    for index, v in enumerate(values):
+        if index not in bound and re.match(r"[^.;]{0,3}?,?\s*respectively", shown[v.end :]):
+            k = index
+            while k > 0 and re.fullmatch(r"\s*(?:,|,?\s*and)\s*", shown[values[k - 1].end : values[k].start]):
+                k -= 1
+            out |= set(range(k, index + 1))
+    return out
+
+
 def names_of(sentence: str, shown: str, values: list[Value]) -> list[list[Named]]:
     """Per value (same order), the metrics that govern it (see module doc)."""
     bound = _lists(sentence, shown, values)
+    listed = _group_respectively(shown, values, bound)
     out: list[list[Named]] = []
     for index, v in enumerate(values):
+        sized = _p_value(shown, v) or _model_size(sentence, shown, v) or _duration(sentence, shown, v)
+        if sized:
+            out.append([sized])
+            continue
         if index in bound:
             out.append(bound[index])
             continue
-        named = _p_value(shown, v) or _model_size(sentence, shown, v) or _changed(_after(sentence, shown, v))
-        beaten = False
-        if named is None:
-            named, beaten = _before(sentence, shown, v)
-        for rule in (_change_in, _share):
-            if named or beaten:
-                break
-            named = _changed(rule(sentence, shown, v))
-        if named is None and beaten:
-            named = _prior(out) or Named("improvement over baselines", -1, -1, "beats")
-        if named is None:
-            named = _follower(shown, values, index, out)
-        out.append([named] if named else [])
+        if index in listed:
+            group = sorted(i for i in listed if i <= index)
+            run = [i for i in group if all(j in listed for j in range(i, index + 1))]
+            earlier = [n[-1] for n in out if n and n[-1].form not in ("size", "duration", "p-value")]
+            names = list(dict.fromkeys(n.metric for n in earlier))
+            position = index - run[0]
+            if len(names) >= len(run) and len(run) > 1:
+                pick = names[len(names) - len(run) + position]
+                out.append([Named(pick, -1, -1, "respectively")])
+                continue
+        out.append(_one(sentence, shown, values, index, out))
     return out
+
+
+def _one(sentence: str, shown: str, values: list[Value], index: int, out: list[list[Named]]) -> list[Named]:
+    """The metric of one value that no list binds (see module doc for the order of the rules)."""
+    v = values[index]
+    head = shown[: v.start]
+    if v.from_to:
+        named = _changed(_after(sentence, shown, v)) or _from_to(sentence, shown, v, head)
+        return [named] if named else []
+    of = _of(sentence, shown, v, head)
+    if of and CHANGE.search(of.metric.split()[-1]):
+        of = _change_in(sentence, shown, v) or _changed(of)
+    lengthy = of if of and v.unit in ("count", "scale") else None
+    named = lengthy or _change_over(sentence, shown, v) or _changed(_after(sentence, shown, v))
+    beaten = False
+    if named is None:
+        named = of
+    if named is None:
+        named, beaten = _by(sentence, shown, v, head)
+    if beaten:
+        named = _change_in(sentence, shown, v) or _prior(out) or Named("improvement over baselines", -1, -1, "beats")
+        return [named]
+    for rule in (_paren, _lead, _colon):
+        named = named or rule(sentence, shown, v, head)
+    for after_rule in (_change_in, _share):
+        named = named or _changed(after_rule(sentence, shown, v))
+    named = named or _follower(shown, values, index, out) or _named_paren(shown, v, out)
+    return [named] if named else []
+
+
+def _named_paren(shown: str, v: Value, out: list[list[Named]]) -> Named | None:
+    """'RankGPT-4 (17.0)', 'OpenAI Deep Research (65%)': a system's figure in the metric the sentence
+    named last."""
+    if re.search(r"[A-Z][\w.-]*\s*\(\s*$", shown[: v.start]) and re.match(r"\s*\)", shown[v.end :]):
+        return _prior(out)
+    return None
 
 
 def _prior(out: list[list[Named]]) -> Named | None:
     """The metric the sentence named last (for 'outperforming B by x')."""
     for names in reversed(out):
-        if names:
+        if names and names[-1].form not in ("size", "duration", "p-value", "share"):
             return Named(names[-1].metric, names[-1].start, names[-1].end, "prior")
     return None
 
@@ -457,6 +592,12 @@ def _follower(shown: str, values: list[Value], index: int, out: list[list[Named]
         return None
     prev, v = values[index - 1], values[index]
     between = shown[prev.end : v.start]
+    if (prev.unit in ("count", "scale")) != (v.unit in ("count", "scale")) or out[index - 1][-1].form in (
+        "size",
+        "duration",
+        "p-value",
+    ):
+        return None
     if len(between) > 60 or re.search(r"[;.]\s", between):
         return None
     follows = re.fullmatch(

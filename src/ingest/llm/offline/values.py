@@ -29,10 +29,10 @@ SCALE = (
     r"|[KMBTk]\+?(?:-parameters?\b)?(?![A-Za-z0-9])"
 )
 TIME = (
-    r"\s?(?:ms|sec|s|h|hrs?|hours?|minutes?|mins?|seconds?|days?|weeks?|months?|years?)\b"
+    r"\s{0,2}(?:ms|sec|s|h|hrs?|hours?|minutes?|mins?|seconds?|days?|weeks?|months?|years?)\b"
     r"|-(?:day|week|month|year|hour|minute)s?(?:-old)?\b"
 )
-SIZE = r"\s?(?:°|MB|GB|TB|KB|kg)(?![A-Za-z])"
+SIZE = r"\s{0,2}(?:°|MB|GB|TB|KB|kg)(?![A-Za-z])"
 ADJECTIVE = r"-[a-z]{3,}(?:-[a-z]+)?\b"
 UNIT = rf"(?:{PERCENT}|{POINTS}|{TIMES}|{SCALE}|{TIME}|{SIZE}|{ADJECTIVE}|\+(?![\w+]))"
 START = r"(?:(?<![\w.@^'’])[+\-−]\s?(?=[~≈><≤≥]?\s?\d)|(?<![\w.@^'’+\-−]))"
