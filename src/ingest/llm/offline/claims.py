@@ -27,7 +27,7 @@ from ingest.llm.offline.naming import Named, names_of
 from ingest.llm.offline.values import Value, values_in, view
 
 CLAUSE = re.compile(
-    r"[,;]\s+|\s+(?:while|whereas|but|--|—)\s+|\s+and\s+(?=(?:a |an |up to |over )?[+\-−~]?\s?\$?\d)"
+    r"[,;]\s+|\s+(?:while|whereas|but|--|—)\s+|(?<![\d%×])\s+and\s+(?=(?:a |an |up to |over )?[+\-−~]?\s?\$?\d)"
     r"|\s+and\s+(?=(?:improv|increas|reduc|lift|boost|rais|lower|cut|decreas|enhanc|yield|deliver|achiev|"
     r"accelerat|doubl|halv)\w*\s)"
 )

@@ -50,9 +50,7 @@ VERB = re.compile(
     re.IGNORECASE,
 )
 BEAT = re.compile(r"(?:outperform|surpass|exceed|beat)\w*$", re.IGNORECASE)
-NOUNISH = re.compile(
-    r"(?:ing|ed)$"  # words ending so are verbs unless they lead the phrase or are these
-)
+NOUNISH = re.compile(r"(?<!-based)(?<!-augmented)(?:ing|ed)$")  # verbs unless they lead the phrase
 NOUN_ING = frozenset(
     """advertising listening reading ranking training streaming sharing processing serving computing
     indexing matching spending engaged retained completed""".split()
@@ -200,6 +198,13 @@ def _model_size(sentence: str, shown: str, v: Value) -> Named | None:
     if re.search(r"param", v.text, re.I) or re.match(r"\s*(?:dense[- ])?param", rest, re.I):
         return Named("parameters" if re.match(r"\s*param", rest, re.I) else "model size", -1, -1, "size")
     if SIZE_NOUN.match(rest):
+        return Named("model size", -1, -1, "size")
+    return None
+
+
+def _relative_size(v: Value, shown: str) -> Named | None:
+    """'a 200 times larger model': a model size."""
+    if v.unit == "times" and re.match(r"\s+(?:larger|smaller|bigger)\s+(?:[\w-]+\s+)?models?\b", shown[v.end :]):
         return Named("model size", -1, -1, "size")
     return None
 
@@ -475,7 +480,9 @@ def _list_before(sentence: str, shown: str, pos: int) -> list[Named]:
 def _change_over(sentence: str, shown: str, v: Value) -> Named | None:
     """'40% improvements over non-LR-based methods': the improvement over what it names."""
     m = re.match(
-        r"\s+(?:[\w-]+\s+)?(improvements?|gains?)\s+over\s+(?:the\s+)?", shown[v.end :], re.IGNORECASE
+        r"\s+((?:(?:relative|average|overall|absolute)\s+)?(?:improvements?|gains?))\s+over\s+(?:the\s+)?",
+        shown[v.end :],
+        re.IGNORECASE,
     )
     if not m:
         return None
@@ -520,7 +527,12 @@ def names_of(sentence: str, shown: str, values: list[Value]) -> list[list[Named]
     listed = _group_respectively(shown, values, bound)
     out: list[list[Named]] = []
     for index, v in enumerate(values):
-        sized = _p_value(shown, v) or _model_size(sentence, shown, v) or _duration(sentence, shown, v)
+        sized = (
+            _p_value(shown, v)
+            or _model_size(sentence, shown, v)
+            or _relative_size(v, shown)
+            or _duration(sentence, shown, v)
+        )
         if sized:
             out.append([sized])
             continue
@@ -551,7 +563,7 @@ def _one(sentence: str, shown: str, values: list[Value], index: int, out: list[l
     of = _of(sentence, shown, v, head)
     if of and CHANGE.search(of.metric.split()[-1]):
         of = _change_in(sentence, shown, v) or _changed(of)
-    lengthy = of if of and v.unit in ("count", "scale") else None
+    lengthy = of if of and v.unit in ("count", "scale", "size", "time") else None
     named = lengthy or _change_over(sentence, shown, v) or _changed(_after(sentence, shown, v))
     beaten = False
     if named is None:
@@ -559,28 +571,49 @@ def _one(sentence: str, shown: str, values: list[Value], index: int, out: list[l
     if named is None:
         named, beaten = _by(sentence, shown, v, head)
     if beaten:
-        named = _change_in(sentence, shown, v) or _prior(out) or Named("improvement over baselines", -1, -1, "beats")
+        named = (
+            _change_in(sentence, shown, v)
+            or _across_metrics(sentence, shown, v)
+            or _prior(out, values)
+            or Named("improvement over baselines", -1, -1, "beats")
+        )
         return [named]
     for rule in (_paren, _lead, _colon):
         named = named or rule(sentence, shown, v, head)
     for after_rule in (_change_in, _share):
         named = named or _changed(after_rule(sentence, shown, v))
-    named = named or _follower(shown, values, index, out) or _named_paren(shown, v, out)
+    named = named or _follower(shown, values, index, out) or _named_paren(shown, values, index, out)
     return [named] if named else []
 
 
-def _named_paren(shown: str, v: Value, out: list[list[Named]]) -> Named | None:
+def _named_paren(shown: str, values: list[Value], index: int, out: list[list[Named]]) -> Named | None:
     """'RankGPT-4 (17.0)', 'OpenAI Deep Research (65%)': a system's figure in the metric the sentence
     named last."""
-    if re.search(r"[A-Z][\w.-]*\s*\(\s*$", shown[: v.start]) and re.match(r"\s*\)", shown[v.end :]):
-        return _prior(out)
-    return None
+    v = values[index]
+    if v.signed or not re.search(r"[A-Z][\w.-]*\s*\(\s*$", shown[: v.start]):
+        return None
+    return _prior(out, values) if re.match(r"\s*\)", shown[v.end :]) else None
 
 
-def _prior(out: list[list[Named]]) -> Named | None:
-    """The metric the sentence named last (for 'outperforming B by x')."""
-    for names in reversed(out):
-        if names and names[-1].form not in ("size", "duration", "p-value", "share"):
+def _across_metrics(sentence: str, shown: str, v: Value) -> Named | None:
+    """'by 1.69%-5.62% across four Recall@512 metrics': the metric the value is measured in."""
+    m = re.match(r"\s+(?:across|on|in)\s+(?:all\s+|both\s+|the\s+)?(?:\w+\s+)?(?=\S+\s+metrics\b)", shown[v.end :])
+    if not m:
+        return None
+    words = _words_after(shown, v.end + m.end(), limit=1)
+    return _phrase(sentence, words, "across") if words and re.search(r"@|[A-Z]{2,}", words[0].group(0)) else None
+
+
+def _prior(out: list[list[Named]], values: list[Value]) -> Named | None:
+    """The result metric the sentence named last (for 'outperforming B by x'; counts, sizes and
+    durations are not results)."""
+    for names, v in zip(reversed(out), reversed(values[: len(out)]), strict=False):
+        if names and names[-1].form not in ("size", "duration", "p-value", "share") and v.unit not in (
+            "count",
+            "scale",
+            "adjective",
+            "time",
+        ):
             return Named(names[-1].metric, names[-1].start, names[-1].end, "prior")
     return None
 
@@ -601,7 +634,7 @@ def _follower(shown: str, values: list[Value], index: int, out: list[list[Named]
     if len(between) > 60 or re.search(r"[;.]\s", between):
         return None
     follows = re.fullmatch(
-        r"\s*(?:[\w@-]+\s+){0,4}?(?:\(|,|and|but|while|whereas|vs\.?)\s*(?:(?:only|by|to|at|a|an|up to|about|"
+        r"\s*(?:[\w@-]+\s+){0,6}?(?:\(|,|/|and|but|while|whereas|vs\.?)\s*(?:(?:only|by|to|at|a|an|up to|about|"
         r"approximately|over|nearly|around|more than)\s+)*",
         between,
     )
