@@ -102,7 +102,8 @@ def metric_matches(predicted: str, gold: dict[str, Any]) -> bool:
     if any(mine == _norm(n) for n in names):
         return True
     words = _content(predicted)
-    return bool(words) and any((have := _content(n)) and (words <= have or have <= words) for n in names)
+    bare = [re.sub(r"\s*\([^)]*\)", "", n) for n in names]  # 'score (Hybrid AHR)' -> 'score'
+    return bool(words) and any((have := _content(n)) and (words <= have or have <= words) for n in bare)
 
 
 @dataclass

@@ -72,7 +72,13 @@ METRIC_ALIASES: dict[str, tuple[str, ...]] = {
     "watch time": ("watch time", "watching time", "viewing time"),
     "improvement": ("improv", "outperform", "surpass", "exceed", "gain", "better", "beat"),
     "duration": ("day", "week", "month", "year", "hour", "minute", "duration"),
-    "model size": ("parameter", "params", "model size", r"re:\d(?:\.\d+)?\s?[bm]\b", r"re:times (?:larger|smaller)"),
+    "model size": (
+        "parameter",
+        "params",
+        "model size",
+        r"re:\d(?:\.\d+)?\s?[bm]\b",
+        r"re:times (?:larger|smaller)",
+    ),
     "p-value": ("p-value", "p value", r"re:\bp\s?[<>=≤≥]"),
 }
 # Models, tools and hardware a paper uses: naming the maker beside one is not authorship.

@@ -27,7 +27,8 @@ from ingest.llm.offline.naming import Named, names_of
 from ingest.llm.offline.values import Value, values_in, view
 
 CLAUSE = re.compile(
-    r"[,;]\s+|\s+(?:while|whereas|but|--|—)\s+|(?<![\d%×])\s+and\s+(?=(?:a |an |up to |over )?[+\-−~]?\s?\$?\d)"
+    r"[,;]\s+|\s+(?:while|whereas|but|--|—)\s+"
+    r"|(?<![\d%×])\s+and\s+(?=(?:a |an |up to |over )?[+\-−~]?\s?\$?\d)"
     r"|\s+and\s+(?=(?:improv|increas|reduc|lift|boost|rais|lower|cut|decreas|enhanc|yield|deliver|achiev|"
     r"accelerat|doubl|halv)\w*\s)"
 )
@@ -73,7 +74,9 @@ OTHER = re.compile(
     r"\btraffic\b|\bsplit\b|\bbuckets?\b|\bp-value\b|availability|\bshare\b|\btemperature\b",
     re.IGNORECASE,
 )
-EXPANDS = re.compile(r"\b(?:enhanc|increas|boost|grow|expand|scal)\w*", re.IGNORECASE)
+EXPANDS = re.compile(
+    r"(?<!-)\b(?:enhanc|increas|boost|grow|expand|scal(?:e|ed|es|ing)\s+(?:up|to|by))\w*", re.I
+)
 SCALE_UP = re.compile(
     r"\bmore (?:training )?(?:data|compute|parameters)\b|\blarger (?:training )?data\b|\bscal(?:e|ed|ing)\b",
     re.IGNORECASE,
@@ -81,7 +84,7 @@ SCALE_UP = re.compile(
 GROWS = re.compile(r"flops|compute|computation|parameters?|model size|\bdata\b", re.IGNORECASE)
 DOWN = re.compile(
     r"\breduc\w*|\bdecreas\w*|\blower\w*|\bless\b|\bfewer\b|\bdrop\w*|\bcut\w*|\bshrink\w*|\btrim\w*|"
-    r"\bhalv\w*|\bshorter\b|\bfell\b|\bfallen\b|\bdeclin\w*|\bdegrad\w*|\bsav(?:e|es|ing)\b|\bonly\b",
+    r"\bhalv\w*|\bshorter\b|\bfell\b|\bfallen\b|\bdeclin\w*|\bdegrad\w*|\bsav(?:e|es|ing)\b",
     re.IGNORECASE,
 )
 UP = re.compile(
@@ -196,19 +199,22 @@ def direction_of(v: Value, sentence: str, spans: list[tuple[int, int]], setting:
             return "increase" if (ends[1] > ends[0]) == bool(re.search(r"\bto\b", shown)) else "decrease"
     if shown.strip()[:1] == "+":
         return "increase"
+    if form == "share":  # 'only about 60% of the training time'
+        return "decrease" if re.search(r"\bonly\b", before[-30:]) and setting == "efficiency" else "none"
     if setting == "other" and not (
         form != "share" and EXPANDS.search(sentence[max(a, v.start - 60) : v.start])
     ):
         return "none"
     after = CHANGE_AFTER.match(sentence[v.end : b])
-    if after:
+    if after and not after.group(0).split()[-1].isupper():
         return "increase" if after.group("up") else "decrease"
-    down = [m.end() for m in DOWN.finditer(before)]
-    up = [m.end() for m in UP.finditer(before)]
-    if down and (not up or max(down) > max(up)):
-        return "decrease"
-    if up:
-        return "increase"
+    for text in (before, sentence[: v.start] if form in ("follows", "by", "list") else ""):
+        down = [m.end() for m in DOWN.finditer(text) if not m.group(0).isupper()]
+        up = [m.end() for m in UP.finditer(text) if not m.group(0).isupper()]
+        if down and (not up or max(down) > max(up)):
+            return "decrease"
+        if up:
+            return "increase"
     return "none"
 
 
@@ -219,6 +225,7 @@ def _evidence(sentence: str, spans: list[tuple[int, int]], v: Value, named: Name
         b = max(b, _clause_at(spans, max(named.end - 1, 0))[1])
     if cue_at >= 0:
         a = min(a, _clause_at(spans, cue_at)[0])
+        b = max(b, _clause_at(spans, cue_at)[1])
     return sentence[a:b].strip().rstrip(".,;:")
 
 

@@ -261,7 +261,8 @@ def facts(v: dict[str, Any]) -> PaperFacts:
     insts = owners_of(paper)
     source = source_text(paper)
     results = claims_of([title], source) + claims_of(sents, source)
-    results += claims_of(text_rules.sentences(paper.get("comment") or ""), source)
+    comment = claims_of(text_rules.sentences(paper.get("comment") or ""), source)
+    results += [c for c in comment if re.search(r"\d\s?(?:[KMB]\b|million|billion|%|x\b|×)", c.value)]
     deployed = any(c.setting == "online" for c in results) or any(
         DEPLOY.search(s) and is_online(s) for s in sents
     )

@@ -90,6 +90,11 @@ def _hits_in(text: str, owned: Any) -> list[InstitutionHit]:
     return out
 
 
+# makers of models, hardware and developer tools: papers use them far more often than they are by them,
+# so only an affiliation, the comment or a title 'at X' counts
+VENDORS = frozenset({"NVIDIA", "OpenAI", "Anthropic", "Mistral AI", "Jina AI", "Perplexity", "Pinecone"})
+
+
 def owners_of(paper: dict[str, Any]) -> list[InstitutionClaim]:
     """The authors' organisations the paper's own text shows, each with verified evidence."""
     fulltext = (paper.get("fulltext") or "")[:HEAD_OF_FULLTEXT]
@@ -98,7 +103,7 @@ def owners_of(paper: dict[str, Any]) -> list[InstitutionClaim]:
     title = paper.get("title") or ""
     hits += _hits_in(title, _owned_in_title)
     for sentence in sentences(paper.get("abstract") or ""):
-        hits += _hits_in(sentence, _owned_in_sentence)
+        hits += [h for h in _hits_in(sentence, _owned_in_sentence) if h.canonical not in VENDORS]
     source, affiliations = source_text(paper), affiliation_text(paper)
     out: list[InstitutionClaim] = []
     for hit in hits:

@@ -41,14 +41,18 @@ SIGNED = rf"(?:[+\-−]\s?)?{ONE}"
 TAIL = r"(?![A-Za-z0-9@]|-[A-Z]\b)"
 VALUE = re.compile(
     rf"(?P<from>\bfrom\s+){SIGNED}(?:\s?(?:-|–|--)\s?{ONE})?(?:\s*\([^()]{{1,20}}\))?\s+(?:up\s+)?to\s+{SIGNED}{TAIL}"
-    rf"|{START}{SIGNED}(?:\s?(?:--|-|–|—|~)\s?{ONE}|\s+to\s+{SIGNED}|\s+vs\.?\s+{SIGNED}|\s?\+/-\s?{ONE})?{TAIL}"
+    rf"|{START}{SIGNED}(?:\s?(?:--|-|–|—|~)\s?{ONE}|\s+to\s+{SIGNED}|\s+vs\.?\s+{SIGNED}|\s{{0,5}}(?:\+/-|±)\s{{0,5}}{ONE})?{TAIL}"
 )
 YEAR = re.compile(r"(?:19|20)\d\d")
 MONTH = re.compile(
     r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?$"
 )
 NAME_BEFORE = re.compile(r"(?<![.:;!?]\s)(?<!^)\b([A-Z][\w-]*|[A-Z]{2,}[a-z]*)\s$")
-METADATA_AFTER = re.compile(r"^\s?(?:pages?|figures?|figs?|tables?|pp)\b|^\s?CI\b|^(?:th|st|nd|rd)\b", re.I)
+METADATA_AFTER = re.compile(
+    r"^\s?(?:pages?|figures?|figs?|tables?|pp|appendix|appendices|algorithms?|main)\b|^\s?CI\b|^(?:th|st|nd|rd)\b",
+    re.I,
+)
+ASSIGNED = re.compile(r"(?<![\w.])([A-Za-z])\s*=\s*$")
 METADATA_BEFORE = re.compile(
     r"\bpp\.?\s?$|\b(?:vol|no)\.\s?$|\btop\s$|\bO\([^)]*$|\b[A-Za-z]\^$"
     r"|\b(?:NDCG|Recall|Precision|HR|MRR|MAP|Hits?)\s(?:at|@)\s$",
@@ -64,6 +68,7 @@ LATEX = (
     (re.compile(r"\\textasciitilde(?![A-Za-z])"), "~", "end"),
     (re.compile(r"\\sim(?![A-Za-z])"), "~", "end"),
     (re.compile(r"\\times(?![A-Za-z])"), "×", "start"),
+    (re.compile(r"\\pm(?![A-Za-z])"), "±", "start"),
     (re.compile(r"\\%"), "%", "end"),
     (re.compile(r"\\[,;: ]"), "", ""),
     (re.compile(r"\\(?:textbf|textit|textrm|emph|mathbf|mathrm|text)\{"), "", ""),
@@ -87,11 +92,13 @@ class Value:
 def view(sentence: str) -> str:
     """The sentence with LaTeX markup blanked to spaces (same length): '4$\\times$' -> '4 ×      '."""
     chars = list(sentence)
+    done = [False] * len(sentence)
     for pattern, printed, where in LATEX:
         for m in pattern.finditer(sentence):
             width = m.end() - m.start()
-            if chars[m.start()] == " " and width > 0 and "".join(chars[m.start() : m.end()]).isspace():
+            if any(done[m.start() : m.end()]):
                 continue
+            done[m.start() : m.end()] = [True] * width
             fill = [" "] * width
             if printed:
                 fill[0 if where == "start" else width - 1] = printed
@@ -126,11 +133,11 @@ def _span(sentence: str, shown: str, start: int, end: int) -> tuple[int, int]:
     without a hedge written as LaTeX ('$\\sim$25.5%' -> '25.5%')."""
     while start < end and (shown[start] == " " or shown[start] != sentence[start]):
         start += 1
+    while end > start and sentence[end - 1] == " ":
+        end -= 1
     if end > start and shown[end - 1] != sentence[end - 1]:
         while end < len(sentence) and shown[end] == " " and sentence[end] != " ":
             end += 1
-    while end > start and shown[end - 1] == " ":
-        end -= 1
     if sentence[start:end].count("$") % 2:
         if end < len(sentence) and sentence[end] == "$":
             end += 1
@@ -150,6 +157,11 @@ def _not_a_value(sentence: str, shown: str, m: re.Match[str], previous_name_end:
         return True
     if METADATA_AFTER.match(after) or METADATA_BEFORE.search(before) or ARXIV_ID.fullmatch(text):
         return True
+    if re.search(r"\d:$", before) or re.match(r"^:\d", after):
+        return True  # a ratio '4.5:1'
+    assigned = ASSIGNED.search(before)
+    if assigned and assigned.group(1) not in "nNp":
+        return True  # k=3, M=16, T=0.7: a setting of the method, not a measurement
     if bare and re.search(r"\[[\d,\s–-]*$", before) and re.match(r"^[\d,\s–-]*\]", after):
         return True  # a citation
     if bare and "." not in text and after.startswith(")") and not re.search(r"=\s*$", before):
@@ -162,8 +174,8 @@ def _not_a_value(sentence: str, shown: str, m: re.Match[str], previous_name_end:
         return True  # DL 19, Task 1, RTX 3090, Llama 3.1 (not 'Hybrid AHR 0.901')
     if bare and re.search(r"\b[A-Z][\w-]*\s$", before) and re.match(r"^\s[A-Z][a-z]", after):
         return True  # Kanon 2 Embedder, Claude 3 Sonnet
-    if previous_name_end >= 0 and shown[previous_name_end : m.start()].strip() == "":
-        return True  # the 8B of 'Llama 3.1 8B'
+    if previous_name_end >= 0 and shown[previous_name_end : m.start()].strip() in ("", "/"):
+        return True  # the 8B of 'Llama 3.1 8B', the 2.2 of 'WCAG 2.1/2.2'
     if re.fullmatch(r"\d-[a-z]{3,}(?:-[a-z]+)?", text) and _unit(text) == "adjective":
         return True  # 2-stage, 4-bit: a design, not a measurement
     if re.fullmatch(r"\d+-(?:day|week|month|year)s?", text) and re.match(r"^\s+[A-Z](?!/B)", after):
