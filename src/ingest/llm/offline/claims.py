@@ -189,14 +189,16 @@ def direction_of(v: Value, sentence: str, spans: list[tuple[int, int]], setting:
         return "decrease"
     a, b = _clause_at(spans, v.start)
     before = sentence[a : v.start]
-    if v.pair and not re.search(r"\d\s?(?:-|–|--)\s?\d", shown):
+    if v.pair and (v.from_to or re.search(r"\bvs\b", shown)):
         ends = [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", shown)]
-        if len(ends) == 2 and ends[0] != ends[1] and re.search(r"\b(?:to|vs)\b", shown):
+        if len(ends) == 2 and ends[0] != ends[1] and re.search(r"\bvs\b", shown):
+            return "increase" if ends[0] > ends[1] else "decrease"  # '847 ms vs. 1271 ms'
+        if len(ends) == 2 and ends[0] != ends[1]:
             if DOWN.search(before[-30:]) and not UP.search(before[-30:]):
                 return "decrease"
             if UP.search(before[-30:]) and not DOWN.search(before[-30:]):
                 return "increase"
-            return "increase" if (ends[1] > ends[0]) == bool(re.search(r"\bto\b", shown)) else "decrease"
+            return "increase" if ends[1] > ends[0] else "decrease"
     if shown.strip()[:1] == "+":
         return "increase"
     if form == "share":  # 'only about 60% of the training time'

@@ -150,6 +150,8 @@ def one_line(name: str, owner: str, method: str, numbers: str, deployed: bool, m
     line = f"{head}{_clip(what, budget)}; {tail}."
     if _words(line) < 20:
         line = f"{head}{_clip(what, budget + 8)}; {tail}."
+    if _words(line) > 35:  # the longer clip found no clause break: cut at the budget
+        line = f"{head}{' '.join(what.split()[:budget]).rstrip(',;:')}; {tail}."
     return line
 
 
