@@ -91,7 +91,8 @@ VENDOR_PRODUCTS = re.compile(
 )
 PRIOR_WORK = re.compile(
     r"\b(?:unlike|prior|previous(?:ly)?|existing|earlier|such as|e\.g\.|like those|as in|inspired by|"
-    r"following|adopted by|proposed by|popularized by|widely used (?:by|at|in))\b",
+    r"following|adopted by|proposed by|popularized by|widely used (?:by|at|in)|"
+    r"(?:platforms|companies|firms|services|giants|leaders|players) (?:like|including)|industry leaders)\b",
     re.IGNORECASE,
 )
 FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.IGNORECASE)

@@ -71,12 +71,10 @@ EFFICIENCY = re.compile(
 )
 NOT_EFFICIENCY = re.compile(r"cost[- ]per|\bcp[cms]\b|\becp[cms]\b|funnel|search efficiency|\broi\b", re.I)
 OTHER = re.compile(
-    r"\btraffic\b|\bsplit\b|\bbuckets?\b|\bp-value\b|availability|\bshare\b|\btemperature\b",
+    r"\btraffic\b|\bsplit\b|\bbuckets?\b|\bp-value\b|availability|\bshare (?:of|in)\b|\btemperature\b",
     re.IGNORECASE,
 )
-EXPANDS = re.compile(
-    r"(?<!-)\b(?:enhanc|increas|boost|grow|expand|scal(?:e|ed|es|ing)\s+(?:up|to|by))\w*", re.I
-)
+EXPANDS = re.compile(r"(?<!-)\b(?:enhanc|increas|boost|grow|expand|scal(?:e|ed|es|ing)\b)\w*", re.I)
 SCALE_UP = re.compile(
     r"\bmore (?:training )?(?:data|compute|parameters)\b|\blarger (?:training )?data\b|\bscal(?:e|ed|ing)\b",
     re.IGNORECASE,
@@ -142,12 +140,22 @@ def setting_of(metric: str, v: Value, form: str, sentence: str, cue: str, carrie
     """online | offline | efficiency | other for a value with this metric (see module doc)."""
     low = metric.lower()
     around = sentence[max(0, v.start - 40) : v.end + 30]
-    if form == "share" and not EFFICIENCY.search(low):
+    if form == "share":
+        if re.search(r"\btime\b|cost|expense|compute|computation|memory|latency", low):
+            return "efficiency"
         return "offline" if re.search(r"performance|quality|accuracy", low) else "other"
+    if form == "duration":
+        return "other"
+    if form == "size":  # 'scaling to 8B parameters' grows the model; '1B-parameter models' is a size
+        grows = re.search(
+            r"\bscal\w*\s+(?:\w+\s+)?(?:up\s+)?(?:to|by)\s+$", sentence[max(0, v.start - 30) : v.start]
+        )
+        return "other" if grows else "efficiency"
+    own = sentence[max(0, v.start - 40) : v.end + 25]
     if (
         GROWS.search(low)
-        and (SCALE_UP.search(around) or v.unit == "times" and EXPANDS.search(around))
-        and not (DOWN.search(around))
+        and (SCALE_UP.search(own) or v.unit == "times" and EXPANDS.search(around))
+        and not DOWN.search(sentence[max(0, v.start - 30) : v.end + 12])
     ):
         return "other"
     if EFFICIENCY.search(low) and not NOT_EFFICIENCY.search(low):
@@ -201,6 +209,8 @@ def direction_of(v: Value, sentence: str, spans: list[tuple[int, int]], setting:
             return "increase" if ends[1] > ends[0] else "decrease"
     if shown.strip()[:1] == "+":
         return "increase"
+    if form in ("size", "duration", "p-value"):  # levels, unless the model is scaled to the size
+        return "increase" if setting == "other" and form == "size" else "none"
     if form == "share":  # 'only about 60% of the training time'
         return "decrease" if re.search(r"\bonly\b", before[-30:]) and setting == "efficiency" else "none"
     if setting == "other" and not (

@@ -171,6 +171,8 @@ def phrase(sentence: str, words: list[re.Match[str]], form: str) -> Named | None
     words_low = [w.lower() for w in text.split()]
     if not words_low or all(w in GENERIC for w in words_low) or len(text) < 2:
         return None
+    if words_low in (["online"], ["offline"]):
+        return None
     if len(words_low) == 1 and NOUNISH.search(words_low[0]) and words_low[0] not in NOUN_ING:
         return None  # 'reported', 'matching': a verb, not a metric
     return Named(text, start, end, form)
