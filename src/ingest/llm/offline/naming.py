@@ -3,14 +3,18 @@
 Input: the sentence, its LaTeX view (values.view) and its values (values.values_in). Output, per
 value, zero or more `Named` metrics: the phrase as written in the sentence (its span, so the
 evidence can hold it) or a descriptive name whose words the verifier knows ('speed' for '33%
-faster', 'model size' for '7B models', 'p-value', 'improvement over baselines'), with the form it
-was read from. The rules, first that applies: lists ('improves A, B and C by x, y and z',
-'x and y in A and B, respectively'); 'M = x', 'M: x', 'M of x'; 'x M' ('+2.98% CTR', '2.2x higher
-QPS', '206 papers'); 'x gain in M'; 'x in M'; 'raises M by x'; 'M from x to y'; 'M (x)'; 'M x';
-'x% of M' (a share); 'outperforms B by x' (the metric the sentence already named, else
-'improvement over baselines'); a value that only follows another ('and by x', '(a 21% relative
-reduction)', '(847 ms vs. 1271 ms)') takes that value's metric. A value no rule names gets none:
-it is left out rather than guessed. Pure and deterministic.
+faster', 'model size' for '7B models', 'A/B test duration' for 'a 7-day A/B test', 'p-value',
+'improvement over baselines'), with the form it was read from. The rules, first that applies:
+p-values, model sizes and durations; lists (lists.py: 'improves A, B and C by x, y and z',
+'x and y in A and B', 'respectively' after named metrics); 'M from x to y'; 'M of x' / 'M = x' /
+'M reaches x'; 'x improvements over B'; 'x M' ('+2.98% CTR', '2.2x higher QPS', '206 papers');
+'raises M by x' ('reduce M across N by x' reads past the prepositional phrase); 'outperforms B
+by x' (the metric it is measured in, else the result metric the sentence named last, else
+'improvement over baselines'); 'M (x)'; 'M x' ('CTR +1.8%'); 'M: x'; 'x gain in M' and 'x in M'
+(not a dataset or a place: 'on LongMemEval', 'in the main app'); 'x% of M' (a share); a value that
+only follows another ('and by x', '(a 21% relative reduction)', '(847 ms vs. 1271 ms)') takes that
+value's metric; a system's figure in parentheses ('RankGPT-4 (17.0)') takes the sentence's metric.
+A value no rule names gets none: it is left out rather than guessed. Pure and deterministic.
 """
 
 from __future__ import annotations
