@@ -9,6 +9,7 @@ import pytest
 from ingest.facts.claims import occurs
 from ingest.llm.offline.claims import claims_of
 from ingest.llm.offline.owners import owners_of
+from ingest.llm.offline.short_names import short_name
 from ingest.llm.offline.values import values_in
 
 
@@ -165,3 +166,23 @@ def test_owners_are_not_vendors_studied_platforms_prior_work_or_datasets() -> No
     assert _owners("X", "Platforms like Meta, TikTok, and Instagram use large embedding tables.") == []
     assert _owners("X", "For experimentation, the Netflix challenge dataset has been used.") == []
     assert _owners("X", "Meta-Prompting helps; online A/B tests on Taobao show +2.98% CTR.") == ["Alibaba"]
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "name"),
+    [
+        ("GenRec: A Preference-Oriented Generative Framework", "", "GenRec"),
+        ("Deep Situation-Aware Interaction Network", "To this end, we propose DSAIN, a network.", "DSAIN"),
+        ("Ranking at Scale", "We present a model termed FooNet that ranks.", "FooNet"),
+        ("Ranking at Scale", "We propose a framework called BarRec to rank.", "BarRec"),
+        ("Still Fresh? Evaluating Temporal Drift in Retrieval Benchmarks", "", "Still Fresh"),
+        # never a title fragment ending in a function word or an adjective: the head noun phrase
+        ("On the Practice of Recommender Evaluation", "", "Practice of Recommender Evaluation"),
+        ("Towards Generalizable: A Study of Prompt Tuning", "", "Study of Prompt Tuning"),
+        ("From Isolated Scoring to Joint Ranking for Search", "", "Isolated Scoring"),
+        ("Recommending Search Filters To Improve Conversions At Airbnb", "", "Search Filters"),
+        ("Is Sliding Window All You Need? An Open Framework for Long Sequences", "", "Open Framework"),
+    ],
+)
+def test_short_names(title: str, abstract: str, name: str) -> None:
+    assert short_name(title, abstract) == name

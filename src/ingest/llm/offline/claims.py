@@ -209,6 +209,9 @@ def direction_of(v: Value, sentence: str, spans: list[tuple[int, int]], setting:
             return "increase" if ends[1] > ends[0] else "decrease"
     if shown.strip()[:1] == "+":
         return "increase"
+    after = CHANGE_AFTER.match(sentence[v.end : b])
+    if v.unit == "times" and after and not after.group(0).split()[-1].isupper():
+        return "increase" if after.group("up") else "decrease"  # '3x more data', '200 times larger'
     if form in ("size", "duration", "p-value"):  # levels, unless the model is scaled to the size
         return "increase" if setting == "other" and form == "size" else "none"
     if form == "share":  # 'only about 60% of the training time'
@@ -220,7 +223,7 @@ def direction_of(v: Value, sentence: str, spans: list[tuple[int, int]], setting:
     after = CHANGE_AFTER.match(sentence[v.end : b])
     if after and not after.group(0).split()[-1].isupper():
         return "increase" if after.group("up") else "decrease"
-    for text in (before, sentence[: v.start] if form in ("follows", "by", "list") else ""):
+    for text in (before, sentence[: v.start] if form in ("follows", "by", "list", "change-in") else ""):
         down = [m.end() for m in DOWN.finditer(text) if not m.group(0).isupper()]
         up = [m.end() for m in UP.finditer(text) if not m.group(0).isupper()]
         if down and (not up or max(down) > max(up)):

@@ -27,6 +27,7 @@ from ingest.llm.offline import text as text_rules
 from ingest.llm.offline.claims import claims_of
 from ingest.llm.offline.metrics import ONLINE, is_online, metrics_of
 from ingest.llm.offline.owners import owners_of
+from ingest.llm.offline.short_names import short_name
 
 PROBLEM = re.compile(
     r"\b(?:however|yet|but|challenge|struggle|limit|bottleneck|fail|suffer|lack|costly|"
@@ -207,7 +208,7 @@ def extract(v: dict[str, Any]) -> PaperExtraction:
     title, abstract = v.get("title") or "", v.get("abstract") or ""
     sents = text_rules.sentences(abstract)
     scope, reason = text_rules.scope_of(title, abstract)
-    name = text_rules.short_name(title, abstract)
+    name = short_name(title, abstract)
     insts = institutions_of(v)
     online, offline, efficiency = metrics_of(sents)
     deployed = bool(online) or any(DEPLOY.search(s) and is_online(s) for s in sents)
@@ -259,7 +260,7 @@ def facts(v: dict[str, Any]) -> PaperFacts:
     title, abstract = paper.get("title") or "", paper.get("abstract") or ""
     sents = text_rules.sentences(abstract)
     scope, reason = text_rules.scope_of(title, abstract)
-    name = text_rules.short_name(title, abstract)
+    name = short_name(title, abstract)
     insts = owners_of(paper)
     source = source_text(paper)
     results = claims_of([title], source) + claims_of(sents, source)
