@@ -133,15 +133,21 @@ def _cue(sentence: str, spans: list[tuple[int, int]], v: Value) -> tuple[str, in
     later = AFTER_CUE.match(sentence[v.end :])
     if later and not OFFLINE.search(sentence):
         return "online", v.end + later.end() - 8
+    deployed = re.search(r"\bdeploy(?:ed|ment)\b", sentence[v.end :])
+    if deployed and not OFFLINE.search(sentence) and not FUTURE.search(sentence):
+        return "online", v.end + deployed.start()  # '..., and have been deployed to serve 570 million users'
     return "", -1
 
 
 def setting_of(metric: str, v: Value, form: str, sentence: str, cue: str, carried: str) -> str:
     """online | offline | efficiency | other for a value with this metric (see module doc)."""
     low = metric.lower()
-    around = sentence[max(0, v.start - 40) : v.end + 30]
-    if form == "share":
-        if re.search(r"\btime\b|cost|expense|compute|computation|memory|latency", low):
+    if form == "share":  # '60% of the training time' is a cost; '30% of work time', '25% of QPS' are shares
+        if re.search(
+            r"(?:training|inference|serving|processing|wall-clock|run) time|runtime|cost|expense|"
+            r"compute|computation|memory|latency",
+            low,
+        ):
             return "efficiency"
         return "offline" if re.search(r"performance|quality|accuracy", low) else "other"
     if form == "duration":
@@ -154,7 +160,11 @@ def setting_of(metric: str, v: Value, form: str, sentence: str, cue: str, carrie
     own = sentence[max(0, v.start - 40) : v.end + 25]
     if (
         GROWS.search(low)
-        and (SCALE_UP.search(own) or v.unit == "times" and EXPANDS.search(around))
+        and (
+            SCALE_UP.search(own)
+            or v.unit == "times"
+            and EXPANDS.search(sentence[max(0, v.start - 90) : v.start])
+        )
         and not DOWN.search(sentence[max(0, v.start - 30) : v.end + 12])
     ):
         return "other"

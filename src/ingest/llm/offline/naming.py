@@ -46,15 +46,20 @@ SIZE_NOUN = re.compile(
 
 
 def _model_size(sentence: str, shown: str, v: Value) -> Named | None:
-    """'7B models', '1B-parameter', '0.1B parameters', '305M-parameter': a model size."""
+    """'7B models', '1B-parameter', '0.1B parameters', '305M-parameter', '3B, 4B, and 8B parameters':
+    a model size (the span reaches the noun, so the evidence holds it)."""
     if not re.search(r"\d\s?[BM]\b|\d[BM][-+]|illion-param|\d\s?(?:billion|million)\s+param", v.text):
         return None
     rest = shown[v.end :]
-    if re.search(r"param", v.text, re.I) or re.match(r"\s*(?:dense[- ])?param", rest, re.I):
-        return Named("parameters" if re.match(r"\s*param", rest, re.I) else "model size", -1, -1, "size")
-    if SIZE_NOUN.match(rest):
+    siblings = re.match(r"(?:\s*(?:,|and|or)\s*(?:and\s+)?\d+(?:\.\d+)?\s?[BM]\+?(?![\w-]))*", rest)
+    skip = siblings.end() if siblings else 0  # '2B and 9B variants', '3B, 4B, and 8B parameters'
+    if re.search(r"param", v.text, re.I):
         return Named("model size", -1, -1, "size")
-    return None
+    noun = re.match(r"\s*(?:dense[- ])?param\w*", rest[skip:], re.I) or SIZE_NOUN.match(rest[skip:])
+    if not noun:
+        return None
+    name = "parameters" if re.search(r"param", noun.group(0), re.I) else "model size"
+    return Named(name, v.end, v.end + skip + noun.end(), "size")
 
 
 def _relative_size(v: Value, shown: str) -> Named | None:
@@ -99,14 +104,16 @@ def _change_in(sentence: str, shown: str, v: Value) -> Named | None:
     return named
 
 
-def _skip_pp(shown: str, words: list[re.Match[str]]) -> list[re.Match[str]]:
-    """'self-agreement across runs' -> 'self-agreement': the phrase before a prepositional phrase."""
+def _skip_pp(shown: str, words: list[re.Match[str]], broad: bool = False) -> list[re.Match[str]]:
+    """'self-agreement across runs' -> 'self-agreement': the phrase before a prepositional phrase
+    ('on'/'in' too when `broad`: 'improves completed orders on cold-start retrieval by')."""
     lead = shown[: words[0].start()].rstrip()
-    prep = re.search(r"\b(?:across|on|in|under|for|at|over|with|compared to|relative to)$", lead)
+    preps = r"across|under|for|at|over|with|compared to|relative to" + (r"|on|in" if broad else "")
+    prep = re.search(r"\b(?:" + preps + r")$", lead)
     if not prep:
         return words
     inner = words_before(shown, prep.start())
-    return inner or words
+    return inner if inner and not inner[-1].group(0).lower().endswith("ing") else words
 
 
 def _beaten(shown: str, words: list[re.Match[str]]) -> bool:
@@ -129,16 +136,27 @@ def _by(sentence: str, shown: str, v: Value, head: str) -> tuple[Named | None, b
         return None, False
     words = words_before(shown, m.start())
     if not words:
-        verb = re.search(r"(\S+)\s*$", head[: m.start()])
-        if verb and VERB.match(verb.group(1)):  # 'Total App Usage Time increasing by'
+        verb = re.search(
+            r"(?:\b(?:has|have|had|is|are|was|were|been)\s+)?(?:\w+ly\s+)?(\S+)\s*$", head[: m.start()]
+        )
+        if verb and VERB.match(verb.group(1)):  # 'Total App Usage Time increasing by', 'rate has fallen by'
             words = words_before(shown, verb.start())
+            lead = shown[: words[0].start()].rstrip() if words else ""
+            if re.search(
+                r"\b(?:to|for|of|in|on|with|from)$", lead
+            ):  # 'play rate for videos ... to users has'
+                start = max(lead.rfind(", "), lead.rfind("; "), -1) + 1
+                subject = words_after(
+                    shown, start + len(re.match(r"\s*(?:while\s+|whereas\s+)?", shown[start:]).group(0))
+                )
+                words = subject or words
         if not words:
             return None, False
     if _beaten(shown, words):
         return None, True
     lead = shown[: words[0].start()].rstrip()
     if re.search(r"\b(?:across|on|in|under|for|at|over|with)$", lead):
-        inner = _skip_pp(shown, words)
+        inner = _skip_pp(shown, words, broad=True)
         inner_lead = shown[: inner[0].start()].split()
         if inner is not words and inner_lead and VERB.match(inner_lead[-1]):
             words, lead = inner, " ".join(inner_lead)
@@ -157,8 +175,11 @@ def _of(sentence: str, shown: str, v: Value, head: str) -> Named | None:
         + r")\s*$",
         head,
     )
-    if not m or re.search(r"\bup\s+to\s*$", head[: m.end()]) and not re.search(r"\bup to\s+\S", m.group(0)):
+    if not m:
         return None
+    link = re.match(r"\s*(?:(?:that|which)\s+)?(\S+)", m.group(0))
+    if link and link.group(1) == "to" and re.search(r"\bup\s*$", head[: m.start()]):
+        return None  # the 'to' of the hedge 'up to
     words = words_before(shown, m.start(), participle=True)
     if words and m.group(0).strip() not in ("=", "of"):
         words = _skip_pp(shown, words)

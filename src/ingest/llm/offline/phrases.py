@@ -44,7 +44,8 @@ VERB = re.compile(
     r"consum|maintain|preserv|recover|attain|introduc|releas|construct|allow|"
     r"outpac|see|seen|saw|captur|deploy|driv|translat|reveal|highlight|indicat|suggest|demonstrat|validat|"
     r"confirm|show|prov|outperform|widen|narrow|plateau|emerg|becom|appear|exceed|cover)"
-    r"(?:e|es|s|ed|d|ing|ting|ped|ping|ded|ding)?|fell|fallen|grew|rose|risen|led|made|brought|cutting)$",
+    r"(?:e|es|s|ed|d|ing|ting|ped|ping|ded|ding)?|fell|fallen|grew|rose|risen|led|made|brought|cutting|"
+    r"supports|supported|supporting|reports|reported|helps|helped|holds|records|recorded)$",
     re.IGNORECASE,
 )
 BEAT = re.compile(r"(?:outperform|surpass|exceed|beat)\w*$", re.IGNORECASE)
@@ -153,7 +154,10 @@ def words_before(shown: str, pos: int, limit: int = 6, participle: bool = False)
             and low.endswith("ing")
             and VERB.match(prior[-1])
         )
+        infinitive = bool(out) and bool(prior) and prior[-1].lower() == "to"  # 'to support sequences'
         if low in STOP or VERB.match(low) and not noun and not (low in NOUN_ING and out) or len(out) >= limit:
+            break
+        if infinitive:
             break
         out.insert(0, m)
         end = m.start()
@@ -224,4 +228,8 @@ def value_metric(sentence: str, shown: str, v: Value) -> Named | None:
         return Named("speed", -1, -1, "faster")
     if re.match(r"\s+(?:of|in|on|at|by|for|from|to|over|than|and|or|vs)\b", rest):
         return None
-    return phrase(sentence, words_after(shown, v.end), "value-metric")
+    words = words_after(shown, v.end)
+    listed = re.match(r",\s+(?=[a-z])", shown[words[-1].end() :]) if len(words) == 1 else None
+    if listed and not words[0].group(0).endswith("s"):  # '100 complex, hand-crafted questions'
+        words = words_after(shown, words[-1].end() + listed.end()) or words
+    return phrase(sentence, words, "value-metric")
