@@ -45,7 +45,7 @@ VERB = re.compile(
     r"outpac|see|seen|saw|captur|deploy|driv|translat|reveal|highlight|indicat|suggest|demonstrat|validat|"
     r"confirm|show|prov|outperform|widen|narrow|plateau|emerg|becom|appear|exceed|cover)"
     r"(?:e|es|s|ed|d|ing|ting|ped|ping|ded|ding)?|fell|fallen|grew|rose|risen|led|made|brought|cutting|"
-    r"supports|supported|supporting|reports|reported|helps|helped|holds|records|recorded)$",
+    r"supports|supported|supporting|reports|reported|helps|helped|holds)$",
     re.IGNORECASE,
 )
 BEAT = re.compile(r"(?:outperform|surpass|exceed|beat)\w*$", re.IGNORECASE)
@@ -231,5 +231,8 @@ def value_metric(sentence: str, shown: str, v: Value) -> Named | None:
     words = words_after(shown, v.end)
     listed = re.match(r",\s+(?=[a-z])", shown[words[-1].end() :]) if len(words) == 1 else None
     if listed and not words[0].group(0).endswith("s"):  # '100 complex, hand-crafted questions'
-        words = words_after(shown, words[-1].end() + listed.end()) or words
+        more = words_after(shown, words[-1].end() + listed.end())
+        first = shown[words[-1].end() + listed.end() :].split(None, 1)[0].lower()
+        if more and first not in STOP and more[-1].group(0).endswith("s"):
+            words = more
     return phrase(sentence, words, "value-metric")
