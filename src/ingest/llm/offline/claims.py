@@ -285,8 +285,8 @@ def claims_of(sentences: list[str], source: str | None = None) -> list[ResultCla
                 claim = ResultClaim(
                     metric=named.metric,
                     value=v.text,
-                    direction=direction_of(v, sentence, spans, setting, named.form),  # type: ignore[arg-type]
-                    setting=setting,  # type: ignore[arg-type]
+                    direction=direction_of(v, sentence, spans, setting, named.form),
+                    setting=setting,
                     where=_where(sentence[_clause_at(spans, v.start)[0] : _clause_at(spans, v.start)[1]]),
                     evidence=evidence,
                 )

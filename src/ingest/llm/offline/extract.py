@@ -236,7 +236,7 @@ def extract(v: dict[str, Any]) -> PaperExtraction:
         efficiency=efficiency,
         datasets=found_datasets,
         code_url=code,
-        topics=text_rules.topics(title, abstract, scope),  # type: ignore[arg-type]
+        topics=text_rules.topics(title, abstract, scope),
         one_line=one_line(
             name, owner, method, _headline_numbers(online, offline), deployed, _after(sents, method)
         ),
@@ -276,7 +276,7 @@ def facts(v: dict[str, Any]) -> PaperFacts:
     code = text_rules.code_url(abstract, paper.get("comment") or "")
     exclude = {name, *(i.name for i in insts), *found_datasets}
     return PaperFacts(
-        scope=scope,  # type: ignore[arg-type]
+        scope=scope,
         scope_reason=reason,
         short_name=name,
         problem=problem_of(sents),
@@ -289,6 +289,6 @@ def facts(v: dict[str, Any]) -> PaperFacts:
         platform=platform_of(sents),
         datasets=found_datasets,
         code_url=code,
-        topics=text_rules.topics(title, abstract, scope),  # type: ignore[arg-type]
+        topics=text_rules.topics(title, abstract, scope),
         one_line=one_line(name, owner, method, _headline(results), deployed, _after(sents, method)),
     )

@@ -94,7 +94,7 @@ def _list_before(sentence: str, shown: str, pos: int) -> list[Named]:
     start = (
         verbs[-1].end() if verbs else max(head.rfind(";", 0, m.start()), head.rfind(":", 0, m.start())) + 1
     )
-    start += len(re.match(r"\s*(?:the\s+)?", head[start:]).group(0))
+    start += len(head[start:]) - len(re.sub(r"^\s*(?:the\s+)?", "", head[start:]))
     return _split_list(sentence, shown, start, m.start())
 
 

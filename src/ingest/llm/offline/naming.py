@@ -146,9 +146,8 @@ def _by(sentence: str, shown: str, v: Value, head: str) -> tuple[Named | None, b
                 r"\b(?:to|for|of|in|on|with|from)$", lead
             ):  # 'play rate for videos ... to users has'
                 start = max(lead.rfind(", "), lead.rfind("; "), -1) + 1
-                subject = words_after(
-                    shown, start + len(re.match(r"\s*(?:while\s+|whereas\s+)?", shown[start:]).group(0))
-                )
+                lead_in = len(shown[start:]) - len(re.sub(r"^\s*(?:while\s+|whereas\s+)?", "", shown[start:]))
+                subject = words_after(shown, start + lead_in)
                 words = subject or words
         if not words:
             return None, False

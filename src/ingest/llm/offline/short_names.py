@@ -82,12 +82,12 @@ def own_name(title: str, abstract: str) -> str:
         for m in re.finditer(pattern + r"\(\s*(" + NAME_TOKEN + r")\s*\)", first):
             if _name_like(m.group(2)):
                 return m.group(2)
-    m = re.search(r"(?:termed|named|called|dubbed|coined)\s+(?:as\s+)?(" + NAME_TOKEN + r")", first)
-    if m and _name_like(m.group(1)):
-        return m.group(1)
-    m = re.search(PROPOSE + r"\s+(?:an?\s+|the\s+)?(" + NAME_TOKEN + r")(?=[\s,:(.])", first)
-    if m and _name_like(m.group(1)) and "-" not in m.group(1).split("-", 1)[-1][:1]:
-        return m.group(1)
+    termed = re.search(r"(?:termed|named|called|dubbed|coined)\s+(?:as\s+)?(" + NAME_TOKEN + r")", first)
+    if termed and _name_like(termed.group(1)):
+        return termed.group(1)
+    proposed = re.search(PROPOSE + r"\s+(?:an?\s+|the\s+)?(" + NAME_TOKEN + r")(?=[\s,:(.])", first)
+    if proposed and _name_like(proposed.group(1)) and "-" not in proposed.group(1).split("-", 1)[-1][:1]:
+        return proposed.group(1)
     return ""
 
 
