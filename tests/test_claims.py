@@ -44,6 +44,17 @@ def test_latex_numbers_read_as_printed() -> None:
     )
 
 
+def test_names_are_not_numbers_but_multiplier_ranges_are() -> None:
+    assert numbers_in("GPT-4, COVID-19, top-10 and Max-3") == set()
+    assert numbers_in("5x-14x faster, 1.5X-2X less") == {"5", "14", "1.5", "2"}
+    evidence = "improving inference efficiency by 5x-14x"
+    assert (
+        result_problem("inference efficiency", "5x-14x", "increase", "efficiency", evidence, evidence) is None
+    )
+    dropped = result_problem("inference efficiency", "14x", "increase", "efficiency", evidence, evidence)
+    assert "drops an end" in (dropped or "")
+
+
 def test_is_grounded_needs_every_number() -> None:
     assert is_grounded("+9.5%", SOURCE) and is_grounded("-3.5%", SOURCE) and is_grounded("1234", SOURCE)
     assert not is_grounded("9.5% and 9.6%", SOURCE) and not is_grounded("95%", SOURCE)

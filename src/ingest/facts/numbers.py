@@ -15,8 +15,11 @@ import re
 
 from ingest.records import ARXIV_ID
 
-# a number, unless it is part of a name (GPT-4, COVID-19, top-10: a letter and a hyphen before it)
-NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z][-\u2010\u2011])[-+]?\d[\d,]*(?:\.\d+)?")
+# a number, unless it is part of a name (GPT-4, COVID-19, top-10: a letter and a hyphen before it); the
+# x of a multiplier range is a unit, not a name ('5x-14x' holds 5 and 14)
+NUMBER = re.compile(
+    r"(?<![\w.])(?<![A-WYZa-wyz][-\u2010\u2011])(?<![^\d][xX][-\u2010\u2011])[-+]?\d[\d,]*(?:\.\d+)?"
+)
 MINUS = dict.fromkeys(map(ord, "\u2212\u2012\u2013\u2014\ufe63\uff0d"), "-")
 SPACES_IN_NUMBER = re.compile(r"(?<=\d)[\u2009\u202f\u00a0\u2007](?=\d{3}(?!\d))")
 ODD_SPACES = dict.fromkeys(map(ord, "\u2009\u202f\u00a0\u2007\u200b"), " ")
