@@ -10,7 +10,7 @@ import pytest
 
 from ingest.extract.verify import verify_facts
 from ingest.facts.claims import evidence_for, institution_problem, occurs, result_problem
-from ingest.facts.numbers import is_grounded, numbers_in
+from ingest.facts.numbers import is_grounded, normalise, numbers_in
 from ingest.facts.sheet import InstitutionClaim, PaperFacts, ResultClaim
 from ingest.facts.source import affiliation_text, source_text
 
@@ -28,6 +28,31 @@ def test_numbers_are_normalised() -> None:
     found = numbers_in("+9.5%, \u22123.5 %, 1,234 and 12\u2009000 (see 2604.14878v2)")
     assert found == {"9.5", "3.5", "1234", "12000"}
     assert numbers_in(SOURCE) >= {"9.5", "8.7", "3.5", "1234", "12000"}
+
+
+def test_latex_numbers_read_as_printed() -> None:
+    assert numbers_in("+2.85\\%, 4$\\times$, \\textasciitilde50,000 QPS, $\\sim$25.5%") == {
+        "2.85",
+        "4",
+        "50000",
+        "25.5",
+    }
+    assert numbers_in("\\textbf{26.56 nDCG@10} and $0.51$ to $0.48$") == {"26.56", "10", "0.51", "0.48"}
+    assert normalise("reduce FP by 50\\% to 90\\%") == "reduce FP by 50% to 90%"
+    assert occurs("by 10 $\\times$", "the FLOPs by 10 $\\times$ and") and occurs(
+        "by 10 ×", "FLOPs by 10 $\\times$"
+    )
+
+
+def test_names_are_not_numbers_but_multiplier_ranges_are() -> None:
+    assert numbers_in("GPT-4, COVID-19, top-10 and Max-3") == set()
+    assert numbers_in("5x-14x faster, 1.5X-2X less") == {"5", "14", "1.5", "2"}
+    evidence = "improving inference efficiency by 5x-14x"
+    assert (
+        result_problem("inference efficiency", "5x-14x", "increase", "efficiency", evidence, evidence) is None
+    )
+    dropped = result_problem("inference efficiency", "14x", "increase", "efficiency", evidence, evidence)
+    assert "drops an end" in (dropped or "")
 
 
 def test_is_grounded_needs_every_number() -> None:
@@ -125,6 +150,86 @@ GENREC = W16["2604.14878"]["abstract"]
             "We saw online revenue +500%.",
             "metric 'CTR' not in its evidence",
         ),
+        # a LaTeX range keeps both ends too
+        (
+            _claim(
+                "false positives", "50\\%", "decrease", "offline", "reduce False Positives by 50\\% to 90\\%"
+            ),
+            "we reduce False Positives by 50\\% to 90\\%.",
+            "drops an end of the range",
+        ),
+        (
+            _claim(
+                "False Positives",
+                "50\\% to 90\\%",
+                "decrease",
+                "offline",
+                "reduce False Positives by 50\\% to 90\\%",
+            ),
+            "we reduce False Positives by 50\\% to 90\\%.",
+            None,
+        ),
+        # descriptive names the verifier knows: improvement over what is beaten, speed, model size,
+        # test duration, p-value; every other content word must still be in the evidence
+        (
+            _claim(
+                "improvement over baselines",
+                "15.74%",
+                "increase",
+                "offline",
+                "outperforms six baselines by 15.74%",
+            ),
+            "GRC outperforms six baselines by 15.74%.",
+            None,
+        ),
+        (
+            _claim(
+                "improvement over embedding models",
+                "17%",
+                "increase",
+                "offline",
+                "outperforms baselines by 17%",
+            ),
+            "It outperforms baselines by 17%.",
+            "not in its evidence",
+        ),
+        (
+            _claim(
+                "index construction speed", "5x", "increase", "efficiency", "5x faster index construction"
+            ),
+            "with 5x faster index construction.",
+            None,
+        ),
+        (_claim("model size", "7B", "none", "efficiency", "leading 7B models"), "leading 7B models.", None),
+        (
+            _claim("model size", "7", "none", "efficiency", "leading models in 7 tasks"),
+            "leading models in 7 tasks.",
+            "not in its evidence",
+        ),
+        (
+            _claim("A/B test duration", "7-day", "none", "other", "a 7-day A/B test"),
+            "In a 7-day A/B test, CTR rose.",
+            None,
+        ),
+        (_claim("p-value", "0.001", "none", "other", "(p < 0.001)"), "CTR +1% (p < 0.001).", None),
+        # an alias matches a whole word: 'hr' is not inside 'throughput'
+        (
+            _claim("HR", "2.7x", "increase", "offline", "2.7x higher throughput"),
+            "2.7x higher throughput.",
+            "not in its evidence",
+        ),
+        # a '+' value is an increase whatever else its clause says
+        (
+            _claim(
+                "orders",
+                "+1.6%",
+                "increase",
+                "online",
+                "A/B tests yield +1.6% orders with less than 5 ms additional latency",
+            ),
+            "A/B tests yield +1.6% orders with less than 5 ms additional latency.",
+            None,
+        ),
         # an evidence quote that is not in the paper
         (
             _claim("CTR", "+99.9%", "increase", "online", "online A/B: CTR +99.9%"),
@@ -177,6 +282,29 @@ def test_result_claims(claim: tuple, source: str, reason: str | None) -> None:
             None,
         ),
         ("Kuaishou", "Work done at Kuaishou", "Title\nWork done at Kuaishou", "Work done at Kuaishou", None),
+        # a company's own industrial or internal data is its work, not a public dataset
+        (
+            "Meituan",
+            "On a four-domain Meituan industrial dataset",
+            "On a four-domain Meituan industrial dataset (full ranking), NONTP achieves HR@10 +34.3%.",
+            "",
+            None,
+        ),
+        # a prior-work cue governs only up to the authors' own words ('our')
+        (
+            "Pinterest",
+            "improved our throughput by 600% on Pinterest internal data",
+            "Optimizations, such as DCAT, improved our throughput by 600% on Pinterest internal data.",
+            "",
+            None,
+        ),
+        (
+            "Meta",
+            "platforms like Meta, TikTok, and Instagram",
+            "In social media platforms like Meta, TikTok, and Instagram, tables consume memory.",
+            "",
+            "prior work",
+        ),
         (
             "Google",
             "github.com/google/x",

@@ -55,6 +55,10 @@ GUARDED = {
     "Meta": r"(?='s|’s|\s+(?:AI|Platforms|Inc|ads|Ads|advertising|Reality|and|to|in|at|for)\b|[,.;)]|\s*$)",
     "Mila": r"(?=[,;)]|\s*$|\s+(?:-|Quebec|Québec))",
     "Bing": r"(?='s|’s|\s+(?:search|Search|Ads|ads|logs?)\b|[,;)]|\s*$)",
+    "Snap": r"(?='s|’s|\s+(?:Inc|Research|AI)\b|[,.;)]|\s*$)",
+    "Perplexity": r"(?='s|’s|\s+(?:AI|Labs|Sonar|Pro)\b|[,;)])",
+    "Jina": r"(?='s|’s|\s+(?:AI|V\d|v\d|Embeddings?)\b|[,.;)]|\s*$)",
+    "Mistral": r"(?='s|’s|\s+(?:AI|Large|Small|Medium)\b|[,;)])",
 }
 
 

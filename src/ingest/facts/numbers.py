@@ -1,7 +1,9 @@
 """Numbers in text: the one normaliser every stage uses (extraction, report verification, search).
 
 Input: text -> the set of normalised number tokens ('+9.5%' -> '9.5', '1,234' -> '1234',
-'−3.2' -> '3.2'; unicode minus and dashes, thin and no-break spaces inside numbers handled).
+'−3.2' -> '3.2'; unicode minus and dashes, thin and no-break spaces inside numbers handled; the LaTeX
+of arXiv abstracts read as what it prints: '2.85\\%' -> '2.85%', '4$\\times$' -> '4×',
+'\\textasciitilde50,000' and '$\\sim$3' -> '~50,000' and '~3', '\\textbf{26.56}' -> '26.56}').
 arXiv ids are not numbers. `ungrounded` / `keep_grounded` check a text's numbers against sources.
 The token rule matches the project's report scorer, so "grounded here" means "grounded there".
 Pure functions, no I/O.
@@ -13,16 +15,31 @@ import re
 
 from ingest.records import ARXIV_ID
 
-# a number, unless it is part of a name (GPT-4, COVID-19, top-10: a letter and a hyphen before it)
-NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z][-\u2010\u2011])[-+]?\d[\d,]*(?:\.\d+)?")
+# a number, unless it is part of a name (GPT-4, COVID-19, top-10: a letter and a hyphen before it); the
+# x of a multiplier range is a unit, not a name ('5x-14x' holds 5 and 14)
+NUMBER = re.compile(
+    r"(?<![\w.])(?<![A-WYZa-wyz][-\u2010\u2011])(?<![^\d][xX][-\u2010\u2011])[-+]?\d[\d,]*(?:\.\d+)?"
+)
 MINUS = dict.fromkeys(map(ord, "\u2212\u2012\u2013\u2014\ufe63\uff0d"), "-")
 SPACES_IN_NUMBER = re.compile(r"(?<=\d)[\u2009\u202f\u00a0\u2007](?=\d{3}(?!\d))")
 ODD_SPACES = dict.fromkeys(map(ord, "\u2009\u202f\u00a0\u2007\u200b"), " ")
 SENTENCE = re.compile(r"(?<=[.!?。；;])\s+")
+LATEX = (
+    (re.compile(r"\\textasciitilde(?![A-Za-z]) ?|\\sim(?![A-Za-z]) ?"), "~"),
+    (re.compile(r"\\times(?![A-Za-z]) ?"), "×"),
+    (re.compile(r"\\%"), "%"),
+    (re.compile(r"\\[,;: ]"), " "),
+    (re.compile(r"\\(?:textbf|textit|textrm|emph|mathbf|mathrm|text)\{"), ""),
+    (re.compile(r"\$"), ""),
+)
 
 
 def normalise(text: str) -> str:
-    """Unicode minus/dashes -> '-', thin/no-break spaces inside numbers removed, other odd spaces -> ' '."""
+    """Unicode minus/dashes -> '-', thin/no-break spaces inside numbers removed, other odd spaces -> ' ',
+    LaTeX percent, times, tilde, thin space, math and bold markup read as printed."""
+    if "\\" in text or "$" in text:
+        for pattern, printed in LATEX:
+            text = pattern.sub(printed, text)
     text = text.translate(MINUS)
     text = SPACES_IN_NUMBER.sub("", text)
     return text.translate(ODD_SPACES)

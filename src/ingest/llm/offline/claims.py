@@ -1,78 +1,257 @@
-"""Offline result claims: an abstract's sentences -> ResultClaims read clause by clause.
+"""Offline result claims: a paper's sentences -> ResultClaims read clause by clause, each verified.
 
-Input: the sentences of the paper's text. Output: one ResultClaim per number the text states as a
-fact, each with the clause it was read from as its evidence (a verbatim piece of the sentence).
-Per value: the metric is the noun phrase that governs the number in its own clause (metrics.py's
-rules, then a known metric name of the clause); the setting comes from that clause's cue words
-(online A/B, deployment, production -> online; latency, throughput, compute, faster -> efficiency;
-traffic splits, data and user counts, scale-ups -> other; else offline); a range or "from A to B"
-stays one value; the direction comes from the clause's reduction or increase words. A value whose
-metric cannot be named is left out rather than guessed. Pure and deterministic.
+Input: the title, the abstract's sentences and the comment. Output: one ResultClaim per reported
+number (values.py) whose metric can be named (naming.py): a value whose metric cannot be named
+is left out rather than guessed. Setting, per value: efficiency when its metric is latency,
+throughput, speed, memory, storage, compute, cost, parameters or size (not 'cost per click',
+'funnel efficiency'); other for counts, shares ('50.25% of exposures'), traffic splits, durations,
+p-values and scale-ups ('3x more data', 'FLOPs by 10x', 'scaling to 8B parameters'); else online
+when the value's clause (or, failing that, the sentence before it, or an online previous sentence)
+carries an online cue (A/B, online, deployed, production, live traffic) nearer than an offline one
+(offline, dataset, benchmark, human evaluation), offline otherwise; AUC, NDCG, Recall and their
+kind stay offline in a sentence that also reports offline experiments. Direction from the sign,
+'from A to B' and 'A vs. B', the change word nearest the value, else none for levels and counts.
+Evidence: the value's clause, widened to hold its metric and, for online claims, the online cue
+(the previous sentence joins when the cue is there). Every claim is checked with the claim
+verifier (facts.claims.result_problem) and dropped when it fails, so the offline backend is
+verified by construction. Pure and deterministic.
 """
 
 from __future__ import annotations
 
 import re
 
-from ingest.facts.claims import DECREASE_CUE, INCREASE_CUE, metric_problem
+from ingest.facts.claims import result_problem
 from ingest.facts.sheet import ResultClaim
-from ingest.llm.offline.metrics import EFFICIENCY, FUTURE, OFFLINE_CUE, ONLINE, metric_name, values_in
+from ingest.llm.offline.naming import Named, names_of
+from ingest.llm.offline.values import Value, values_in, view
 
-CLAUSE_BREAK = re.compile(
-    r";\s+|,\s+(?=(?:while|whereas|with|and|but|yielding|achieving|reducing|improving)\b)|"
-    r"\s+(?:while|whereas)\s+|\s+--\s+|\s+—\s+"
+CLAUSE = re.compile(
+    r"[,;]\s+|\s+(?:while|whereas|but|--|—)\s+"
+    r"|(?<![\d%×])\s+and\s+(?=(?:a |an |up to |over )?[+\-−~]?\s?\$?\d)"
+    r"|\s+and\s+(?=(?:improv|increas|reduc|lift|boost|rais|lower|cut|decreas|enhanc|yield|deliver|achiev|"
+    r"accelerat|doubl|halv)\w*\s)"
 )
-SCALE = re.compile(
-    r"\bof (?:the )?(?:online )?(?:traffic|users|requests|impressions|sessions)\b|\btraffic\b.{0,20}$|"
-    r"\b(?:larger|more|bigger) (?:training )?(?:data|dataset|corpus|model)|\bscal\w+ (?:up|to)\b|"
-    r"\b(?:billion|million|thousand)s?\b|\b(?:users|items|samples|interactions|queries|papers|parameters)\b",
+AFTER_CUE = re.compile(
+    r"^[^;]{0,80}?\b(?:in|during|through|via|from)\s+(?:the\s+|an?\s+|our\s+)?(?:large-scale\s+|"
+    r"real-world\s+|live\s+)?(?:online|A/B|production)\b",
     re.IGNORECASE,
 )
-RANGE_VALUE = re.compile(
-    r"(?<![\w.@])(?:from\s+)?[+\-−]?\d[\d,]*(?:\.\d+)?\s?(?:%|x|×|pp)?\s?(?:-|–|to|~)\s?[+\-−]?\d[\d,]*(?:\.\d+)?"
-    r"\s?(?:%|x|×|-fold|pp|times)?(?![\w.])",
+ONLINE = re.compile(
+    r"\bonline\b(?!\s+(?:shopping|retail|learning|platforms?|services?|store))|\bon-line\b|\bA/B\b|"
+    r"\bbucket tests?\b|\bdeploy(?:ed|ment|ing)?\b|\bin production\b|"
+    r"\bproduction (?:system|environment|traffic|A/B|experiments?|tests?)|"
+    r"\blive (?:traffic|experiments?|tests?|production)\b|\blaunched\b|"
+    r"\breal[- ]world traffic\b|\bfull[- ]traffic\b",
     re.IGNORECASE,
 )
-FAST = re.compile(r"\bfaster\b|\bspeed-?up\b|\bspeeds? up\b|\baccelerat\w*", re.IGNORECASE)
+ANNOUNCED = re.compile(
+    r"\bA/B\b|\bonline (?:experiments?|tests?|evaluations?)\b|\blive (?:tests?|experiments?)", re.I
+)
+OFFLINE = re.compile(
+    r"\boffline\b|\bdatasets?\b|\bbenchmarks?\b|\bpublic\b|\b(?:human|manual) evaluation\b|"
+    r"\bevaluation set\b|\btest set\b|\bindustrial setting\b|\bproduction-scale data\b|\bsimulat\w+",
+    re.IGNORECASE,
+)
+FUTURE = re.compile(r"\bwill be\b|\bplanned\b|\bfuture\b|\bto be (?:deployed|launched)\b", re.IGNORECASE)
+OFFLINE_KIND = re.compile(
+    r"\b(?:auc|gauc|uauc|wuauc|ndcg|dcg|recall|hr|hit|hits|hitrate|mrr|map|mae|rmse|precision|accuracy|f1|"
+    r"logloss|ne)\b|@\d",
+    re.IGNORECASE,
+)
+EFFICIENCY = re.compile(
+    r"latenc|delay|throughput|\bqps\b|queries per second|speed|faster|accelerat|memory|\bram\b|storage|"
+    r"\bcosts?\b|compute|computation|flops|\bmfu\b|\bgpus?\b|\bcpu\b|"
+    r"training (?:time|steps|rounds|resources)|runtime|run time|wall-clock|parameters?|model size|"
+    r"index size|embedding (?:size|dimension)|"
+    r"input length|token (?:usage|cost)|resources?\b|overhead|expense|expenditure|opex|carbon|energy|"
+    r"turnaround|lookup time|inspection time|timeliness|response time|reporting volume|index terms|"
+    r"(?:processing|inference|training|computational|serving|hardware) efficiency|^efficiency",
+    re.IGNORECASE,
+)
+NOT_EFFICIENCY = re.compile(r"cost[- ]per|\bcp[cms]\b|\becp[cms]\b|funnel|search efficiency|\broi\b", re.I)
+OTHER = re.compile(
+    r"\btraffic\b|\bsplit\b|\bbuckets?\b|\bp-value\b|availability|\bshare (?:of|in)\b|\btemperature\b",
+    re.IGNORECASE,
+)
+EXPANDS = re.compile(r"(?<!-)\b(?:enhanc|increas|boost|grow|expand|scal(?:e|ed|es|ing)\b)\w*", re.I)
+SCALE_UP = re.compile(
+    r"\bmore (?:training )?(?:data|compute|parameters)\b|\blarger (?:training )?data\b|\bscal(?:e|ed|ing)\b",
+    re.IGNORECASE,
+)
+GROWS = re.compile(r"flops|compute|computation|parameters?|model size|\bdata\b", re.IGNORECASE)
+DOWN = re.compile(
+    r"\breduc\w*|\bdecreas\w*|\blower\w*|\bless\b|\bfewer\b|\bdrop\w*|\bcut\w*|\bshrink\w*|\btrim\w*|"
+    r"\bhalv\w*|\bshorter\b|\bfell\b|\bfallen\b|\bdeclin\w*|\bdegrad\w*|\bsav(?:e|es|ing)\b",
+    re.IGNORECASE,
+)
+UP = re.compile(
+    r"\bimprov\w*|\bincreas\w*|\bgains?\b|\blift\w*|\buplift\w*|\bboost\w*|\bhigher\b|\bmore\b|\bfaster\b|"
+    r"\bspeed-?ups?\b|\baccelerat\w*|\boutperform\w*|\bsurpass\w*|\bexceed\w*|\brais\w*|\brise\b|\brose\b|"
+    r"\benhanc\w*|\bdoubl\w*|\bgrowth\b|\bjump\w*|\blarger\b|\belevat\w*|\bscal\w*",
+    re.IGNORECASE,
+)
 
 
 def clauses(sentence: str) -> list[tuple[int, int]]:
-    """(start, end) spans of the sentence's clauses."""
+    """(start, end) spans of the sentence's clauses (commas, semicolons, 'while', 'and' before a value)."""
     spans, start = [], 0
-    for m in CLAUSE_BREAK.finditer(sentence):
-        spans.append((start, m.start()))
+    for m in CLAUSE.finditer(sentence):
+        if m.start() > start:
+            spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(sentence)))
-    return [(a, b) for a, b in spans if b > a]
+    return spans
 
 
-def _span_of(spans: list[tuple[int, int]], at: int) -> tuple[int, int]:
-    return next(((a, b) for a, b in spans if a <= at < b), (0, 0))
+def _clause_at(spans: list[tuple[int, int]], at: int) -> tuple[int, int]:
+    return next(((a, b) for a, b in spans if a <= at < b), spans[-1])
 
 
-def setting_of(clause: str, before: str, carried: bool, metric: str) -> str:
-    """online | efficiency | other | offline for a value in `clause` (`before`: the sentence up to it)."""
-    if EFFICIENCY.search(metric) or EFFICIENCY.search(clause) or FAST.search(clause):
+def _nearest(pattern: re.Pattern[str], text: str, at: int) -> int | None:
+    """Distance from `at` to the nearest match of `pattern` in `text`, None when there is none."""
+    hits = [min(abs(m.start() - at), abs(m.end() - at)) for m in pattern.finditer(text)]
+    return min(hits) if hits else None
+
+
+def _cue(sentence: str, spans: list[tuple[int, int]], v: Value) -> tuple[str, int]:
+    """'online' | 'offline' | '' for the value's own words, and where the deciding online cue starts."""
+    a, b = _clause_at(spans, v.start)
+    clause = sentence[a:b]
+    on, off = _nearest(ONLINE, clause, v.start - a), _nearest(OFFLINE, clause, v.start - a)
+    if on is not None and (off is None or on <= off):
+        return "online", a + min(ONLINE.finditer(clause), key=lambda m: abs(m.start() - v.start + a)).start()
+    if off is not None:
+        return "offline", -1
+    before = sentence[:a]
+    last_on = [m.start() for m in ONLINE.finditer(before)]
+    last_off = [m.start() for m in OFFLINE.finditer(before)]
+    if last_on and (not last_off or last_on[-1] > last_off[-1]):
+        return "online", last_on[-1]
+    if last_off:
+        return "offline", -1
+    later = AFTER_CUE.match(sentence[v.end :])
+    if later and not OFFLINE.search(sentence):
+        return "online", v.end + later.end() - 8
+    deployed = re.search(r"\bdeploy(?:ed|ment)\b", sentence[v.end :])
+    if deployed and not OFFLINE.search(sentence) and not FUTURE.search(sentence):
+        return "online", v.end + deployed.start()  # '..., and have been deployed to serve 570 million users'
+    return "", -1
+
+
+def setting_of(metric: str, v: Value, form: str, sentence: str, cue: str, carried: str) -> str:
+    """online | offline | efficiency | other for a value with this metric (see module doc)."""
+    low = metric.lower()
+    if form == "share":  # '60% of the training time' is a cost; '30% of work time', '25% of QPS' are shares
+        if re.search(
+            r"(?:training|inference|serving|processing|wall-clock|run) time|runtime|cost|expense|"
+            r"compute|computation|memory|latency",
+            low,
+        ):
+            return "efficiency"
+        return "offline" if re.search(r"performance|quality|accuracy", low) else "other"
+    if form == "duration":
+        return "other"
+    if form == "size":  # 'scaling to 8B parameters' grows the model; '1B-parameter models' is a size
+        grows = re.search(
+            r"\bscal\w*\s+(?:\w+\s+)?(?:up\s+)?(?:to|by)\s+$", sentence[max(0, v.start - 30) : v.start]
+        )
+        return "other" if grows else "efficiency"
+    own = sentence[max(0, v.start - 40) : v.end + 25]
+    if (
+        GROWS.search(low)
+        and (
+            SCALE_UP.search(own)
+            or v.unit == "times"
+            and EXPANDS.search(sentence[max(0, v.start - 90) : v.start])
+        )
+        and not DOWN.search(sentence[max(0, v.start - 30) : v.end + 12])
+    ):
+        return "other"
+    if EFFICIENCY.search(low) and not NOT_EFFICIENCY.search(low):
         return "efficiency"
-    if SCALE.search(clause) and not re.search(r"\bimprov|\bgain|\blift|\bincreas", clause, re.I):
+    if (
+        OTHER.search(low)
+        or v.unit in ("count", "scale", "adjective")
+        or v.unit == "time"
+        and "latency" not in low
+    ):
         return "other"
-    if FUTURE.search(clause):
-        return "other"
-    if ONLINE.search(clause) or ONLINE.search(before):
+    if re.search(r"\boffline\b", low):
+        return "offline"
+    if re.search(r"\bonline\b", low):
         return "online"
-    if carried and not OFFLINE_CUE.search(clause):
+    mixed = bool(re.search(r"\boffline\b", sentence))
+    if cue == "online":
+        return "offline" if OFFLINE_KIND.search(low) and mixed else "online"
+    if cue == "offline":
+        return "offline"
+    if carried and (carried == "announced" or not OFFLINE_KIND.search(low)):
         return "online"
     return "offline"
 
 
-def direction_of(clause: str, value: str) -> str:
-    if value.strip().startswith(("-", "−")) or (
-        DECREASE_CUE.search(clause) and not INCREASE_CUE.search(clause)
-    ):
+CHANGE_AFTER = re.compile(
+    r"^\s*(?:[\w@/-]+\s+){0,3}?(?:(?P<up>improvements?|gains?|increases?|lifts?|uplifts?|boosts?|higher|more|"
+    r"faster|larger|speed-?ups?|rise|growth|jump)|(?P<down>reductions?|decreases?|drops?|lower|less|fewer|"
+    r"shorter|smaller|declines?|cost|loss))\b",
+    re.IGNORECASE,
+)
+
+
+def direction_of(v: Value, sentence: str, spans: list[tuple[int, int]], setting: str, form: str) -> str:
+    """increase | decrease | none: the sign, 'from A to B' / 'A vs. B', the change word right after the
+    value ('9.5% improvement', '4x reduction'), else the nearest one before it in its clause."""
+    shown = view(v.text)
+    if shown.strip()[:1] in "-−":
         return "decrease"
-    if value.strip().startswith("+") or INCREASE_CUE.search(clause) or FAST.search(clause):
+    a, b = _clause_at(spans, v.start)
+    before = sentence[a : v.start]
+    if v.pair and (v.from_to or re.search(r"\bvs\b", shown)):
+        ends = [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", shown)]
+        if len(ends) == 2 and ends[0] != ends[1] and re.search(r"\bvs\b", shown):
+            return "increase" if ends[0] > ends[1] else "decrease"  # '847 ms vs. 1271 ms'
+        if len(ends) == 2 and ends[0] != ends[1]:
+            if DOWN.search(before[-30:]) and not UP.search(before[-30:]):
+                return "decrease"
+            if UP.search(before[-30:]) and not DOWN.search(before[-30:]):
+                return "increase"
+            return "increase" if ends[1] > ends[0] else "decrease"
+    if shown.strip()[:1] == "+":
         return "increase"
+    after = CHANGE_AFTER.match(sentence[v.end : b])
+    if v.unit == "times" and after and not after.group(0).split()[-1].isupper():
+        return "increase" if after.group("up") else "decrease"  # '3x more data', '200 times larger'
+    if form in ("size", "duration", "p-value"):  # levels, unless the model is scaled to the size
+        return "increase" if setting == "other" and form == "size" else "none"
+    if form == "share":  # 'only about 60% of the training time'
+        return "decrease" if re.search(r"\bonly\b", before[-30:]) and setting == "efficiency" else "none"
+    if setting == "other" and not (
+        form != "share" and EXPANDS.search(sentence[max(a, v.start - 60) : v.start])
+    ):
+        return "none"
+    after = CHANGE_AFTER.match(sentence[v.end : b])
+    if after and not after.group(0).split()[-1].isupper():
+        return "increase" if after.group("up") else "decrease"
+    for text in (before, sentence[: v.start] if form in ("follows", "by", "list", "change-in") else ""):
+        down = [m.end() for m in DOWN.finditer(text) if not m.group(0).isupper()]
+        up = [m.end() for m in UP.finditer(text) if not m.group(0).isupper()]
+        if down and (not up or max(down) > max(up)):
+            return "decrease"
+        if up:
+            return "increase"
     return "none"
+
+
+def _evidence(sentence: str, spans: list[tuple[int, int]], v: Value, named: Named, cue_at: int) -> str:
+    a, b = _clause_at(spans, v.start)
+    if named.start >= 0:
+        a = min(a, _clause_at(spans, named.start)[0])
+        b = max(b, _clause_at(spans, max(named.end - 1, 0))[1])
+    if cue_at >= 0:
+        a = min(a, _clause_at(spans, cue_at)[0])
+        b = max(b, _clause_at(spans, cue_at)[1])
+    return sentence[a:b].strip().rstrip(".,;:")
 
 
 def _where(clause: str) -> str:
@@ -82,52 +261,45 @@ def _where(clause: str) -> str:
     return m.group(1).rstrip(".,") if m else ""
 
 
-def _metric(sentence: str, clause_text: str, m: re.Match[str], setting: str) -> str:
-    name = metric_name(sentence, m).strip()
-    if setting == "efficiency" and FAST.search(clause_text) and not EFFICIENCY.search(name):
-        return "speed"
-    if name == "improvement" or metric_problem(name):
-        return ""
-    return name
-
-
-def claims_of(sentences: list[str]) -> list[ResultClaim]:
-    """Every number the sentences state as a fact, with metric, setting, direction and evidence."""
+def claims_of(sentences: list[str], source: str | None = None) -> list[ResultClaim]:
+    """Every number the sentences state as a fact with a nameable metric, verified against `source`
+    (default: the sentences themselves)."""
+    text = source if source is not None else " ".join(sentences)
     out: list[ResultClaim] = []
     seen: set[tuple[str, str]] = set()
-    carried = False
+    previous, carried = "", ""
     for sentence in sentences:
+        values = values_in(sentence)
         spans = clauses(sentence)
-        taken: list[tuple[int, int]] = []
-        ranges = [
-            r
-            for r in RANGE_VALUE.finditer(sentence)
-            if re.search(r"\d\s?(?:-|–|to|~)\s?[+\-−]?\d", r.group(0))
-        ]
-        found = values_in(sentence)
-        for m in [*ranges, *found]:
-            if any(a <= m.start() < b for a, b in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            a, b = _span_of(spans, m.start())
-            clause_text = sentence[a:b]
-            value = m.group(0).replace("\\%", "%").strip()
-            setting = setting_of(clause_text, sentence[: m.start()], carried, "")
-            metric = _metric(sentence, clause_text, m, setting)
-            if not metric or (metric, value) in seen:
-                continue
-            setting = setting_of(clause_text, sentence[: m.start()], carried, metric)
-            seen.add((metric, value))
-            evidence = clause_text.strip().rstrip(".,;")
-            out.append(
-                ResultClaim(
-                    metric=metric,
-                    value=value,
-                    direction=direction_of(clause_text, value),  # type: ignore[arg-type]
-                    setting=setting,  # type: ignore[arg-type]
-                    where=_where(clause_text),
+        names = names_of(sentence, view(sentence), values)
+        own = bool(ONLINE.search(sentence) or OFFLINE.search(sentence))
+        for v, metrics in zip(values, names, strict=True):
+            for named in metrics:
+                cue, cue_at = _cue(sentence, spans, v)
+                if FUTURE.search(sentence):
+                    cue, cue_at = "offline", -1
+                setting = setting_of(named.metric, v, named.form, sentence, cue, "" if own else carried)
+                evidence = _evidence(sentence, spans, v, named, cue_at if setting == "online" else -1)
+                if setting == "online" and cue != "online" and previous:
+                    evidence = f"{previous} {sentence[: sentence.find(evidence) + len(evidence)]}"
+                claim = ResultClaim(
+                    metric=named.metric,
+                    value=v.text,
+                    direction=direction_of(v, sentence, spans, setting, named.form),
+                    setting=setting,
+                    where=_where(sentence[_clause_at(spans, v.start)[0] : _clause_at(spans, v.start)[1]]),
                     evidence=evidence,
                 )
-            )
-        carried = bool(ONLINE.search(sentence)) and not found and not FUTURE.search(sentence)
+                key = (claim.metric, claim.value)
+                if key in seen or result_problem(
+                    claim.metric, claim.value, claim.direction, claim.setting, claim.evidence, text
+                ):
+                    continue
+                seen.add(key)
+                out.append(claim)
+        if ONLINE.search(sentence) and not FUTURE.search(sentence):
+            carried = "announced" if ANNOUNCED.search(sentence) else "online"
+            previous = sentence
+        elif values or OFFLINE.search(sentence):
+            carried, previous = "", ""
     return out

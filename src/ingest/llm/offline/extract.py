@@ -16,16 +16,18 @@ from typing import Any
 from ingest.facts.institutions import find_institutions
 from ingest.facts.sheet import (
     Institution,
-    InstitutionClaim,
     OfflineMetric,
     OnlineMetric,
     PaperExtraction,
     PaperFacts,
     ResultClaim,
 )
+from ingest.facts.source import source_text
 from ingest.llm.offline import text as text_rules
 from ingest.llm.offline.claims import claims_of
 from ingest.llm.offline.metrics import ONLINE, is_online, metrics_of
+from ingest.llm.offline.owners import owners_of
+from ingest.llm.offline.short_names import short_name
 
 PROBLEM = re.compile(
     r"\b(?:however|yet|but|challenge|struggle|limit|bottleneck|fail|suffer|lack|costly|"
@@ -149,6 +151,8 @@ def one_line(name: str, owner: str, method: str, numbers: str, deployed: bool, m
     line = f"{head}{_clip(what, budget)}; {tail}."
     if _words(line) < 20:
         line = f"{head}{_clip(what, budget + 8)}; {tail}."
+    if _words(line) > 35:  # the longer clip found no clause break: cut at the budget
+        line = f"{head}{' '.join(what.split()[:budget]).rstrip(',;:')}; {tail}."
     return line
 
 
@@ -204,7 +208,7 @@ def extract(v: dict[str, Any]) -> PaperExtraction:
     title, abstract = v.get("title") or "", v.get("abstract") or ""
     sents = text_rules.sentences(abstract)
     scope, reason = text_rules.scope_of(title, abstract)
-    name = text_rules.short_name(title, abstract)
+    name = short_name(title, abstract)
     insts = institutions_of(v)
     online, offline, efficiency = metrics_of(sents)
     deployed = bool(online) or any(DEPLOY.search(s) and is_online(s) for s in sents)
@@ -232,7 +236,7 @@ def extract(v: dict[str, Any]) -> PaperExtraction:
         efficiency=efficiency,
         datasets=found_datasets,
         code_url=code,
-        topics=text_rules.topics(title, abstract, scope),  # type: ignore[arg-type]
+        topics=text_rules.topics(title, abstract, scope),
         one_line=one_line(
             name, owner, method, _headline_numbers(online, offline), deployed, _after(sents, method)
         ),
@@ -256,9 +260,12 @@ def facts(v: dict[str, Any]) -> PaperFacts:
     title, abstract = paper.get("title") or "", paper.get("abstract") or ""
     sents = text_rules.sentences(abstract)
     scope, reason = text_rules.scope_of(title, abstract)
-    name = text_rules.short_name(title, abstract)
-    insts = institutions_of(paper)
-    results = claims_of(sents)
+    name = short_name(title, abstract)
+    insts = owners_of(paper)
+    source = source_text(paper)
+    results = claims_of([title], source) + claims_of(sents, source)
+    comment = claims_of(text_rules.sentences(paper.get("comment") or ""), source)
+    results += [c for c in comment if re.search(r"\d\s?(?:[KMB]\b|million|billion|%|x\b|×)", c.value)]
     deployed = any(c.setting == "online" for c in results) or any(
         DEPLOY.search(s) and is_online(s) for s in sents
     )
@@ -269,19 +276,19 @@ def facts(v: dict[str, Any]) -> PaperFacts:
     code = text_rules.code_url(abstract, paper.get("comment") or "")
     exclude = {name, *(i.name for i in insts), *found_datasets}
     return PaperFacts(
-        scope=scope,  # type: ignore[arg-type]
+        scope=scope,
         scope_reason=reason,
         short_name=name,
         problem=problem_of(sents),
         contribution=method,
         key_techniques=text_rules.key_techniques(abstract, exclude, title),
         results=results,
-        institutions=[InstitutionClaim(**i.model_dump()) for i in insts],
+        institutions=insts,
         industrial=industrial,
         deployed_online=deployed,
         platform=platform_of(sents),
         datasets=found_datasets,
         code_url=code,
-        topics=text_rules.topics(title, abstract, scope),  # type: ignore[arg-type]
+        topics=text_rules.topics(title, abstract, scope),
         one_line=one_line(name, owner, method, _headline(results), deployed, _after(sents, method)),
     )

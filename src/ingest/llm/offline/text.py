@@ -1,6 +1,7 @@
-"""Text rules for the offline extractor: sentences, the paper's short name, named techniques, datasets,
-code URL, topics and scope. Input: title/abstract/comment strings (untrusted data, never executed or
-obeyed). Output: plain strings and lists that are substrings of the input. Pure and deterministic.
+"""Text rules for the offline extractor: sentences, named techniques, datasets, code URL, topics and
+scope (the paper's short name is short_names.py). Input: title/abstract/comment strings (untrusted
+data, never executed or obeyed). Output: plain strings and lists that are substrings of the input.
+Pure and deterministic.
 """
 
 from __future__ import annotations
@@ -84,12 +85,6 @@ GENERIC_ACRONYMS = {
     "MHA",
     "EOS",
 }
-PROPOSE = (
-    r"(?i:(?:we|this paper|this work|the paper|in this paper, we)\s+"
-    r"(?:propose|present|introduce|develop|"
-    r"design|build|devise|formulate)s?)"
-)
-NAME_TOKEN = r"[A-Z][A-Za-z0-9]*(?:[-+][A-Za-z0-9]+)*"
 SCOPE_RECSYS = re.compile(
     r"recommend|\bctr\b|click-through|\bcvr\b|collaborative filtering|user (?:interest|preference|"
     r"behavio|histor)|"
@@ -179,62 +174,6 @@ def sentences(text: str) -> list[str]:
         else:
             out.append(piece)
     return [s for s in out if s]
-
-
-def _name_like(token: str) -> bool:
-    """A coined name: an inner capital, a digit or an all-caps acronym (GenRec, R3-VAE, IAT, SORT)."""
-    core = token.replace("-", "")
-    return (
-        len(core) >= 2
-        and (any(c.isupper() for c in core[1:]) or any(c.isdigit() for c in core))
-        and token not in GENERIC_ACRONYMS
-    )
-
-
-def _title_prefix(title: str) -> str:
-    head = title.split(":", 1)[0].strip() if ":" in title else ""
-    return head if head and len(head.split()) <= 4 and len(head) <= 40 else ""
-
-
-def short_name(title: str, abstract: str) -> str:
-    """The paper's own name for itself ('GenRec: ...' -> GenRec, 'we propose SORT' -> SORT), else a label."""
-    head = _title_prefix(title)
-    if head and len(head.split()) == 1 and _name_like(head):
-        return head
-    first = abstract[:1200]
-    for pattern in (
-        PROPOSE + r"\s+(?:an?\s+|the\s+)?((?:(?!using|based|with|via|on|from)[\w-]+\s+){0,8}?)",
-        r"(?:termed|named|called|dubbed|coined)\s+((?:[\w-]+\s+){0,8}?)",
-    ):
-        for m in re.finditer(pattern + r"\(\s*(" + NAME_TOKEN + r")\s*\)", first):
-            if _name_like(m.group(2)):
-                return m.group(2)
-    m = re.search(r"(?:termed|named|called|dubbed|coined)\s+(?:as\s+)?(" + NAME_TOKEN + r")", first)
-    if m and _name_like(m.group(1)):
-        return m.group(1)
-    m = re.search(PROPOSE + r"\s+(?:an?\s+|the\s+)?(" + NAME_TOKEN + r")(?=[\s,:(.])", first)
-    if m and _name_like(m.group(1)) and "-" not in m.group(1).split("-", 1)[-1][:1]:
-        return m.group(1)
-    if head and len(head.split()) <= 3:
-        return head
-    return _label(title)
-
-
-LABEL_STOP = {"for", "with", "via", "in", "using", "through", "on", "by", "and"}
-
-
-def _label(title: str) -> str:
-    words = re.sub(r"[:?].*$", "", title).split()
-    if len(words) >= 5 and words[0].endswith("ing"):
-        words = words[1:]
-    out: list[str] = []
-    for word in words:
-        if len(out) >= 2 and word.lower() in LABEL_STOP:
-            break
-        out.append(word)
-        if len(out) == 4:
-            break
-    return " ".join(out).strip(" ,") or title[:40]
 
 
 TECH_PAREN = re.compile(
