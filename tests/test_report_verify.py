@@ -55,8 +55,8 @@ def test_the_composed_report_passes(composed) -> None:
         ),
         (
             lambda md: re.sub(
-                r"^(\d+) papers share",
-                lambda m: f"{int(m.group(1)) + 1} papers share",
+                r"^(\d+) papers (this week )?share",
+                lambda m: f"{int(m.group(1)) + 1} papers {m.group(2) or ''}share",
                 md,
                 count=1,
                 flags=re.M,

@@ -117,10 +117,19 @@ def test_counts_agree_with_the_count_model(built: dict, week: str) -> None:
     )
     assert f"{len(parts(b['md']).dives)} get a deep dive below" in lead
     assert b["res"].counts["in_scope"] == counts.in_scope and b["res"].counts["online_ab"] == counts.online
-    for title, paras in parts(b["md"]).sections.items():
+    parsed = parts(b["md"])
+    for title, paras in parsed.sections.items():
         dives = [x for x in paras if x.startswith("**")]
-        stated = re.match(r"(\d+) papers share", paras[0])
-        assert (int(stated.group(1)) if stated else 1) == len(dives), title
+        listed = sum(1 for g in parsed.group_of.values() if g == title)  # its digest group
+        more = re.match(
+            r"(\d+) papers this week share [^;]+; (?:(\d+) of them get|.+ gets the deep dive)", paras[0]
+        )
+        if more:  # 'M papers this week share X; K of them get a deep dive: ...'
+            assert int(more.group(1)) == listed > len(dives), title
+            assert int(more.group(2) or 1) == len(dives), title
+        else:
+            stated = re.match(r"(\d+) papers share", paras[0])
+            assert (int(stated.group(1)) if stated else 1) == len(dives), title
 
 
 @pytest.mark.parametrize("week", ["2026-W10", "2026-W16"])

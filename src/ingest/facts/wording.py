@@ -8,10 +8,22 @@ stored (never rounded, relabelled or moved); labels come from the message catalo
 
 from __future__ import annotations
 
+import re
+
 from ingest.facts.sheet import ResultClaim
 from ingest.messages import say
 
 SETTING_ORDER = ("online", "offline", "efficiency", "other")
+
+
+LATEX_SPACE = re.compile(r"\\[,;:! ]|(?<=\d)~(?=[^\d\s~])")  # "50\,ms", "50~ms"; never "~2X"
+LATEX_ESCAPE = re.compile(r"\\([%$&#_])")
+
+
+def shown_value(value: str) -> str:
+    """A claim's value as a reader sees it: LaTeX spacing ('50\\,ms') becomes a space and escaped
+    signs ('5\\%') plain; the stored value stays as the source writes it."""
+    return LATEX_ESCAPE.sub(r"\1", LATEX_SPACE.sub(" ", value))
 
 
 def claim_text(claims: list[ResultClaim], lang: str, limit: int = 4) -> str:
@@ -25,6 +37,8 @@ def claim_text(claims: list[ResultClaim], lang: str, limit: int = 4) -> str:
         places = {c.where for c in rows if c.where}
         if len(places) == 1:
             label = say(lang, "claims.where", setting=label, where=places.pop())
-        values = say(lang, "sep.list").join(say(lang, "claim", metric=c.metric, value=c.value) for c in rows)
+        values = say(lang, "sep.list").join(
+            say(lang, "claim", metric=c.metric, value=shown_value(c.value)) for c in rows
+        )
         parts.append(f"{label}{say(lang, 'colon')}{values}")
     return say(lang, "sep.clause").join(parts)

@@ -21,7 +21,7 @@ SENTENCE = re.compile(r"(?<=[.!?。])\s+")
 WORD = re.compile(r"[^\W\d_][\w'/-]*", re.UNICODE)
 UNESCAPE = re.compile(r"\\(.)")
 CLAUSE_END = re.compile(r"[.;:!?()。；：！？（）]")
-OPENING = re.compile(r"^\*\*.*? — [^.。]*[.。]\s*")
+OPENING = re.compile(r"^\*\*.*?\*\* \(\[[^\]]*\]\([^)]*\)\)(?: — [^.。]*)?[.。]\s*")
 
 
 def plain(text: str) -> str:

@@ -94,9 +94,10 @@ def link(arxiv_id: str) -> str:
 
 
 def opening(item: Item, lang: str) -> str:
-    """`**GenRec** ([2604.14878](https://arxiv.org/abs/2604.14878)) — JD.`"""
-    inst = esc(item.institution) if item.institution else say(lang, "no_institution")
-    return f"**{esc(item.name)}** ({link(item.arxiv_id)}) — {inst}{say(lang, 'end')}"
+    """`**GenRec** ([2604.14878](https://arxiv.org/abs/2604.14878)) — JD.`; without a verified
+    institution only the name and link (an unknown institution is not news, and not repeated)."""
+    inst = f" — {esc(item.institution)}" if item.institution else ""
+    return f"**{esc(item.name)}** ({link(item.arxiv_id)}){inst}{say(lang, 'end')}"
 
 
 def _brief(c: Composition) -> list[str]:

@@ -25,7 +25,7 @@ from ingest.facts.sheet import (
 from ingest.facts.source import source_text
 from ingest.llm.offline import text as text_rules
 from ingest.llm.offline.claims import claims_of
-from ingest.llm.offline.metrics import ONLINE, is_online, metrics_of
+from ingest.llm.offline.metrics import NOT_LIVE, ONLINE, is_online, metrics_of
 from ingest.llm.offline.owners import owners_of
 from ingest.llm.offline.short_names import short_name
 
@@ -211,7 +211,7 @@ def extract(v: dict[str, Any]) -> PaperExtraction:
     name = short_name(title, abstract)
     insts = institutions_of(v)
     online, offline, efficiency = metrics_of(sents)
-    deployed = bool(online) or any(DEPLOY.search(s) and is_online(s) for s in sents)
+    deployed = bool(online) or any(DEPLOY.search(NOT_LIVE.sub("", s)) and is_online(s) for s in sents)
     industrial = any(i.industrial for i in insts) or (deployed and bool(INDUSTRY.search(abstract)))
     owner = " + ".join(dict.fromkeys(i.canonical for i in insts if i.industrial)) or " + ".join(
         dict.fromkeys(i.canonical for i in insts[:2])
@@ -267,7 +267,7 @@ def facts(v: dict[str, Any]) -> PaperFacts:
     comment = claims_of(text_rules.sentences(paper.get("comment") or ""), source)
     results += [c for c in comment if re.search(r"\d\s?(?:[KMB]\b|million|billion|%|x\b|×)", c.value)]
     deployed = any(c.setting == "online" for c in results) or any(
-        DEPLOY.search(s) and is_online(s) for s in sents
+        DEPLOY.search(NOT_LIVE.sub("", s)) and is_online(s) for s in sents
     )
     industrial = any(i.industrial for i in insts) or (deployed and bool(INDUSTRY.search(abstract)))
     owner = " + ".join(dict.fromkeys(i.canonical for i in insts if i.industrial))

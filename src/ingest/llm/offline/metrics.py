@@ -176,8 +176,12 @@ def _context(sentence: str, limit: int = 24) -> str:
     return " ".join(words[:limit]).rstrip(",;:") + (" ..." if len(words) > limit else "")
 
 
+NOT_LIVE = re.compile(r"\boffline A/B\w*(?: test\w*)?", re.IGNORECASE)  # 'offline A/B testing correlation'
+
+
 def is_online(sentence: str) -> bool:
-    return bool(ONLINE.search(sentence)) and not FUTURE.search(sentence)
+    """Whether the sentence speaks of live traffic (not of the future, not of an 'offline A/B')."""
+    return bool(ONLINE.search(NOT_LIVE.sub("", sentence))) and not FUTURE.search(sentence)
 
 
 def metrics_of(sentences: list[str]) -> tuple[list[OnlineMetric], list[OfflineMetric], list[EfficiencyClaim]]:

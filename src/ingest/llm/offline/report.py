@@ -90,7 +90,9 @@ def _storyline(s: dict[str, Any], lang: str) -> Storyline:
 
 
 def _direction(d: dict[str, Any], lang: str) -> Direction:
-    names = join(lang, [p["name"] for p in d["papers"]])
+    shown = [p["name"] for p in d["papers"][:5]]
+    more = len(d["papers"]) - len(shown)
+    names = join(lang, shown + ([say(lang, "list.more", n=more)] if more > 0 else []))
     if d["enough_history"]:
         history = say(lang, "sep.list").join(str(h["papers"]) for h in d["history"])
         text = say(
@@ -98,8 +100,10 @@ def _direction(d: dict[str, Any], lang: str) -> Direction:
         )
         if d["count"] > d["mean"]:
             text += say(lang, "direction.rise", mean=f"{d['mean']:g}")
-    else:
+    elif d["earlier_weeks"]:
         text = say(lang, "direction.thin", count=d["count"], names=names, weeks=d["earlier_weeks"])
+    else:
+        text = say(lang, "direction.first", count=d["count"], names=names)
     online = [p for p in d["papers"] if p["claims"]]
     if online:
         text += say(lang, "direction.evidence", fact=_fact(online[0], lang, 1))

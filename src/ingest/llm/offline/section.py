@@ -103,8 +103,16 @@ def _names(papers: list[dict[str, Any]], lang: str) -> str:
 def intro(v: dict[str, Any]) -> str:
     lang, papers = v["lang"], v["papers"]
     online = [p for p in papers if any(c["setting"] == "online" for c in p["claims"])]
+    members = len(v.get("listed_in_digest") or [])
+    key = "section.intro_more" if members > len(papers) else "section.intro"
     text = say_n(
-        lang, "section.intro", len(papers), papers=len(papers), thread=v["thread"], names=_names(papers, lang)
+        lang,
+        key,
+        len(papers),
+        members=members,
+        papers=len(papers),
+        thread=v["thread"],
+        names=_names(papers, lang),
     )
     if online:
         text += " " + say_n(
