@@ -60,6 +60,7 @@ def clean(text: str) -> str:
     out = HTML_CODE.sub("", out)
     out = HTML_TAG.sub("", out)
     out = html.unescape(out)
+    out = re.sub(r"(?<=[a-z]{2})\.(?=[A-Z][a-z])", ". ", out)  # 'at deployment.We propose' (a lost space)
     return re.sub(r"\s+", " ", out).strip()
 
 

@@ -3,8 +3,9 @@
 Input: the Week (scored items), its storylines (strongest first), pairwise similarities and the
 attention scores. `rule_plan` builds the plan the rules propose: sections are the storylines that
 hold a paper scoring MUST_SCORE or more (online results on a named platform, say; such a paper is
-always a deep dive, joining the most similar section when its own storyline is not one), then the
-strongest others, 3-5 in all; deep dives are then added round robin, each section's strongest
+always a deep dive, joining the most similar section when its own storyline is not one; a paper
+scoring JOIN_SCORE outside every section joins the most similar one too), then the strongest
+others, 3-5 in all; deep dives are then added round robin, each section's strongest
 remaining paper, up to 8 in all, and beyond that only papers scoring DEEP_FLOOR (at most 12, at
 most PER_SECTION_MAX a section). The digest holds the deep dives, the sections' papers scoring
 DIGEST_FLOOR and the strongest other in-scope papers over SUPPLEMENTARY_FLOOR (DIGEST_MAX in-scope
@@ -30,7 +31,8 @@ from ingest.report.storylines import Storyline
 MIN_SECTIONS, MAX_SECTIONS = 3, 5
 MUST_SCORE = 6.0  # e.g. online results on a named platform: always a deep dive
 MIN_DEEP_SCORE = 1.5  # below this a paper is not deep-dived to fill a section
-PER_SECTION_MAX = 4
+PER_SECTION_MAX = 5
+JOIN_SCORE = DEEP_FLOOR + 1.0  # a paper this strong outside every section joins the nearest one
 DIGEST_FLOOR = 2.0  # a storyline paper needs this score to be listed
 DIGEST_MAX = 25  # in-scope papers in the digest, at most
 SUPPLEMENTARY_FLOOR = 2.0
@@ -95,7 +97,8 @@ def _sections(week: Week, stories: list[Storyline], sims: dict, high: int) -> li
                 )
             )
     placed = {m for s in chosen for m in s.members}
-    for pid in must:
+    strong = [i.arxiv_id for i in ranked(week.in_scope) if i.score >= JOIN_SCORE and i.arxiv_id not in must]
+    for pid in must + strong:
         if pid not in placed and chosen:
             _nearest(pid, chosen, sims).members.append(pid)
             placed.add(pid)

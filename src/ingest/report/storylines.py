@@ -85,7 +85,7 @@ def phrases(title: str, facts: PaperFacts, surface: dict[str, Counter[str]] | No
                 out += [pair] * weight
                 if surface is not None:
                     surface.setdefault(pair, Counter())[f"{word} {words[i + 1]}"] += 1
-    out += [f"topic:{slug}" for slug in facts.topics if slug != "other"] * 2
+    out += [f"topic:{slug}" for slug in facts.topics if slug != "other"] * 4
     return out
 
 

@@ -72,11 +72,17 @@ def directions(items: list[Item], storylines: list[Storyline], history: History,
     ranked = sorted(candidates.values(), key=lambda t: (-t.rise, -t.count, t.title))
     out: list[Trend] = []
     for trend in ranked:
-        if all(trend.title.lower() != t.title.lower() and set(trend.papers) != set(t.papers) for t in out):
+        if all(trend.title.lower() != t.title.lower() and not _overlap(trend, t) for t in out):
             out.append(trend)
         if len(out) == n:
             break
     return out
+
+
+def _overlap(a: Trend, b: Trend) -> bool:
+    """Two terms naming mostly the same papers ('rate prediction', 'click-through rate') are one direction."""
+    shared = len(set(a.papers) & set(b.papers))
+    return shared * 2 > min(len(a.papers), len(b.papers))
 
 
 def _shared_keys(story: Storyline, docs: list[tuple[str, str, set[str]]]) -> list[str]:

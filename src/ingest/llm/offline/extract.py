@@ -42,7 +42,8 @@ COMPONENT = re.compile(
     re.IGNORECASE,
 )
 DEPLOY = re.compile(
-    r"\bdeployed\b|\bin production\b|\bproduction (?:traffic|environment|system)\b|"
+    r"\bdeployed\b|\b(?:real-world |online |production )?deployment (?:at|in|on|to|across)\b|"
+    r"\bin production\b|\bproduction (?:traffic|environment|system)\b|"
     r"\bonline A/B\b|\bA/B test|\blive traffic\b|\bserv(?:es|"
     r"ing) (?:the )?main traffic\b",
     re.I,

@@ -89,7 +89,9 @@ def _storyline(s: dict[str, Any], lang: str) -> Storyline:
     return Storyline(title=s["title"], text=say(lang, "storyline.body", papers=s["papers"], facts=facts))
 
 
-def _direction(d: dict[str, Any], lang: str) -> Direction:
+def _direction(d: dict[str, Any], lang: str, cited: set[str]) -> Direction:
+    """One direction; its evidence is a paper with claims not cited before in the overview (`cited`
+    grows), so no fact sentence is printed twice."""
     shown = [p["name"] for p in d["papers"][:5]]
     more = len(d["papers"]) - len(shown)
     names = join(lang, shown + ([say(lang, "list.more", n=more)] if more > 0 else []))
@@ -104,17 +106,19 @@ def _direction(d: dict[str, Any], lang: str) -> Direction:
         text = say(lang, "direction.thin", count=d["count"], names=names, weeks=d["earlier_weeks"])
     else:
         text = say(lang, "direction.first", count=d["count"], names=names)
-    online = [p for p in d["papers"] if p["claims"]]
+    online = [p for p in d["papers"] if p["claims"] and p["id"] not in cited]
     if online:
         text += say(lang, "direction.evidence", fact=_fact(online[0], lang, 1))
+        cited.add(online[0]["id"])
     return Direction(title=d["title"], text=text)
 
 
 def overview(v: dict[str, Any]) -> Overview:
     """Thesis, three storylines, three directions (see module doc)."""
     lang = v["lang"]
+    cited = {p["id"] for s in v["storylines"][:3] for p in s["members"][:3]}
     return Overview(
         thesis=thesis(v),
         storylines=[_storyline(s, lang) for s in v["storylines"][:3]],
-        directions=[_direction(d, lang) for d in v["directions"][:3]],
+        directions=[_direction(d, lang, cited) for d in v["directions"][:3]],
     )

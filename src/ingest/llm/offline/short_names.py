@@ -104,6 +104,8 @@ def short_name(title: str, abstract: str) -> str:
 
 def _head_phrase(part: str, limit: int = 4) -> str:
     words = LEAD.sub("", part.strip()).split()
+    if len(words) > 2 and re.fullmatch(r"[A-Z][a-z]+ing", words[0]):  # 'Deploying Semantic ID ...'
+        words = words[1:]
     out: list[str] = []
     for word in words:
         bare = word.strip(",;")
