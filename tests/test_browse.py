@@ -174,7 +174,9 @@ def test_papers_view_and_canned_queries_answer_over_http(published_db: str) -> N
         ]
         ctr = canned("claims_on_metric", metric="CTR")
         dsain = [r for r in ctr if r["arxiv_id"] == "2604.12298"]
-        assert [(r["metric"], r["value"]) for r in dsain][:1] == [("CTR", "2.70%")]
+        assert [(r["metric"], r["value"]) for r in dsain][:1] == [
+            ("CTR", "2.70\\%")
+        ]  # the value as the abstract writes it (LaTeX)
         assert "DSAIN has increased the CTR by 2.70" in dsain[0]["evidence"]
         html = httpx.get(f"{base}/paper", params={"_search": '"semantic ID"'}, timeout=10).text
         cells = re.findall(r'<td class="col-abstract[^"]*"[^>]*>(.*?)</td>', html, re.S)

@@ -166,7 +166,7 @@ def test_a_crawl_of_2000_or_more_records_takes_the_bulk_path(db_url, engine, tmp
     times (2,260) takes the bulk path by itself; both store every record, indexed for search."""
     files = sorted(DATA.glob("2026-W*.jsonl"))
     lines = [json.loads(line) for path in files for line in path.read_text().splitlines()]
-    records = [dict(r, id=f"2699.{n:05d}") for n, r in enumerate(lines * copies)]
+    records = [dict(r, id=f"2601.{n:05d}") for n, r in enumerate(lines * copies)]
     source = tmp_path / "many.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in records))
     caplog.set_level(logging.INFO, logger="ingest.crawl.load")

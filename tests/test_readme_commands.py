@@ -44,10 +44,6 @@ VALUES = {
 EXPECTED_FAILURES = {  # form -> (exit code, start of its one error line)
     "ingest search": (2, "error: nothing to search for: give search words or at least one filter"),
 }
-ZH_DRAFT = (  # forms that build a Chinese report: a Draft on main today (xfail, strict)
-    "ingest report --week W --lang zh --backend offline",
-    "ingest run --week W --source FILE --lang zh --backend offline",
-)
 BLOCKING = {
     "ingest browse": "serves Datasette until stopped (tests/test_browse.py runs it in a child process)",
     "ingest schedule": "waits for its fire times until stopped (tests/test_schedule.py runs it in a child)",
@@ -215,9 +211,6 @@ def test_readme_command_runs(form: str, seeded: Path, servers, tmp_path: Path, m
     shutil.copy(seeded, db)
     res = run_ingest(str(db), *filled(form, tmp_path))
     assert "Usage:" not in res.stderr and "internal error" not in res.stderr + res.stdout, res.stderr
-    if form in ZH_DRAFT:
-        assert res.exit_code == 1, "a Chinese report works now: take the form out of ZH_DRAFT"
-        pytest.xfail("the rewritten report stage stores a --lang zh report as Draft (left to the lead)")
     code, line = EXPECTED_FAILURES.get(form, (0, ""))
     assert res.exit_code == code, res.stderr
     if code:
