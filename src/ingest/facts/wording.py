@@ -34,7 +34,8 @@ def claim_text(claims: list[ResultClaim], lang: str, limit: int = 4) -> str:
         if not rows:
             continue
         label = say(lang, f"setting.{setting}")
-        places = {c.where for c in rows if c.where}
+        metrics = {c.metric.lower() for c in claims}
+        places = {c.where for c in rows if c.where and c.where.lower() not in metrics}  # never a metric
         if len(places) == 1:
             label = say(lang, "claims.where", setting=label, where=places.pop())
         values = say(lang, "sep.list").join(

@@ -132,7 +132,15 @@ def _sections(week: Week, stories: list[Storyline], sims: dict, high: int) -> li
 
 
 def digest_groups(week: Week, sections: list[Section], lang: str) -> list[tuple[str, list[str]]]:
-    """The digest: one group per section, supplementary groups by topic, Other, Also noted."""
+    """The digest: one group per section, supplementary groups by topic, Other, Also noted. Sections
+    listing more than DIGEST_MAX papers lose their weakest papers that are not deep dives first."""
+    score = {i.arxiv_id: i.score for i in week.items}
+    while sum(len(s.members) for s in sections) > DIGEST_MAX:
+        spare = [(score.get(m, 0.0), m, s) for s in sections for m in s.members if m not in s.deep]
+        if not spare:
+            break
+        _score, weakest, section = min(spare, key=lambda x: (x[0], x[1]))
+        section.members.remove(weakest)
     groups = [(s.title, list(s.members)) for s in sections]
     listed = {i for _t, ids in groups for i in ids}
     rest = [i for i in ranked(week.in_scope) if i.arxiv_id not in listed and i.score >= SUPPLEMENTARY_FLOOR]

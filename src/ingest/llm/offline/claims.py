@@ -114,6 +114,9 @@ def _nearest(pattern: re.Pattern[str], text: str, at: int) -> int | None:
     return min(hits) if hits else None
 
 
+ENUMERATED = re.compile(r"\((?:[a-h]|i{1,3}|iv|vi{0,3}|ix|x|\d)\)\s")
+
+
 def _cue(sentence: str, spans: list[tuple[int, int]], v: Value) -> tuple[str, int]:
     """'online' | 'offline' | '' for the value's own words, and where the deciding online cue starts."""
     a, b = _clause_at(spans, v.start)
@@ -123,9 +126,11 @@ def _cue(sentence: str, spans: list[tuple[int, int]], v: Value) -> tuple[str, in
         return "online", a + min(ONLINE.finditer(clause), key=lambda m: abs(m.start() - v.start + a)).start()
     if off is not None:
         return "offline", -1
-    before = sentence[:a]
-    last_on = [m.start() for m in ONLINE.finditer(before)]
-    last_off = [m.start() for m in OFFLINE.finditer(before)]
+    items = list(ENUMERATED.finditer(sentence[: v.start]))  # '(a) ... production systems, (b) ... 89.1%'
+    start = items[-1].start() if items else 0  # an earlier item's cue is not this item's
+    before = sentence[start:a] if start < a else ""
+    last_on = [start + m.start() for m in ONLINE.finditer(before)]
+    last_off = [start + m.start() for m in OFFLINE.finditer(before)]
     if last_on and (not last_off or last_on[-1] > last_off[-1]):
         return "online", last_on[-1]
     if last_off:
@@ -257,6 +262,9 @@ def _evidence(sentence: str, spans: list[tuple[int, int]], v: Value, named: Name
 METRIC_LIKE = re.compile(r"^(?:[A-Z]{2,5}(?:@\d+)?|\S*@\d+\S*|[A-Z][a-z]+(?:Time|Rate)\S*)$")
 
 
+POSSESSED_STOP = frozenset("and or with for to of in on at by from that which while as than via".split())
+
+
 def _where(clause: str, metric: str = "") -> str:
     """The platform or dataset the clause names after on/in/at/across ('' when none); never the
     metric itself ('a 1.62% improvement in MRR' names no place)."""
@@ -264,6 +272,16 @@ def _where(clause: str, metric: str = "") -> str:
         r"\b(?:on|in|at|across)\s+(?:the\s+)?((?:[A-Z][\w.'’-]*)(?:\s+[A-Z0-9][\w.'’-]*){0,3})", clause
     )
     where = m.group(1).rstrip(".,") if m else ""
+    if m and re.search(r"['’]s$", where):  # "on Walmart's sponsored search": the possession, not 'Walmart's'
+        follow = []
+        for word in clause[m.end(1) :].split()[:3]:
+            bare = word.rstrip(".,;:")
+            if not re.fullmatch(r"[a-z][a-z-]*", bare) or bare in POSSESSED_STOP:
+                break
+            follow.append(bare)
+            if bare != word:
+                break
+        where = f"{where} {' '.join(follow)}" if follow else where.removesuffix("'s").removesuffix("’s")
     if where and (where.lower() in metric.lower() or METRIC_LIKE.match(where)):
         return ""
     return where

@@ -51,7 +51,9 @@ def _new(p: dict[str, Any], lang: str) -> str:
 
 def _why(p: dict[str, Any], claims: list[ResultClaim], lang: str) -> str:
     online = [c for c in claims if c.setting == "online"]
-    where = next((c.where for c in online if c.where), "") or p.get("platform") or ""
+    metrics = {c.metric.lower() for c in claims}
+    where = next((c.where for c in online if c.where and c.where.lower() not in metrics), "")
+    where = where or p.get("platform") or ""
     place = say(lang, "dive.where", where=where) if where else ""
     if online:
         return say(lang, "dive.why_online", name=p["name"], where=place)

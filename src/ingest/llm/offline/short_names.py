@@ -57,7 +57,8 @@ def _name_like(token: str) -> bool:
 
 def _title_prefix(title: str) -> str:
     head = title.split(":", 1)[0].strip() if ":" in title else ""
-    return head if head and len(head.split()) <= 4 and len(head) <= 40 else ""
+    # a name with a comma would break every list it stands in ('A, B and Attributed, But Not ...')
+    return head if head and len(head.split()) <= 4 and len(head) <= 40 and "," not in head else ""
 
 
 def _whole(phrase: str) -> bool:
