@@ -6,7 +6,7 @@ report stage's to say (left to the lead with its tests)."""
 
 from __future__ import annotations
 
-import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,8 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def db(extracted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.chdir(tmp_path)  # reports/ is written under tmp_path
-    shutil.copy(extracted, tmp_path / "ingest.sqlite3")
+    with sqlite3.connect(extracted) as source, sqlite3.connect(tmp_path / "ingest.sqlite3") as copy:
+        source.backup(copy)  # a file copy would miss what is still in the WAL
     return str(tmp_path / "ingest.sqlite3")
 
 

@@ -89,6 +89,9 @@ def front_matter(c: Composition) -> str:
     return "\n".join(lines)
 
 
+CJK_GAP = re.compile(r"([。；：！？，、）])[ \t]+(?=\S)")
+
+
 def link(arxiv_id: str) -> str:
     return f"[{arxiv_id}](https://arxiv.org/abs/{arxiv_id})"
 
@@ -143,4 +146,6 @@ def render(c: Composition) -> str:
     for i in range(len(c.plan.sections)):
         body += _section(c, i)
     body += _directions(c) + _digest(c)
+    if c.lang == "zh":  # Chinese sets no space after its full-width stops ('。 结果' -> '。结果')
+        body = [CJK_GAP.sub(r"\1", line) for line in body]
     return front_matter(c) + "\n\n" + "\n".join(body).rstrip() + "\n"
