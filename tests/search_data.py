@@ -267,6 +267,8 @@ def add_extractions(engine: Engine) -> dict[str, int]:
         )
         session.add(_extraction(papers["2606.27058"], stale, model="old-model"))  # superseded below
         for arxiv_id, spec in CURATED.items():
+            papers[arxiv_id].scope = spec[0]  # the scope decision extract stores on the paper
+            session.add(papers[arxiv_id])
             ext = _extraction(papers[arxiv_id], spec)
             session.add(ext)
             session.flush()

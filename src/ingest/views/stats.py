@@ -5,11 +5,13 @@ database (or at `until_week`) because the database, not the calendar, says what 
 Output: a `Stats` dataclass (JSON-ready with `dataclasses.asdict`); `plot(stats, path)` draws it as a
 PNG with matplotlib (Agg canvas, no display; ConfigError "install ingest[plot]" when missing).
 
-Counting rules: a paper counts once, in its week, with the facts of its latest OK extraction.
-Papers without one count as `unextracted`; papers the extraction marked out_of_scope count in
-`papers` and `extracted` only. Topic counts, institutions and both shares use in-scope
-extracted papers (scope recsys/adjacent or not stated): industrial share = industrial / in-scope,
-online-A/B share = deployed_online / in-scope. Read-only, idempotent; empty database -> empty Stats.
+Counting rules: the count model (facts/counts.py, read through db.store.week_counts), the same one
+`ingest run`, `status` and the report print: a paper counts once, in its week (near-duplicates
+out); in scope means the paper's scope decision is recommendation (adjacent search/IR papers are
+not); industrial and online A/B come from its latest OK extraction (online = a verified online
+claim). Papers without an OK extraction count as `unextracted`. Topic counts and institutions use
+the in-scope papers; industrial share = industrial / in-scope, online-A/B share = online / in-scope.
+Read-only, idempotent; empty database -> empty Stats.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from ingest.config import Settings
 from ingest.db import engine as db
 from ingest.db.models import Extraction, Paper
+from ingest.db.store import week_counts
 from ingest.errors import ConfigError, InputError
 from ingest.facts.topics import titles as topic_titles
 from ingest.weeks import normalize_week, shift_week
@@ -40,7 +44,7 @@ class WeekStats:
     extracted: int = 0
     in_scope: int = 0
     industrial: int = 0
-    deployed: int = 0
+    deployed: int = 0  # in-scope papers with a verified online A/B claim (the count model's `online`)
 
     @property
     def unextracted(self) -> int:
@@ -104,7 +108,7 @@ def _rows(engine: Engine, weeks: list[str]) -> list[Any]:
         .scalar_subquery()
     )
     stmt = (
-        select(P.c.week, E.c.id, E.c.scope, E.c.industrial, E.c.deployed_online, E.c.topics, E.c.institutions)
+        select(P.c.week, P.c.arxiv_id, E.c.id, E.c.topics, E.c.institutions)
         .select_from(P.outerjoin(E, E.c.id == latest))
         .where(P.c.week.in_(weeks), P.c.duplicate_of.is_(None))
     )
@@ -112,18 +116,9 @@ def _rows(engine: Engine, weeks: list[str]) -> list[Any]:
         return list(conn.execute(stmt))
 
 
-def _count(row: Any, week: WeekStats) -> bool:
-    """Add one paper to `week`; True when it is an in-scope extracted paper."""
-    week.papers += 1
-    if row.id is None:
-        return False
-    week.extracted += 1
-    if row.scope == "out_of_scope":
-        return False
-    week.in_scope += 1
-    week.industrial += bool(row.industrial)
-    week.deployed += bool(row.deployed_online)
-    return True
+def _add(total: WeekStats, week: WeekStats) -> None:
+    for name in ("papers", "extracted", "in_scope", "industrial", "deployed"):
+        setattr(total, name, getattr(total, name) + getattr(week, name))
 
 
 def compute(target: Settings | Engine, weeks: int = 8, until_week: str | None = None, top: int = 10) -> Stats:
@@ -131,16 +126,27 @@ def compute(target: Settings | Engine, weeks: int = 8, until_week: str | None = 
     engine = target if isinstance(target, Engine) else db.open_engine(target)
     window = _window(engine, weeks, until_week)
     per_week = {w: WeekStats(w) for w in window}
+    inside: set[str] = set()
+    with Session(engine) as session:
+        for w, stats in per_week.items():
+            counts = week_counts(session, w)
+            stats.papers, stats.in_scope = counts.papers, counts.in_scope
+            stats.industrial, stats.deployed = counts.industrial, counts.online
+            inside.update(counts.in_scope_ids)
     total = WeekStats("all")
     topics: dict[str, dict[str, int]] = {}
     institutions: Counter[str] = Counter()
     for row in _rows(engine, window) if window else []:
-        _count(row, total)
-        if not _count(row, per_week[row.week]):
+        if row.id is None:
+            continue
+        per_week[row.week].extracted += 1
+        if row.arxiv_id not in inside:
             continue
         for slug in dict.fromkeys(row.topics or []):
             topics.setdefault(slug, dict.fromkeys(window, 0))[row.week] += 1
         institutions.update(list(dict.fromkeys(row.institutions or [])))
+    for stats in per_week.values():
+        _add(total, stats)
     order = {slug: i for i, slug in enumerate(topic_titles())}
     topics = dict(sorted(topics.items(), key=lambda kv: (-sum(kv[1].values()), order.get(kv[0], 99))))
     top_institutions = sorted(institutions.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
