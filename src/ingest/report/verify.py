@@ -120,10 +120,16 @@ NOT_ONLINE_LABELS = tuple(
 )
 
 
+ONLINE_LABELS = tuple(say(lang, "setting.online") for lang in ("en", "zh"))
+
+
 def _labelled_not_online(clause: str) -> bool:
     """A rendered claim group whose setting label says it is not online ('scale on Toutiao: deployment
-    duration 9 months'): the cue word is part of a metric name there, not a setting."""
-    return clause.strip().startswith(NOT_ONLINE_LABELS)
+    duration 9 months', 'Toutiao 规模：...'): the cue word is part of a metric name there, not a setting."""
+    head = re.split(r"[:：]", clause, maxsplit=1)[0]
+    if head == clause or any(label in head for label in ONLINE_LABELS):
+        return False
+    return any(label in head.split() or head.strip().startswith(label) for label in NOT_ONLINE_LABELS)
 
 
 def number_problems(where: str, text: str, owner: str, exp: Expected) -> list[str]:
