@@ -25,6 +25,10 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -54,6 +58,7 @@ _DAY_SPEC = re.compile(r"^[a-z]{3}(-[a-z]{3})?(,[a-z]{3}(-[a-z]{3})?)*$")
 _active_settings: Settings | None = None
 _running: list[BaseScheduler] = []  # the blocking scheduler of this process, while it runs
 _interrupted: list[BaseException] = []  # a signal that stopped a firing (re-raised by run_scheduler)
+_in_job: list[bool] = []  # non-empty while a round of weeks runs
 
 
 def timezone_of(settings: Settings) -> ZoneInfo:
@@ -125,6 +130,7 @@ def catch_up(settings: Settings, now: datetime | None = None, *, firing: bool = 
 
 
 def _round(settings: Settings, event: str, *, firing: bool) -> None:
+    _in_job[:] = [True]
     try:
         weeks = catch_up(settings, firing=firing)
         log.info("schedule event=%s weeks_ok=%s", event, ",".join(weeks) or "-")
@@ -135,6 +141,8 @@ def _round(settings: Settings, event: str, *, firing: bool) -> None:
         _running[0].shutdown(wait=False)
     except Exception as exc:  # noqa: BLE001 - a firing must never kill the scheduler
         log.error("schedule event=error error=%s: %s", type(exc).__name__, settings.scrub(str(exc)))
+    finally:
+        _in_job.clear()
 
 
 def scheduled_run() -> None:
@@ -203,6 +211,31 @@ def _log_waiting(scheduler: BaseScheduler | None) -> None:
     log.info("schedule event=waiting next=%s", when)
 
 
+@contextmanager
+def _signals_stop(scheduler: BaseScheduler) -> Iterator[None]:
+    """Ctrl-C and SIGTERM while the scheduler waits stop it cleanly (exit 0: nothing was running);
+    while a week runs they interrupt the run itself, as in `ingest run` (run closed failed, lock
+    released, exit 130 or 143). A handler, since APScheduler swallows an exception raised inside its
+    listeners, where a signal can land."""
+
+    def handle(signum: int, _frame: object) -> None:
+        name = signal.Signals(signum).name
+        if _in_job or not scheduler.running:
+            raise KeyboardInterrupt() if signum == signal.SIGINT else Interrupted(signum, name)
+        log.info("schedule event=stopping signal=%s", name)
+        scheduler.shutdown(wait=False)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def run_scheduler(settings: Settings) -> None:
     """Catch up missed weeks, then block running the weekly job until interrupted."""
     global _active_settings
@@ -217,7 +250,8 @@ def run_scheduler(settings: Settings) -> None:
     scheduler.add_listener(lambda _event: _log_waiting(scheduler), EVENT_SCHEDULER_STARTED)
     _running[:], _interrupted[:] = [scheduler], []
     try:
-        scheduler.start()
+        with _signals_stop(scheduler):
+            scheduler.start()
     except Interrupted:  # before SystemExit: Interrupted is one
         if scheduler.running:
             scheduler.shutdown(wait=False)
@@ -226,6 +260,6 @@ def run_scheduler(settings: Settings) -> None:
         scheduler.shutdown(wait=False)
     finally:
         _running.clear()
+    log.info("schedule event=stopped")
     if _interrupted:
         raise _interrupted.pop()
-    log.info("schedule event=stopped")
