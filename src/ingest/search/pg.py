@@ -15,6 +15,7 @@ The GIN index on paper_fts.document finds the matches. Pure statement building, 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, column, func, literal_column, select, table
@@ -29,9 +30,12 @@ WEIGHTS: Any = literal_column(
 )  # D (abstract), C (unused), B (extracted), A (title)
 
 
+HYPHEN_DIGIT = re.compile(r"(?<=[^\W_])-(?=\d)")  # 'GPT-4' -> 'GPT 4', as migration 0010's paper_fts_text
+
+
 def _term(term: Term) -> Any:
     if not term.prefix:
-        return func.phraseto_tsquery(CONFIG, bindparam(None, term.text))
+        return func.phraseto_tsquery(CONFIG, bindparam(None, HYPHEN_DIGIT.sub(" ", term.text)))
     tokens = words(term.text)
     last = func.to_tsquery(CONFIG, bindparam(None, f"'{tokens[-1]}':*"))
     if len(tokens) == 1:
