@@ -129,8 +129,8 @@ class _Gone(Exception):
 
 def _finish(task_id: int, batch_id: int) -> Callable[[Session], None]:
     def finish(session: Session) -> None:
-        gone = session.execute(delete(TASK).where(TASK.c.id == task_id, TASK.c.batch_id == batch_id))
-        if gone.rowcount != 1:  # type: ignore[attr-defined]
+        gone = session.exec(delete(TASK).where(TASK.c.id == task_id, TASK.c.batch_id == batch_id))
+        if gone.rowcount != 1:
             raise _Gone
 
     return finish
