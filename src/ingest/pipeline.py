@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ingest.config import Settings
 from ingest.crawl import check_source_week, crawl_week, enrich_papers
@@ -236,8 +236,10 @@ def _publish(settings: Settings, engine: Engine, summary: RunSummary):
 def _latest_report_into(engine: Engine, week: str, lang: str, summary: RunSummary) -> None:
     with Session(engine) as session:
         row = session.exec(
-            select(Report).where(Report.week == week, Report.lang == lang).order_by(Report.version.desc())
-        ).first()  # type: ignore[attr-defined]
+            select(Report)
+            .where(Report.week == week, Report.lang == lang)
+            .order_by(col(Report.version).desc())
+        ).first()
     if row is not None and row.path:
         summary.report_path, summary.report_status = Path(row.path), row.status
 

@@ -10,6 +10,7 @@ import click
 from ingest.cli.app import app, out, state
 
 if TYPE_CHECKING:
+    from rich.console import JustifyMethod
     from rich.table import Table
 
 SHOWN = ("crawled", "new", "in_scope", "extracted", "cached", "failed", "selected", "truncated")
@@ -21,7 +22,7 @@ def _runs_table(runs: list[dict]) -> Table:
     from rich.table import Table
 
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
-    for name, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("id", "right"),
         ("kind", "left"),
         ("week", "left"),
@@ -30,8 +31,9 @@ def _runs_table(runs: list[dict]) -> Table:
         ("secs", "right"),
         ("tokens", "right"),
         ("cost $", "right"),
-    ):
-        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    )
+    for name, justify in columns:
+        table.add_column(name, justify=justify, no_wrap=True)
     for r in runs:
         started = (r["started_at"] or "")[5:16].replace("T", " ")
         table.add_row(

@@ -27,7 +27,7 @@ import lxml.html
 from lxml.html import HtmlElement
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ingest.config import Settings
 from ingest.crawl import paper_rows
@@ -217,19 +217,20 @@ def _targets(
     session: Session, settings: Settings, papers_or_week: str | Sequence[Paper | int | str]
 ) -> list[tuple[int, str, int]]:
     """(paper id, arxiv_id, version) of the papers to enrich."""
-    query = select(Paper.id, Paper.arxiv_id, Paper.version)
+    query = select(col(Paper.id), col(Paper.arxiv_id), col(Paper.version))
     if isinstance(papers_or_week, str):
         query = query.where(
-            Paper.week == papers_or_week,
-            Paper.relevance >= settings.relevance_threshold,
-            Paper.duplicate_of.is_(None),
+            col(Paper.week) == papers_or_week,
+            col(Paper.relevance) >= settings.relevance_threshold,
+            col(Paper.duplicate_of).is_(None),
         )
     else:
         ids = [p.id if isinstance(p, Paper) else p for p in papers_or_week]
         numbers = [i for i in ids if isinstance(i, int)]
         names = [i for i in ids if isinstance(i, str)]
-        query = query.where(Paper.id.in_(numbers) | Paper.arxiv_id.in_(names))
-    return [(int(r.id), r.arxiv_id, int(r.version)) for r in session.execute(query.order_by(Paper.arxiv_id))]
+        query = query.where(col(Paper.id).in_(numbers) | col(Paper.arxiv_id).in_(names))
+    rows = session.execute(query.order_by(col(Paper.arxiv_id)))
+    return [(int(r.id), r.arxiv_id, int(r.version)) for r in rows]
 
 
 def _apply(session: Session, paper_id: int, page: Page) -> bool:

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import insert
 
 from ingest.crawl import relevance
-from ingest.db.models import Paper
+from ingest.db.models import Paper, table_of
 from ingest.records import PaperRecord
 
-PAPER = Paper.__table__
+PAPER = table_of(Paper)
 
 
 def content_hash(title: str, abstract: str, comment: str | None, fulltext: str | None = None) -> str:

@@ -273,7 +273,7 @@ def read_atom(
             f"{path}: malformed Atom XML at line {exc.lineno}: {exc.msg}", path=str(path), line=exc.lineno
         ) from None
     if root.tag != f"{{{NS['atom']}}}feed":
-        raise SourceFileError(f"{path}: not an Atom feed (root element {root.tag})", path=str(path))
+        raise SourceFileError(f"{path}: not an Atom feed (root element {root.tag!s})", path=str(path))
     records, errors = [], []
     for number, entry in enumerate(root.findall("atom:entry", NS), start=1):
         try:

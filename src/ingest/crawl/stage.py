@@ -70,7 +70,7 @@ class TimeoutSession(requests.Session):
         self.timeout, self.user_agent = timeout, user_agent
         self.last_response: requests.Response | None = None
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
         kwargs["headers"] = {**(kwargs.get("headers") or {}), "user-agent": self.user_agent}
         self.last_response = super().request(method, url, *args, **kwargs)
@@ -376,7 +376,7 @@ def crawl_range(
 def _crawl_live_range(settings: Settings, engine: Engine, week_list: list[str]) -> list[CrawlResult]:
     """Fetch every week first, then store them as one load; when a week's fetch fails, the weeks
     fetched before it are stored (one load), the failure is recorded and FetchError raised."""
-    batches = []
+    batches: list[Batch] = []
     for week in week_list:
         try:
             records, outside, rejected = fetch_week(settings, week)

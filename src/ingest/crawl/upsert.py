@@ -20,11 +20,11 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from ingest.crawl.paper_rows import PaperInsert, Prepared, content_hash, new_row, text_fields
-from ingest.db.models import Paper, PaperVersion, utcnow
+from ingest.db.models import Paper, PaperVersion, table_of, utcnow
 from ingest.records import PaperRecord
 
-PAPER = Paper.__table__
-VERSION = PaperVersion.__table__
+PAPER = table_of(Paper)
+VERSION = table_of(PaperVersion)
 CHUNK = 500  # ids per IN (...) query; well under SQLite's variable limit
 
 

@@ -38,11 +38,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from ingest.config import Settings
-from ingest.db.models import Lock
+from ingest.db.models import Lock, table_of
 from ingest.errors import LockError
 
 log = logging.getLogger(__name__)
-LOCK_TABLE = Lock.__table__
+LOCK_TABLE = table_of(Lock)
 PIPELINE_LOCK = "pipeline"
 _BEAT_GUARD = threading.Lock()  # held during a beat and around every fork (see module doc)
 os.register_at_fork(

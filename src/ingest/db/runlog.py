@@ -20,8 +20,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ingest.config import Settings
 from ingest.db.engine import session_scope
@@ -76,19 +77,19 @@ def stage_started(engine: Engine, run_id: int, stage: str) -> None:
 def llm_usage(session: Session, run_id: int) -> list[tuple[str, bool, int, int, int]]:
     """(model, batch, calls, prompt_tokens, completion_tokens) per model and kind of call (Batch API
     or not) for the run's llm_call rows."""
-    batch = LLMCall.batch_id.is_not(None)  # type: ignore[union-attr]
-    stmt = (
-        select(
-            LLMCall.model,
+    batch = col(LLMCall.batch_id).is_not(None)
+    stmt = (  # SQLAlchemy's select: SQLModel's types only up to four columns
+        sa_select(
+            col(LLMCall.model),
             batch,
             func.count(),
             func.coalesce(func.sum(LLMCall.prompt_tokens), 0),
             func.coalesce(func.sum(LLMCall.completion_tokens), 0),
         )
-        .where(LLMCall.run_id == run_id)
-        .group_by(LLMCall.model, batch)
+        .where(col(LLMCall.run_id) == run_id)
+        .group_by(col(LLMCall.model), batch)
     )
-    return [(m, bool(b), int(n), int(p), int(c)) for m, b, n, p, c in session.exec(stmt).all()]
+    return [(m, bool(b), int(n), int(p), int(c)) for m, b, n, p, c in session.execute(stmt).all()]
 
 
 def estimate_cost(
@@ -175,7 +176,7 @@ def close_interrupted(engine: Engine, settings: Settings) -> list[int]:
 def ok_weeks(engine: Engine) -> set[str]:
     """Weeks that have at least one successful pipeline run."""
     with Session(engine) as session:
-        stmt = select(Run.week).where(Run.kind == "run", Run.status.in_(OK_STATUSES)).distinct()
+        stmt = select(Run.week).where(Run.kind == "run", col(Run.status).in_(OK_STATUSES)).distinct()
         return {w for w in session.exec(stmt).all() if w}
 
 

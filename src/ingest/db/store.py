@@ -14,13 +14,13 @@ from sqlalchemy import Text, bindparam, func, select, type_coerce, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from ingest.db.models import Claim, Extraction, Paper, PaperVersion, Report, ReportPaper
+from ingest.db.models import Claim, Extraction, Paper, PaperVersion, Report, ReportPaper, table_of
 from ingest.errors import NotFoundError
 from ingest.facts.counts import PaperCount, WeekCounts, count_week
 from ingest.facts.sheet import InstitutionClaim, PaperExtraction, PaperFacts
 from ingest.records import split_id
 
-PAPER = Paper.__table__
+PAPER = table_of(Paper)
 
 
 def title_rows(session: Session) -> list[tuple[str, str, str, str | None]]:
@@ -44,7 +44,7 @@ def get_paper(session: Session, arxiv_id: str) -> Paper:
         base, _version = split_id(arxiv_id)
     except ValueError as exc:
         raise NotFoundError(f"{exc}; expected an id like 2604.14878") from None
-    paper = session.execute(select(Paper).where(Paper.arxiv_id == base)).scalars().first()
+    paper = session.execute(select(Paper).where(col(Paper.arxiv_id) == base)).scalars().first()
     if paper is None:
         raise NotFoundError(f"paper {base} is not in the database (crawl its week first)")
     return paper
@@ -52,24 +52,26 @@ def get_paper(session: Session, arxiv_id: str) -> Paper:
 
 def papers_for_week(session: Session, week: str, *, include_duplicates: bool = False) -> list[Paper]:
     """Papers assigned to `week`, by arxiv_id; near-duplicates (duplicate_of set) only when asked."""
-    query = select(Paper).where(Paper.week == week)
+    query = select(Paper).where(col(Paper.week) == week)
     if not include_duplicates:
-        query = query.where(Paper.duplicate_of.is_(None))
-    return list(session.execute(query.order_by(Paper.arxiv_id)).scalars())
+        query = query.where(col(Paper.duplicate_of).is_(None))
+    return list(session.execute(query.order_by(col(Paper.arxiv_id))).scalars())
 
 
 def papers_between(
     session: Session, since: date, until: date, *, include_duplicates: bool = False
 ) -> list[Paper]:
     """Papers first announced from `since` to `until` (listing dates, inclusive), by arxiv_id."""
-    query = select(Paper).where(Paper.listing_date >= since, Paper.listing_date <= until)  # type: ignore[operator]
+    query = select(Paper).where(col(Paper.listing_date) >= since, col(Paper.listing_date) <= until)
     if not include_duplicates:
-        query = query.where(Paper.duplicate_of.is_(None))  # type: ignore[union-attr]
-    return list(session.execute(query.order_by(Paper.arxiv_id)).scalars())
+        query = query.where(col(Paper.duplicate_of).is_(None))
+    return list(session.execute(query.order_by(col(Paper.arxiv_id))).scalars())
 
 
 def paper_versions(session: Session, paper: Paper) -> list[PaperVersion]:
-    query = select(PaperVersion).where(PaperVersion.paper_id == paper.id).order_by(PaperVersion.version)
+    query = (
+        select(PaperVersion).where(col(PaperVersion.paper_id) == paper.id).order_by(col(PaperVersion.version))
+    )
     return list(session.execute(query).scalars())
 
 
@@ -77,8 +79,8 @@ def latest_extraction(session: Session, paper: Paper) -> Extraction | None:
     """The newest successful extraction of a paper (highest id), or None."""
     query = (
         select(Extraction)
-        .where(Extraction.paper_id == paper.id, Extraction.status == "ok")
-        .order_by(Extraction.id.desc())
+        .where(col(Extraction.paper_id) == paper.id, col(Extraction.status) == "ok")
+        .order_by(col(Extraction.id).desc())
         .limit(1)
     )
     return session.execute(query).scalars().first()
@@ -86,7 +88,7 @@ def latest_extraction(session: Session, paper: Paper) -> Extraction | None:
 
 def extraction_claims(session: Session, extraction: Extraction) -> list[Claim]:
     """The verified claims of an extraction (results and institutions), in stored order."""
-    query = select(Claim).where(Claim.extraction_id == extraction.id).order_by(Claim.id)
+    query = select(Claim).where(col(Claim.extraction_id) == extraction.id).order_by(col(Claim.id))
     return list(session.execute(query).scalars())
 
 
@@ -94,20 +96,20 @@ def reports_featuring(session: Session, paper: Paper) -> list[tuple[Report, Repo
     """Every report that selected this paper, oldest week first."""
     query = (
         select(Report, ReportPaper)
-        .join(ReportPaper, ReportPaper.report_id == Report.id)
-        .where(ReportPaper.paper_id == paper.id)
-        .order_by(Report.week, Report.lang, Report.version)
+        .join(ReportPaper, col(ReportPaper.report_id) == col(Report.id))
+        .where(col(ReportPaper.paper_id) == paper.id)
+        .order_by(col(Report.week), col(Report.lang), col(Report.version))
     )
     return [(r, rp) for r, rp in session.execute(query).all()]
 
 
 def extractions_for_week(session: Session, week: str) -> list[tuple[Paper, Extraction]]:
     """(paper, newest OK extraction) for every non-duplicate paper of `week` that has one, by arXiv id."""
-    rows = session.exec(
+    rows = session.execute(
         select(Paper, Extraction)
-        .join(Extraction, Extraction.paper_id == Paper.id)
-        .where(Paper.week == week, Extraction.status == "ok", Paper.duplicate_of.is_(None))  # type: ignore[union-attr]
-        .order_by(Paper.arxiv_id, Extraction.created_at, Extraction.id)
+        .join(Extraction, col(Extraction.paper_id) == col(Paper.id))
+        .where(col(Paper.week) == week, col(Extraction.status) == "ok", col(Paper.duplicate_of).is_(None))
+        .order_by(col(Paper.arxiv_id), col(Extraction.created_at), col(Extraction.id))
     ).all()
     latest: dict[str, tuple[Paper, Extraction]] = {}
     for paper, ex in rows:
@@ -155,9 +157,13 @@ def week_paper_counts(session: Session, week: str) -> list[PaperCount]:
     companies: dict[int, list[str]] = {}
     for part in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         rows = session.execute(
-            select(Claim.extraction_id, Claim.kind, Claim.setting, Claim.metric, Claim.industrial).where(
-                col(Claim.extraction_id).in_(part)
-            )
+            select(
+                col(Claim.extraction_id),
+                col(Claim.kind),
+                col(Claim.setting),
+                col(Claim.metric),
+                col(Claim.industrial),
+            ).where(col(Claim.extraction_id).in_(part))
         ).all()
         for ext_id, kind, setting, metric, industrial in rows:
             if kind == "result" and setting == "online":
@@ -188,7 +194,7 @@ def week_counts(session: Session, week: str) -> WeekCounts:
 def report_roles(session: Session, report_id: int) -> tuple[int, int]:
     """(deep dives, digest papers) a stored report listed."""
     roles = (
-        session.execute(select(ReportPaper.role).where(col(ReportPaper.report_id) == report_id))
+        session.execute(select(col(ReportPaper.role)).where(col(ReportPaper.report_id) == report_id))
         .scalars()
         .all()
     )

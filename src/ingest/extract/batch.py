@@ -23,14 +23,14 @@ from sqlmodel import Session
 
 from ingest.config import Settings
 from ingest.db import lease
-from ingest.db.models import LLMBatch, utcnow
+from ingest.db.models import LLMBatch, table_of, utcnow
 from ingest.errors import Failure
 from ingest.extract.runner import PROMPT, Job, schema_for
 from ingest.extract.store import cached_keys
 from ingest.extract.tasks import BATCH_OWNER, TASK, add_tasks
 from ingest.llm import ENDED, LLM, BatchAPI, BatchState, split_lines
 
-BATCH = LLMBatch.__table__  # type: ignore[attr-defined]
+BATCH = table_of(LLMBatch)
 TASK_LEASE = 26 * 3600.0  # a batch holds its tasks for its 24 h window plus finalizing (renewed by refresh)
 SUBMIT_LEASE = 600.0  # how long a submitting process may take between the row and the provider batch
 COLLECT_LEASE = 3600.0
@@ -137,7 +137,7 @@ def _submit_group(
     me = lease.new_owner()
     digest = next(iter(by_task.values())).key.prompt_hash
     with engine.begin() as conn:
-        batch_id: int = conn.execute(
+        inserted = conn.execute(
             insert(BATCH).values(
                 status="submitting",
                 backend=api.llm.backend,
@@ -157,7 +157,9 @@ def _submit_group(
                 created_at=utcnow(),
                 updated_at=utcnow(),
             )
-        ).inserted_primary_key[0]  # type: ignore[index]
+        ).inserted_primary_key
+        assert inserted is not None  # a single-row INSERT reports its key
+        batch_id: int = inserted[0]
         wanted = [task_of(line["custom_id"]) for line in lines]
         claimed: set[int] = set()
         for start in range(0, len(wanted), 500):

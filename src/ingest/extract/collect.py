@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ingest.config import Settings
 from ingest.db import lease, runlog
@@ -113,7 +113,7 @@ def _jobs_of(settings: Settings, engine: Engine, batch_id: int) -> dict[int | No
     """task id -> Job (current paper text, the task's cache key) for the batch's remaining tasks."""
     stmt = (
         select(TASK.c.id, TASK.c.paper_id, TASK.c.prompt_hash, TASK.c.model, TASK.c.input_hash, Paper)
-        .join(Paper, Paper.id == TASK.c.paper_id)  # type: ignore[arg-type]
+        .join(Paper, col(Paper.id) == TASK.c.paper_id)
         .where(TASK.c.batch_id == batch_id)
     )
     with Session(engine) as session:
@@ -129,8 +129,8 @@ class _Gone(Exception):
 
 def _finish(task_id: int, batch_id: int) -> Callable[[Session], None]:
     def finish(session: Session) -> None:
-        gone = session.execute(delete(TASK).where(TASK.c.id == task_id, TASK.c.batch_id == batch_id))
-        if gone.rowcount != 1:  # type: ignore[attr-defined]
+        gone = session.exec(delete(TASK).where(TASK.c.id == task_id, TASK.c.batch_id == batch_id))
+        if gone.rowcount != 1:
             raise _Gone
 
     return finish
@@ -155,7 +155,7 @@ def _store_line(
         try:
             if response.get("status_code") != 200 or line.get("error"):
                 raise LLMTransportError(settings.scrub(_line_error(line))[:2000])
-            answer = api.llm.answer(response.get("body"), schema_for(job.version))  # type: ignore[attr-defined]
+            answer = api.llm.answer(response.get("body"), schema_for(job.version))
         except LLMError as exc:
             message = settings.scrub(f"{type(exc).__name__}: {exc}")[:2000]
             store_failure(

@@ -192,7 +192,8 @@ def extract_week(
     chosen, skipped = select_papers(settings, engine, week, since, until)
     result = ExtractResult(week=week, selected=len(chosen), skipped=skipped)
     own_run = run_id is None
-    run_id = runlog.start_run(engine, "extract", week) if own_run else run_id
+    if run_id is None:
+        run_id = runlog.start_run(engine, "extract", week)
     try:
         extract_papers(
             settings,

@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import delete, insert, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ingest.db.engine import session_scope
-from ingest.db.models import Claim, Extraction, Paper, utcnow
+from ingest.db.models import Claim, Extraction, Paper, table_of, utcnow
 from ingest.db.store import facts_of
 from ingest.errors import LLMError
 from ingest.extract.verify import Verified
@@ -54,7 +54,7 @@ def cached_keys(session: Session, keys: list[CacheKey]) -> set[CacheKey]:
         return set()
     hashes = {k.prompt_hash for k in keys}
     columns = (Extraction.paper_id, Extraction.prompt_hash, Extraction.model, Extraction.input_hash)
-    wanted = Extraction.prompt_hash.in_(hashes)  # type: ignore[attr-defined]
+    wanted = col(Extraction.prompt_hash).in_(hashes)
     rows = session.exec(select(*columns).where(Extraction.status == "ok", wanted)).all()
     have = {CacheKey(*row) for row in rows}
     return {k for k in keys if k in have}
@@ -154,7 +154,7 @@ def store_success(
     Core statements (not ORM objects): this runs once per paper on the writer thread, and the less
     Python it runs the less it competes with the event loop for the GIL.
     """
-    table = Extraction.__table__  # type: ignore[attr-defined]
+    table = table_of(Extraction)
     values = {
         **_ok_values(verified),
         "run_id": run_id,
@@ -174,13 +174,15 @@ def store_success(
                 "input_hash": key.input_hash,
                 "created_at": utcnow(),
             }
-            existing = session.execute(insert(table).values(**row)).inserted_primary_key[0]
+            inserted = session.exec(insert(table).values(**row)).inserted_primary_key
+            assert inserted is not None  # a single-row INSERT reports its key
+            existing = inserted[0]
         else:
             session.execute(update(table).where(table.c.id == existing).values(**values, created_at=utcnow()))
-            session.execute(delete(Claim).where(Claim.extraction_id == existing))  # type: ignore[arg-type]
+            session.execute(delete(Claim).where(col(Claim.extraction_id) == existing))
         claims = _claim_values(existing, key.paper_id, verified.facts)
         if claims:
-            session.execute(insert(Claim.__table__), claims)  # type: ignore[attr-defined]
+            session.execute(insert(table_of(Claim)), claims)
         who = "offline rules" if result.backend == "offline" else result.model
         decided_by = f"{who}, {prompt.name} {prompt.version}"
         set_scope(session, key.paper_id, verified.facts.scope, verified.facts.scope_reason, decided_by)
@@ -203,8 +205,8 @@ def store_success(
 def set_scope(session: Session, paper_id: int, scope: str, reason: str, decided_by: str) -> None:
     """Record the paper's scope decision: recsys | adjacent | out_of_scope, why, and what decided it."""
     session.execute(
-        update(Paper.__table__)  # type: ignore[attr-defined]
-        .where(Paper.__table__.c.id == paper_id)  # type: ignore[attr-defined]
+        update(table_of(Paper))
+        .where(table_of(Paper).c.id == paper_id)
         .values(scope=scope, scope_reason=reason[:2000], scope_by=decided_by[:255])
     )
 

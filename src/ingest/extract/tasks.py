@@ -18,24 +18,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import Insert, Table, Tuple, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from ingest.db import lease
-from ingest.db.models import Extraction, ExtractTask, utcnow
+from ingest.db.models import Extraction, ExtractTask, table_of, utcnow
 from ingest.extract.store import CacheKey
 
 log = logging.getLogger(__name__)
-TASK = ExtractTask.__table__  # type: ignore[attr-defined]
-EXTRACTION = Extraction.__table__  # type: ignore[attr-defined]
+TASK = table_of(ExtractTask)
+EXTRACTION = table_of(Extraction)
 BATCH_OWNER = "batch:"  # owner prefix of tasks sent in a Batch API job
 WINDOW = 500  # task ids looked at per claim (bound parameters per statement stay few)
 CHUNK = 500  # keys per insert/select statement
 
 
-def _insert(conn: Connection) -> object:
+def _insert(conn: Connection) -> Insert:
     dialect = conn.dialect.name
     if dialect == "postgresql":
         return postgresql.insert(TASK).on_conflict_do_nothing()
@@ -44,8 +44,8 @@ def _insert(conn: Connection) -> object:
     raise NotImplementedError(f"extract tasks need SQLite or PostgreSQL, not {dialect}")
 
 
-def _key_columns(table: object) -> object:
-    c = table.c  # type: ignore[attr-defined]
+def _key_columns(table: Table) -> Tuple:
+    c = table.c
     return tuple_(c.paper_id, c.prompt_hash, c.model, c.input_hash)
 
 
@@ -81,10 +81,10 @@ def add_tasks(
             }
             for k in part
         ]
-        conn.execute(_insert(conn), rows)  # type: ignore[call-overload]
+        conn.execute(_insert(conn), rows)
         found = conn.execute(
             select(TASK.c.id, TASK.c.paper_id, TASK.c.prompt_hash, TASK.c.model, TASK.c.input_hash).where(
-                _key_columns(TASK).in_(_values(part))  # type: ignore[attr-defined]
+                _key_columns(TASK).in_(_values(part))
             )
         )
         ids.update({CacheKey(p, h, m, i): tid for tid, p, h, m, i in found})
@@ -167,7 +167,7 @@ class Tasks:
                     EXTRACTION.c.prompt_hash,
                     EXTRACTION.c.model,
                     EXTRACTION.c.input_hash,
-                ).where(EXTRACTION.c.status == "ok", _key_columns(EXTRACTION).in_(_values(keys)))  # type: ignore[attr-defined]
+                ).where(EXTRACTION.c.status == "ok", _key_columns(EXTRACTION).in_(_values(keys)))
             )
         }
         finished = [t for t in got if by_id.get(t) in done]

@@ -51,12 +51,12 @@ def from_v1(old: PaperExtraction, source: str) -> PaperFacts:
             ResultClaim(
                 metric=metric,
                 value=value,
-                direction=direction,  # type: ignore[arg-type]
+                direction=direction,
                 setting=setting,
                 where=where,
                 evidence=evidence,
             )
-        )  # type: ignore[arg-type]
+        )
     return PaperFacts(
         scope=old.scope,
         scope_reason=old.scope_reason,
@@ -116,7 +116,7 @@ def verify_facts(facts: PaperFacts, paper: Any) -> Verified:
             out.rejected.append(f"result {c.metric} = {c.value}: {problem}")
         else:
             results.append(c)
-    institutions = []
+    institutions: list[InstitutionClaim] = []
     for inst in facts.institutions:
         problem = claims.institution_problem(inst.name, inst.canonical, inst.evidence, source, affiliations)
         if problem:

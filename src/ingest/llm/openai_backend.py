@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -62,13 +62,13 @@ class _Tally:
 
 
 @dataclass
-class _Reply:
+class _Reply(Generic[T]):
     """One HTTP answer: its text, why it stopped, and the validated object or the validation error."""
 
     content: str | None
     finish_reason: str | None
     refusal: str | None
-    parsed: BaseModel | None = None
+    parsed: T | None = None
     invalid: str | None = None
 
 
@@ -127,7 +127,7 @@ class OpenAICompatibleLLM:
                     parsed=reply.parsed,
                     raw=reply.content or "",
                     backend=self.backend,
-                    model=self.model,  # type: ignore[arg-type]
+                    model=self.model,
                     prompt_tokens=tally.prompt_tokens,
                     completion_tokens=tally.completion_tokens,
                     attempts=tally.attempts,
@@ -151,7 +151,7 @@ class OpenAICompatibleLLM:
         system = f"{prompt.system}\n\n{JSON_ONLY.format(title=schema.__name__)}{spec}"
         return [{"role": "system", "content": system}, {"role": "user", "content": prompt.user}]
 
-    def _check_stop(self, reply: _Reply, tally: _Tally) -> None:
+    def _check_stop(self, reply: _Reply[Any], tally: _Tally) -> None:
         if reply.finish_reason == "length":
             raise tally.error(LLMOutputError, "truncated (finish_reason=length)")
         if reply.refusal:
@@ -160,8 +160,8 @@ class OpenAICompatibleLLM:
             raise tally.error(LLMOutputError, "refused: content filter")
 
     async def _send_with_retries(
-        self, messages: list[dict[str, str]], schema: type[BaseModel], tally: _Tally
-    ) -> _Reply:
+        self, messages: list[dict[str, str]], schema: type[T], tally: _Tally
+    ) -> _Reply[T]:
         import openai
 
         client, semaphore = self._ensure()
@@ -207,8 +207,8 @@ class OpenAICompatibleLLM:
         return min(self.backoff_cap, self.backoff_base * 2**retry) * random.uniform(0.8, 1.0)
 
     async def _send(
-        self, client: Any, messages: list[dict[str, str]], schema: type[BaseModel], tally: _Tally
-    ) -> _Reply:
+        self, client: Any, messages: list[dict[str, str]], schema: type[T], tally: _Tally
+    ) -> _Reply[T]:
         """One request. json_schema mode sends the strict `response_format` of llm.structured (built once
         per schema) as extra_body and validates the reply here, instead of `chat.completions.parse`,
         which rebuilds the schema on every call and keeps the event loop busy at high concurrency.
@@ -228,8 +228,8 @@ class OpenAICompatibleLLM:
             )
         return self._reply(body, schema, tally)
 
-    def _reply(self, body: Any, schema: type[BaseModel], tally: _Tally) -> _Reply:
-        reply = _read_body(body, tally)
+    def _reply(self, body: Any, schema: type[T], tally: _Tally) -> _Reply[T]:
+        reply: _Reply[T] = _read_body(body, tally)
         if reply.content:
             reply.content = self.settings.scrub(reply.content)
         stopped = reply.finish_reason in ("length", "content_filter") or reply.refusal
@@ -263,7 +263,7 @@ class OpenAICompatibleLLM:
         if reply.parsed is None:
             raise tally.error(LLMOutputError, f"invalid {schema.__name__}: {reply.invalid}")
         return LLMResult(
-            parsed=reply.parsed,  # type: ignore[arg-type]
+            parsed=reply.parsed,
             raw=reply.content or "",
             backend=self.backend,
             model=self.model,
@@ -301,7 +301,7 @@ class OpenAICompatibleLLM:
             message = self.settings.scrub(f"{action}: {type(exc).__name__} from {self.base_url}: {exc}")
             raise LLMTransportError(message[:400]) from None
 
-    def _validate(self, reply: _Reply, schema: type[BaseModel]) -> None:
+    def _validate(self, reply: _Reply[T], schema: type[T]) -> None:
         text = reply.content or ""
         if self.settings.llm_response_format == "json_object":
             text = _strip_fence(text)
@@ -311,7 +311,7 @@ class OpenAICompatibleLLM:
             reply.invalid = _summarise(exc)
 
 
-def _read_body(body: Any, tally: _Tally) -> _Reply:
+def _read_body(body: Any, tally: _Tally) -> _Reply[Any]:
     """Usage goes into the tally; the first choice becomes a _Reply (a malformed body is invalid output)."""
     usage = (body.get("usage") if isinstance(body, dict) else None) or {}
     tally.prompt_tokens += int(usage.get("prompt_tokens") or 0)

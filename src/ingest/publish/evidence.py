@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ingest.db.models import Claim, Extraction, Paper
 from ingest.facts.numbers import numbers_in
@@ -80,7 +80,7 @@ def claims_of(session: Session, paper_id: int) -> list[ClaimView]:
     ex = _latest_ok(session, paper_id)
     if ex is None:
         return []
-    rows = session.exec(select(Claim).where(Claim.extraction_id == ex.id).order_by(Claim.id)).all()  # type: ignore[arg-type]
+    rows = session.exec(select(Claim).where(Claim.extraction_id == ex.id).order_by(col(Claim.id))).all()
     return [
         ClaimView(
             n=i,
@@ -101,7 +101,7 @@ def papers_of(session: Session, arxiv_ids: Iterable[str]) -> dict[str, PaperView
     """arxiv_id -> PaperView (metadata + claims) for the ids found in the database."""
     ids = sorted(set(arxiv_ids))
     out: dict[str, PaperView] = {}
-    for paper in session.exec(select(Paper).where(Paper.arxiv_id.in_(ids))).all():  # type: ignore[attr-defined]
+    for paper in session.exec(select(Paper).where(col(Paper.arxiv_id).in_(ids))).all():
         assert paper.id is not None
         ex = _latest_ok(session, paper.id)
         out[paper.arxiv_id] = PaperView(

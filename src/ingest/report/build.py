@@ -69,7 +69,7 @@ def build_report(
         result = _build(settings, week, lang, llm, engine, run_id)
     except BaseException as exc:
         if own_run:
-            error = f"{type(exc).__name__}: {exc}"
+            error: str | None = f"{type(exc).__name__}: {exc}"
             runlog.finish_run(engine, settings, run_id, status="failed", counts={}, error=error)
         raise
     if own_run:

@@ -82,18 +82,25 @@ def _sections(week: Week, stories: list[Storyline], sims: dict, high: int) -> li
     strongest = max((s.strength for s in stories), default=0.0)
     ordered = sorted(stories, key=lambda s: (not set(s.members) & set(must), -s.strength, s.key))
     chosen: list[Section] = []
-    for s in ordered:
+    for story in ordered:
         if len(chosen) == MAX_SECTIONS:
             break
-        top = max(by_id[m].score for m in s.members)
+        top = max(by_id[m].score for m in story.members)
         if (
-            set(s.members) & set(must)
+            set(story.members) & set(must)
             or len(chosen) < MIN_SECTIONS
-            or (s.strength >= 0.5 * strongest and top >= DEEP_FLOOR)
+            or (story.strength >= 0.5 * strongest and top >= DEEP_FLOOR)
         ):
             chosen.append(
                 Section(
-                    s.key, s.title, s.thread or s.title.lower(), "", [], list(s.members), s.shared, s.topic
+                    story.key,
+                    story.title,
+                    story.thread or story.title.lower(),
+                    "",
+                    [],
+                    list(story.members),
+                    story.shared,
+                    story.topic,
                 )
             )
     placed = {m for s in chosen for m in s.members}

@@ -226,10 +226,11 @@ def by_topic(items: list[Item]) -> list[Storyline]:
     for item in items:
         groups.setdefault(item.facts.topics[0] if item.facts.topics else "other", []).append(item)
     shared = [(slug, group) for slug, group in groups.items() if len(group) >= 2 and slug != "other"]
+    slug: str  # a topic slug or "other"
     if not shared and items:
         slug = Counter(i.facts.topics[0] if i.facts.topics else "other" for i in items).most_common(1)[0][0]
         shared = [(slug, list(items))]
-    out = []
+    out: list[Storyline] = []
     for slug, group in sorted(shared, key=lambda sg: (-sum(i.score for i in sg[1]), sg[0])):
         group = sorted(group, key=lambda i: (-i.score, i.arxiv_id))
         title = topics.title_of(slug) if slug != "other" else group[0].name

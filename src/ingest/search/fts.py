@@ -30,7 +30,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    ColumnClause,
     Integer,
+    Select,
     String,
     and_,
     bindparam,
@@ -49,14 +51,14 @@ from sqlalchemy.exc import OperationalError
 
 from ingest.config import Settings
 from ingest.db import engine as db
-from ingest.db.models import Claim, Extraction, Paper
+from ingest.db.models import Claim, Extraction, Paper, table_of
 from ingest.errors import InputError
 from ingest.search import pg
 from ingest.search.query import ParsedQuery, highlight, parse, resolve_topic
 from ingest.search.snippet import Matcher, snippet
 from ingest.weeks import normalize_week
 
-P, E, M = Paper.__table__, Extraction.__table__, Claim.__table__
+P, E, M = table_of(Paper), table_of(Extraction), table_of(Claim)
 MAX_LIMIT = 1000
 FTS = table("paper_fts")
 RANK_CAP = 4000  # a suggested cap for very large archives (term-rows: see query_cost); off by default
@@ -160,7 +162,7 @@ def _validate(filters: SearchFilters, limit: int) -> None:
 
 def _latest_ok(ext: Any = E) -> Any:
     """`ext` is its paper's latest extraction with status ok (no newer ok row exists)."""
-    newer = Extraction.__table__.alias("newer")
+    newer = table_of(Extraction).alias("newer")
     return and_(
         ext.c.status == "ok",
         ~exists().where(newer.c.paper_id == ext.c.paper_id, newer.c.status == "ok", newer.c.id > ext.c.id),
@@ -212,7 +214,7 @@ def _capped_statement() -> Any:
     """Unfiltered, capped ranking: bm25 of the `:newest` newest matches only (FTS5 yields matches
     newest first, rowid DESC, and stops there), the best `:limit` of them with their details.
     Built once (parameters :match, :newest, :limit): building it costs about a millisecond."""
-    rowid = literal_column("paper_fts.rowid")
+    rowid: ColumnClause[Any] = literal_column("paper_fts.rowid")
     newest = (
         select(rowid.label("pid"), literal_column(BM25).label("score"))
         .select_from(FTS)
@@ -245,7 +247,7 @@ def _fts_statement(parsed: ParsedQuery, candidates: Any, limit: int, cap: int | 
     if candidates is None and cap is not None:
         newest = max(limit, cap // query_cost(parsed))
         return CAPPED.params(match=parsed.fts(), newest=newest, limit=limit)
-    ranked = (
+    matches: Select[Any, Any] = (
         select(literal_column("paper_fts.rowid").label("pid"), literal_column(BM25).label("score"))
         .select_from(FTS)
         .where(text("paper_fts MATCH :match").bindparams(match=parsed.fts()))
@@ -253,8 +255,8 @@ def _fts_statement(parsed: ParsedQuery, candidates: Any, limit: int, cap: int | 
         .limit(limit)
     )
     if candidates is not None:
-        ranked = ranked.where(literal_column("+paper_fts.rowid").in_(candidates))
-    ranked = ranked.subquery("ranked")
+        matches = matches.where(literal_column("+paper_fts.rowid").in_(candidates))
+    ranked = matches.subquery("ranked")
     return _details(ranked).order_by(ranked.c.score)
 
 
@@ -263,7 +265,7 @@ CAPPED = _capped_statement()
 
 def _like_statement(parsed: ParsedQuery, candidates: Any, limit: int) -> Any:
     """Every term group matches (ILIKE) title, abstract or extracted text; newest first."""
-    ext = Extraction.__table__.alias("ext")
+    ext = table_of(Extraction).alias("ext")
     fields = (
         P.c.title,
         P.c.abstract,

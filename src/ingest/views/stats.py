@@ -27,13 +27,13 @@ from sqlmodel import Session
 
 from ingest.config import Settings
 from ingest.db import engine as db
-from ingest.db.models import Extraction, Paper
+from ingest.db.models import Extraction, Paper, table_of
 from ingest.db.store import week_counts
 from ingest.errors import ConfigError, InputError
 from ingest.facts.topics import titles as topic_titles
 from ingest.weeks import normalize_week, shift_week
 
-P, E = Paper.__table__, Extraction.__table__
+P, E = table_of(Paper), table_of(Extraction)
 MAX_WEEKS = 104
 
 
@@ -175,10 +175,10 @@ def plot(stats: Stats, path: Path) -> Path:
     titles = topic_titles()
     from matplotlib import colormaps  # importable: _figure checked
 
-    colors = colormaps["tab20"].colors
+    tab20 = colormaps["tab20"]  # a list of tab20.N == 20 colours; tab20(i) is the i-th, as RGBA
     for i, (slug, counts) in enumerate(stats.topics.items()):
         values = [counts[w] for w in stats.weeks]
-        color = colors[i % len(colors)]  # tab20: 20 distinct colours for the 12 topics
+        color = tab20(i % tab20.N)  # tab20: 20 distinct colours for the 12 topics
         bars.bar(x, values, bottom=bottom, label=titles.get(slug, slug), color=color)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     bars.set(title="In-scope papers per topic (a paper may have up to 3)", ylabel="papers")
@@ -189,8 +189,8 @@ def plot(stats: Stats, path: Path) -> Path:
         ("industrial share", 0, dict(marker="o", markersize=9)),
         ("online A/B share", 1, dict(marker="x", markersize=7, linestyle="--")),
     ):
-        values = [w.shares()[index] for w in stats.per_week]  # equal shares stay visible: o under x
-        shares.plot(x, [v if v is not None else float("nan") for v in values], label=label, **style)
+        points = [w.shares()[index] for w in stats.per_week]  # equal shares stay visible: o under x
+        shares.plot(x, [v if v is not None else float("nan") for v in points], label=label, **style)
     shares.set(title="Share of in-scope papers", ylim=(0, 1))
     shares.set_xticks(x, stats.weeks, rotation=45, ha="right")
     shares.legend(fontsize=8)

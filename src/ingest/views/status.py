@@ -47,7 +47,7 @@ def run_row(run: Run) -> dict[str, Any]:
 
 
 def recent_runs(session: Session, limit: int) -> list[Run]:
-    stmt = select(Run).order_by(Run.id.desc()).limit(limit)  # type: ignore[union-attr]
+    stmt = select(Run).order_by(col(Run.id).desc()).limit(limit)
     return list(session.exec(stmt).all())
 
 
@@ -56,8 +56,8 @@ def failed_extractions(session: Session) -> list[dict[str, Any]]:
     ok = select(Extraction.paper_id).where(Extraction.status == "ok")
     stmt = (
         select(Paper.arxiv_id, Paper.week, Extraction.error, Extraction.created_at)
-        .join(Paper, Paper.id == Extraction.paper_id)
-        .where(Extraction.status == "failed", Extraction.paper_id.not_in(ok))  # type: ignore[union-attr]
+        .join(Paper, col(Paper.id) == col(Extraction.paper_id))
+        .where(Extraction.status == "failed", col(Extraction.paper_id).not_in(ok))
         .order_by(Paper.week, Paper.arxiv_id)
     )
     seen: dict[str, dict[str, Any]] = {}
@@ -77,7 +77,9 @@ def draft_reports(session: Session) -> list[dict[str, Any]]:
         select(Report)
         .join(
             newest,
-            (Report.week == newest.c.week) & (Report.lang == newest.c.lang) & (Report.version == newest.c.v),
+            (col(Report.week) == newest.c.week)
+            & (col(Report.lang) == newest.c.lang)
+            & (col(Report.version) == newest.c.v),
         )
         .where(Report.status == "Draft")
         .order_by(Report.week)
@@ -90,7 +92,7 @@ def draft_reports(session: Session) -> list[dict[str, Any]]:
 
 def unfinished_weeks(session: Session) -> list[dict[str, Any]]:
     """Weeks whose newest pipeline run did not end ok, and publications that failed."""
-    runs = session.exec(select(Run).where(Run.kind == "run").order_by(Run.id)).all()
+    runs = session.exec(select(Run).where(Run.kind == "run").order_by(col(Run.id))).all()
     newest: dict[str, Run] = {}
     for run in runs:
         if run.week:
