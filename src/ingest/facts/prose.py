@@ -42,6 +42,7 @@ MARKUP = re.compile(
 LEAD_IN = re.compile(
     r"^(?:in this (?:paper|work|study|article)|here|"
     r"to (?:address|tackle|solve|bridge|overcome|fill) (?:this|these|the|such) [\w\s-]{1,40}?,"
+    r"|to (?:achieve|accomplish|realize|enable) (?:this|these|that)(?: goals?)?"
     r"|to this end|specifically|moreover|furthermore|additionally|however|finally|notably)\s*,?\s*",
     re.IGNORECASE,
 )

@@ -120,6 +120,16 @@ def _head_phrase(part: str, limit: int = 4) -> str:
     return " ".join(out)
 
 
+def _widened(part: str, word: str, limit: int = 5) -> str:
+    """The title words from `word` on, at most `limit`, ending on a word that is not a function word."""
+    words = part.split()
+    start = next((i for i, w in enumerate(words) if w.strip(",;") == word), 0)
+    out = [w.strip(",;") for w in words[start : start + limit]]
+    while len(out) > 1 and (out[-1].lower() in FUNCTION or ADJECTIVE_END.search(out[-1].lower())):
+        out.pop()
+    return " ".join(out)
+
+
 def label(title: str) -> str:
     """A descriptive label: the head noun phrase of the title (see module doc)."""
     parts = [p for p in re.split(r"[:?]\s*", title) if p.strip()]
@@ -127,6 +137,8 @@ def label(title: str) -> str:
         parts = parts[1:] + parts[:1]
     for part in parts:
         phrase = _head_phrase(part)
+        if phrase and len(phrase.split()) == 1 and not _name_like(phrase):
+            phrase = _widened(part, phrase)  # 'Engagement' alone names nothing: 'Engagement in Daily Fantasy'
         if phrase and _whole(phrase):
             return phrase
     return " ".join(title.split()[:4]).strip(" ,:") or title[:40]
