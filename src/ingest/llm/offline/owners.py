@@ -35,6 +35,7 @@ OWN_CUE = re.compile(
 PLACE_BEFORE = re.compile(
     r"\b(?:at|on|in|into|across|within|to)\s+(?:(?:the|a|an|our)\s+)?(?:[a-z][\w-]*\s+)?$"
     r"|\band\s+$"
+    r"|\b(?:systems?|platforms?|apps?|services?|traffic|scenarios?)\s+of\s+$"  # 'recommender system of X'
 )
 AT_BEFORE = re.compile(r"\bat\s+(?:the\s+)?$")
 OWNED_AFTER = re.compile(
