@@ -143,6 +143,22 @@ def _title(key: str, surface: dict[str, Counter[str]]) -> str:
     return " ".join(w if any(c.isupper() for c in w) else w[:1].upper() + w[1:] for w in text.split())
 
 
+ADJECTIVE = re.compile(r"(?:al|ive|ous|ic|ed|able|ible)$")
+NOUN_LIKE = frozenset(
+    "retrieval signal interval trial proposal journal tutorial removal approval rental portal capital "
+    "survival arrival logic music topic graphic metric clinic".split()
+)
+
+
+def _dangling(key: str) -> bool:
+    """A word pair ending in an adjective ('retrieval-augmented commercial') names no thread."""
+    words = key.removeprefix("t:").split()
+    if key.startswith("topic:") or len(words) < 2:
+        return False
+    last = words[-1]
+    return bool(ADJECTIVE.search(last)) and last not in NOUN_LIKE
+
+
 def _name(
     members: list[int], docs: list[list[str]], weights: dict[str, float], taken: set[str]
 ) -> tuple[str, list[str]]:
@@ -163,10 +179,14 @@ def _name(
     )
     topic = Counter(s for m in members for s in set(docs[m]) if s.startswith("topic:")).most_common(1)
     for p in shared:
-        if p in taken:
+        if p in taken or _dangling(p):
             continue
         if " " not in p and not p.startswith("t:"):
-            pairs = [q for q in shared if " " in q and p in q.removeprefix("t:").split() and q not in taken]
+            pairs = [
+                q
+                for q in shared
+                if " " in q and p in q.removeprefix("t:").split() and q not in taken and not _dangling(q)
+            ]
             if pairs:
                 return max(pairs, key=lambda q: (df[q], weights.get(q, 0.0), q)), shared
             if topic and topic[0][1] >= (len(members) + 1) // 2 and topic[0][0] not in taken:

@@ -1,0 +1,132 @@
+"""The small rules that decide what a report line says: names, places, settings, values, storyline
+titles and the verifier's reading of claim groups. Real sentences from the bundled weeks' abstracts
+(2026-W10 and 2026-W16) or written for the rule; every assertion is the exact text or value."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.facts.prose import clean, strip_lead
+from ingest.facts.sheet import ResultClaim
+from ingest.facts.wording import claim_text, shown_value
+from ingest.llm.offline.claims import _where, claims_of
+from ingest.llm.offline.metrics import is_online
+from ingest.llm.offline.owners import owners_of
+from ingest.llm.offline.short_names import short_name
+from ingest.report.storylines import _dangling
+from ingest.report.verify import _labelled_not_online
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "name"),
+    [
+        # a leading gerund is not the paper's name
+        (
+            "Deploying Semantic ID-based Generative Retrieval for Large-Scale Podcast Discovery at Spotify",
+            "We study podcast discovery.",
+            "Semantic ID-based Generative Retrieval",
+        ),
+        # a lone common noun widens to the words after it
+        (
+            "Driving Engagement in Daily Fantasy Sports with a Scalable and Urgency-Aware Ranking Engine",
+            "We designed and deployed a recommendation engine.",
+            "Engagement in Daily Fantasy Sports",
+        ),
+        ("GenRec: Generative Retrieval at JD", "We present GenRec, a framework.", "GenRec"),
+    ],
+)
+def test_short_names(title: str, abstract: str, name: str) -> None:
+    assert short_name(title, abstract) == name
+
+
+def test_a_title_prefix_with_a_comma_is_not_a_name() -> None:
+    name = short_name("Attributed, But Not Incremental: Ads Measurement", "We propose a framework.")
+    assert "," not in name and name
+
+
+def test_a_place_is_never_the_metric_and_keeps_what_it_owns() -> None:
+    assert _where("Our method achieves a 1.62% improvement in MRR", "MRR") == ""
+    assert _where("a 0.83% gain in StayTime/U versus baselines", "StayTime/U") == ""
+    assert _where("We deploy the model on Walmart's sponsored search and evaluate it", "CTR") == (
+        "Walmart's sponsored search"
+    )
+    assert _where("online A/B on Meta's.", "revenue") == "Meta"
+
+
+def test_an_offline_ab_correlation_is_not_live_traffic() -> None:
+    assert not is_online("We further validate our approach through offline A/B testing correlation.")
+    assert is_online("Online A/B experiments in a real-world production environment show gains.")
+
+
+def test_an_earlier_enumerated_items_cue_does_not_carry() -> None:
+    sentence = (
+        "As our key novelty, we combine three ideas into an end-to-end pipeline: (a) multi-channel "
+        "retrieval mining with rank metadata from three production systems, (b) graded-relevance "
+        "annotation by a calibrated three-model cascade that reaches 89.1% agreement with trained human "
+        "annotators, and (c) curriculum training."
+    )
+    [claim] = [c for c in claims_of([sentence]) if c.value == "89.1%"]
+    assert claim.setting == "offline"
+
+
+def test_a_system_of_a_company_after_a_deployment_cue_is_its_owner() -> None:
+    paper = {
+        "title": "FlashEvaluator",
+        "abstract": "Notably, FlashEvaluator has been deployed in online recommender system of Kuaishou, "
+        "delivering substantial and sustained revenue gains in practice.",
+        "comment": "",
+        "affiliations": [],
+    }
+    assert [o.canonical for o in owners_of(paper)] == ["Kuaishou"]
+
+
+def test_values_show_without_latex_and_places_that_are_metrics_are_left_out() -> None:
+    assert (shown_value(r"50\,ms"), shown_value(r"2.70\%"), shown_value("~2X"), shown_value("50~ms")) == (
+        "50 ms",
+        "2.70%",
+        "~2X",
+        "50 ms",
+    )
+    claims = [
+        ResultClaim(
+            metric="Watch Time",
+            value="+1.113%",
+            direction="increase",
+            setting="online",
+            where="Watch Time",
+            evidence="x",
+        ),
+        ResultClaim(
+            metric="p95 latency",
+            value=r"50\,ms",
+            direction="none",
+            setting="efficiency",
+            where="",
+            evidence="x",
+        ),
+    ]
+    assert claim_text(claims, "en") == "online A/B: Watch Time +1.113%; efficiency: p95 latency 50 ms"
+
+
+def test_lead_ins_and_lost_spaces() -> None:
+    assert strip_lead("To achieve this, we propose jointly learning a hierarchical index.") == (
+        "We propose jointly learning a hierarchical index."
+    )
+    assert clean("no per-instance recourse at deployment.We propose UTTSI.") == (
+        "no per-instance recourse at deployment. We propose UTTSI."
+    )
+
+
+def test_storyline_titles_never_end_in_an_adjective() -> None:
+    assert _dangling("retrieval-augmented commercial")
+    assert _dangling("t:large-scale industrial")
+    assert not _dangling("residual quantization")
+    assert not _dangling("dense retrieval")
+    assert not _dangling("topic:multimodal")
+
+
+def test_claim_groups_labelled_not_online_in_both_languages() -> None:
+    assert _labelled_not_online(" scale on Toutiao: deployment duration 9 months")
+    assert _labelled_not_online("NVIDIA A100 GPUs 效率：online query-encoder latency 27x")
+    assert not _labelled_not_online("online A/B on Toutiao: deployment gains 2%")
+    assert not _labelled_not_online("deployed to production with 2% gains")
