@@ -37,6 +37,16 @@ def test_show_plain_paper(settings, engine, db_url):
     detail = json.loads(run_ingest(db_url, "papers", "show", "2604.14878", "--json").stdout)
     assert detail["listing_date"] == "2026-04-17" and [v["version"] for v in detail["versions"]] == [1]
     assert "fulltext" not in detail and detail["extraction"] is None
+    assert "scope:" not in res.stdout  # no scope decision yet
+
+
+def test_show_prints_the_scope_decision_and_who_made_it(settings, engine, db_url):
+    load_w16(settings, engine)
+    assert run_ingest(db_url, "extract", "--week", "2026-W16").exit_code == 0
+    res = run_ingest(db_url, "papers", "show", "2604.14878")
+    assert res.exit_code == 0, res.stderr
+    [line] = [x for x in res.stdout.splitlines() if x.startswith("scope:")]
+    assert line.startswith("scope: recsys — ") and line.endswith("by offline rules, extract_paper v2")
 
 
 def test_show_with_extraction_metrics_and_reports(settings, engine, db_url):

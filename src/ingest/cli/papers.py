@@ -56,6 +56,11 @@ def render_text(d: dict[str, Any]) -> str:
     lines.append(
         f"relevance: {d['relevance']:.1f} ({'; '.join(d['relevance_reasons']) or 'no rule matched'})"
     )
+    if d.get("scope"):
+        decided = "; ".join(
+            x for x in (d.get("scope_reason"), d.get("scope_by") and f"by {d['scope_by']}") if x
+        )
+        lines.append(f"scope: {d['scope']}" + (f" — {decided}" if decided else ""))
     lines.append(
         "versions: " + ", ".join(f"v{v['version']} ({v['content_hash'][:12]})" for v in d["versions"])
     )

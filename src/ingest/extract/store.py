@@ -1,8 +1,8 @@
-"""Extraction storage: one paper's LLM outcome -> extraction + metric + llm_call rows in ONE transaction.
+"""Extraction storage: one paper's LLM outcome -> extraction + claim + llm_call rows in ONE transaction.
 
 Cache key: (paper_id, prompt_hash, model, input_hash = paper.content_hash), the table's unique
 constraint uq_extraction_cache. A success replaces a failed row of the same key in place (and, with
---force, an older OK row: its metric rows are rewritten). A failure never overwrites an OK row; it
+--force, an older OK row: its claim rows are rewritten). A failure never overwrites an OK row; it
 is stored as a status="failed" row (retried by the next run) plus its failed llm_call row.
 Only grounded facts become claim rows. Reads: `extractions_for_week`, `parsed`.
 """
@@ -148,7 +148,7 @@ def store_success(
     batch_id: int | None = None,
     finish: Callable[[Session], None] | None = None,
 ) -> None:
-    """Extraction (new or replacing the failed/forced row of this key), its metrics and the llm_call
+    """Extraction (new or replacing the failed/forced row of this key), its claims and the llm_call
     (`batch_id`: answered by that Batch API job); `finish(session)` runs in the same transaction.
 
     Core statements (not ORM objects): this runs once per paper on the writer thread, and the less
