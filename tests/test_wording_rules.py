@@ -130,3 +130,11 @@ def test_claim_groups_labelled_not_online_in_both_languages() -> None:
     assert _labelled_not_online("NVIDIA A100 GPUs 效率：online query-encoder latency 27x")
     assert not _labelled_not_online("online A/B on Toutiao: deployment gains 2%")
     assert not _labelled_not_online("deployed to production with 2% gains")
+
+
+def test_chinese_section_titles_localise_taxonomy_titles_and_keep_discovered_phrases() -> None:
+    from ingest.report.plan import Section, _localised
+
+    topic = Section("s1", "Evaluation and Benchmarks", "", "", [], [], topic="evaluation_benchmarks")
+    phrase = Section("s2", "Residual Quantization", "", "", [], [], topic="generative_semantic_ids")
+    assert (_localised(topic), _localised(phrase)) == ("评测与基准", "Residual Quantization")

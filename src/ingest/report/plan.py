@@ -171,9 +171,19 @@ def digest_groups(week: Week, sections: list[Section], lang: str) -> list[tuple[
 
 
 def rule_plan(week: Week, stories: list[Storyline], sims: dict, lang: str, high: int = DEEP_MAX) -> Plan:
-    """The plan the rules propose (see module doc)."""
+    """The plan the rules propose (see module doc); in Chinese a section named after a taxonomy topic
+    takes that topic's Chinese title (a discovered phrase, a technical term, stays as written)."""
     sections = _sections(week, stories, sims, high)
+    if lang == "zh":
+        for s in sections:
+            s.title = _localised(s)
     return Plan(sections, digest_groups(week, sections, lang))
+
+
+def _localised(section: Section) -> str:
+    by_title = {topics.title_of(slug): slug for slug in topics.slugs() if slug != "other"}
+    slug = by_title.get(section.title)
+    return topic_title("zh", slug, section.title) if slug else section.title
 
 
 def plan_variables(week: Week, plan: Plan, stories: list[Storyline], lang: str) -> dict:
