@@ -5,7 +5,9 @@ papers it overlaps with and their claims, the section's thread). Output: Section
 what is new (the paper's own contribution, cleaned of markup), its verified result claims with
 their metric and setting, one line on why it matters from facts (deployed where, beats which
 baseline, releases what), and a comparison only where the database holds an earlier paper with an
-overlapping metric or technique (which one, which result). Every fixed string comes from the message
+overlapping metric or technique (which paper, which metric in which setting; its figures stay on
+that paper, whose week may not be this one's source: a reader follows the id). Every fixed string
+comes from the message
 catalogue; fixed runs stay short so no phrase recurs across deep dives. Deterministic.
 """
 
@@ -81,7 +83,14 @@ def _compare(p: dict[str, Any], lang: str) -> str:
         shared = [c for c in _claims(r["claims"]) if c.metric in r["shared_metrics"]]
         if shared:
             items.append(
-                say(lang, "dive.compare_item", name=r["name"], id=r["id"], claims=claim_text(shared, lang, 2))
+                say(
+                    lang,
+                    "dive.compare_item",
+                    name=r["name"],
+                    id=r["id"],
+                    metrics=join(lang, list(dict.fromkeys(c.metric for c in shared))[:2]),
+                    setting=say(lang, f"setting.{shared[0].setting}"),
+                )
             )
         elif r["shared_techniques"]:
             items.append(
