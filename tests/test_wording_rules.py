@@ -138,3 +138,26 @@ def test_chinese_section_titles_localise_taxonomy_titles_and_keep_discovered_phr
     topic = Section("s1", "Evaluation and Benchmarks", "", "", [], [], topic="evaluation_benchmarks")
     phrase = Section("s2", "Residual Quantization", "", "", [], [], topic="generative_semantic_ids")
     assert (_localised(topic), _localised(phrase)) == ("评测与基准", "Residual Quantization")
+
+
+def test_a_comparison_names_the_earlier_papers_metric_and_setting_not_its_figures() -> None:
+    from ingest.llm.offline.section import _compare
+
+    earlier = {
+        "name": "SORT",
+        "id": "2603.03988",
+        "shared_metrics": ["GMV"],
+        "shared_techniques": [],
+        "claims": [
+            {
+                "metric": "GMV",
+                "value": "+5.47%",
+                "direction": "increase",
+                "setting": "online",
+                "where": "",
+                "evidence": "GMV (+5.47%)",
+            }
+        ],
+    }
+    line = _compare({"related": [earlier]}, "en")
+    assert line == "Compare: SORT (2603.03988) reports GMV too (online A/B)."
