@@ -21,7 +21,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -32,6 +32,7 @@ from pydantic_settings import (
 )
 
 from ingest.errors import ConfigError
+from ingest.secrets import mask_url, scrub_text, url_secrets
 
 DEFAULT_DB_URL = "sqlite:///db/ingest.sqlite3"
 
@@ -44,56 +45,6 @@ DEFAULT_PROMPT_VERSIONS: dict[str, str] = {
 }
 PROMPT_NAMES: tuple[str, ...] = tuple(DEFAULT_PROMPT_VERSIONS)
 REPORT_PROMPT_NAMES: tuple[str, ...] = ("plan_report", "write_section", "write_overview")
-
-
-def mask_url(url: str | None) -> str | None:
-    """`url` with its userinfo secret replaced by '***': 'postgresql://u:pw@h/db' -> 'postgresql://u:***@h/db';
-    a lone user part (often a token: 'https://sk-x@proxy/v1') -> 'https://***@proxy/v1'. URLs without
-    userinfo come back unchanged."""
-    if not url or "@" not in url:
-        return url
-    parts = urlsplit(url)
-    if not parts.netloc or "@" not in parts.netloc:
-        return url
-    userinfo, host = parts.netloc.rsplit("@", 1)
-    user, has_password, _password = userinfo.partition(":")
-    masked = f"{user}:***" if has_password else "***"
-    return urlunsplit(parts._replace(netloc=f"{masked}@{host}"))
-
-
-def url_secrets(url: str | None) -> list[str]:
-    """The secret parts of a URL's userinfo, as written and percent-decoded: the password, and a lone
-    user part (usually a token, 'https://sk-x@proxy/v1'); with a password, also 'user:password'."""
-    if not url or "@" not in url:
-        return []
-    netloc = urlsplit(url).netloc
-    if "@" not in netloc:
-        return []
-    userinfo = netloc.rsplit("@", 1)[0]
-    user, has_password, password = userinfo.partition(":")
-    parts = [userinfo, password] if has_password else [user]
-    return [p for part in parts if part for p in {part, unquote(part)}]
-
-
-BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
-
-
-def scrub_text(text: str, secrets: list[str]) -> str:
-    """`text` with each secret (longest first) and any 'Bearer <token>' replaced by '***'."""
-    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return BEARER.sub(r"\1***", text)
-
-
-def env_secrets(environ: dict[str, str] | None = None) -> list[str]:
-    """Secrets named by the environment (API key, base URL and database URL userinfo), for scrubbing
-    text when no Settings could be built."""
-    env = os.environ if environ is None else environ
-    names = ("OPENAI_API_KEY", "INGEST_OPENAI_API_KEY", "NOTION_TOKEN", "INGEST_NOTION_TOKEN")
-    found = [env.get(n, "") for n in names]
-    for name in ("OPENAI_BASE_URL", "INGEST_OPENAI_BASE_URL", "INGEST_DB_URL"):
-        found += url_secrets(env.get(name))
-    return [s for s in found if s]
 
 
 def config_path() -> Path | None:

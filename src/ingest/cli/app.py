@@ -173,8 +173,8 @@ def app(ctx: click.Context, db: str | None, config: Path | None, verbose: int, q
 
 
 def scrub(text: str) -> str:
-    """`text` without the secrets of the environment and of the last Settings (config.scrub_text)."""
-    from ingest.config import env_secrets, scrub_text
+    """`text` without the secrets of the environment and of the last Settings (secrets.scrub_text)."""
+    from ingest.secrets import env_secrets, scrub_text
 
     return scrub_text(text, env_secrets() + _SECRETS)
 

@@ -23,9 +23,9 @@ def upgrade(ctx: click.Context, revision: str) -> None:
     Holds the database lock when the database has one (no run may work it while it migrates).
     """
     from ingest.cli.app import terminating
-    from ingest.config import mask_url
     from ingest.db import engine as database
     from ingest.db import lock
+    from ingest.secrets import mask_url
 
     settings = state(ctx).settings()
     database.check_revision(revision)

@@ -30,8 +30,9 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-from ingest.config import Settings, mask_url
+from ingest.config import Settings
 from ingest.errors import ConfigError, DatabaseError, InputError
+from ingest.secrets import mask_url
 
 _ENGINES: dict[str, Engine] = {}
 

@@ -26,11 +26,12 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ingest.config import Settings, mask_url
+from ingest.config import Settings
 from ingest.errors import LLMAuthError, LLMError, LLMOutputError, LLMTransportError
 from ingest.llm.prompts import RenderedPrompt
 from ingest.llm.seam import LLMResult
 from ingest.llm.structured import response_format
+from ingest.secrets import mask_url
 
 T = TypeVar("T", bound=BaseModel)
 log = logging.getLogger(__name__)
