@@ -33,7 +33,7 @@ STOP_BEFORE = frozenset(
 LEAD = re.compile(
     r"^(?:(?:towards?|on|from|beyond|the|a|an|rethinking|revisiting|exploring|evaluating|understanding|"
     r"leveraging|enhancing|improving|mitigating|decoding|driving|indexing|reproducing|combating|"
-    r"developing|detecting|debiasing|recommending|achieving|bridging|benchmarking|investigating|"
+    r"developing|deploying|detecting|debiasing|recommending|achieving|bridging|benchmarking|investigating|"
     r"analy[sz]ing|assessing|measuring|characteri[sz]ing|quantifying|unveiling|empowering|and|or)\s+)+",
     re.IGNORECASE,
 )
@@ -105,8 +105,6 @@ def short_name(title: str, abstract: str) -> str:
 
 def _head_phrase(part: str, limit: int = 4) -> str:
     words = LEAD.sub("", part.strip()).split()
-    if len(words) > 2 and re.fullmatch(r"[A-Z][a-z]+ing", words[0]):  # 'Deploying Semantic ID ...'
-        words = words[1:]
     out: list[str] = []
     for word in words:
         bare = word.strip(",;")
