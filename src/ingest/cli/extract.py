@@ -4,7 +4,7 @@ or through the provider's Batch API."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
@@ -25,21 +25,31 @@ def _day(value: str | None, option: str) -> date | None:
         raise InputError(f"{option} {value!r}: expected a date YYYY-MM-DD") from None
 
 
-def _scope(
-    week: str | None, since: str | None, until: str | None
-) -> tuple[str | None, date | None, date | None]:
+class Scope(NamedTuple):
+    """What to extract: a week, or the papers announced from `since` to `until`."""
+
+    week: str | None
+    since: date | None
+    until: date | None
+
+    @property
+    def label(self) -> str:
+        return self.week or f"{self.since}..{self.until}"
+
+
+def _scope(week: str | None, since: str | None, until: str | None) -> Scope:
     from ingest.weeks import normalize_week
 
     if week and (since or until):
         raise InputError("use either --week or --since/--until, not both")
     if week:
-        return normalize_week(week), None, None
+        return Scope(normalize_week(week), None, None)
     first, last = _day(since, "--since"), _day(until, "--until")
     if first is None or last is None:
         raise InputError("give --week YYYY-Www, or --since and --until dates")
     if first > last:
         raise InputError(f"--since {first} is after --until {last}")
-    return None, first, last
+    return Scope(None, first, last)
 
 
 @app.command("extract")
@@ -90,25 +100,24 @@ def extract(
 
     if wait and not use_batch:
         raise InputError("--wait goes with --batch")
-    week, first, last = _scope(week, since, until)
+    scope = _scope(week, since, until)
     settings = state(ctx).settings(backend=backend)
     llm = make_llm(settings)
     if use_batch:
         from ingest.llm.batch_api import BatchAPI
 
         BatchAPI(llm)  # ConfigError at once when the backend has no Batch API
-    label = week or f"{first}..{last}"
     with writing(settings, "extract") as engine:
-        if week is not None and week_paper_count(engine, week) == 0:
+        if scope.week is not None and week_paper_count(engine, scope.week) == 0:
             raise NotFoundError(
-                f"no papers stored for {week}: crawl the week first "
-                f"(ingest crawl --week {week} [--source FILE])"
+                f"no papers stored for {scope.week}: crawl the week first "
+                f"(ingest crawl --week {scope.week} [--source FILE])"
             )
         out.print(f"backend: {llm.backend} (model {llm.model})", markup=False, highlight=False)
         if use_batch:
-            _batch(settings, engine, llm, label, week, first, last, force, wait)
+            _batch(settings, engine, llm, scope, force, wait)
         else:
-            _sync(ctx, settings, engine, llm, label, week, first, last, force, concurrency)
+            _sync(ctx, settings, engine, llm, scope, force, concurrency)
 
 
 def _sync(
@@ -116,10 +125,7 @@ def _sync(
     settings: Settings,
     engine: Any,
     llm: Any,
-    label: str,
-    week: str | None,
-    since: date | None,
-    until: date | None,
+    scope: Scope,
     force: bool,
     concurrency: int | None,
 ) -> None:
@@ -127,15 +133,15 @@ def _sync(
     from ingest.extract import stage as extract_stage
 
     options: dict[str, Any] = dict(
-        since=since, until=until, llm=llm, engine=engine, force=force, concurrency=concurrency
+        since=scope.since, until=scope.until, llm=llm, engine=engine, force=force, concurrency=concurrency
     )
-    with stage_events("extract", enabled=progress_enabled(ctx), week=label) as (events, counts):
-        res = extract_stage.extract_week(settings, week, progress=events.bar("extract"), **options)
+    with stage_events("extract", enabled=progress_enabled(ctx), week=scope.label) as (events, counts):
+        res = extract_stage.extract_week(settings, scope.week, progress=events.bar("extract"), **options)
         counts.update(res.counts())
     others = f", {res.elsewhere} by other workers" if res.elsewhere else ""
     batched = f", {res.in_batch} waiting in Batch API jobs" if res.in_batch else ""
     out.print(
-        f"{label}: {res.selected} relevant papers ({res.skipped} below the relevance threshold): "
+        f"{scope.label}: {res.selected} relevant papers ({res.skipped} below the relevance threshold): "
         f"{res.extracted} extracted, {res.cached} cached, {res.failed} failed{others}{batched}; "
         f"{res.calls} LLM calls, {res.prompt_tokens} prompt + {res.completion_tokens} completion tokens "
         f"(run {res.run_id})",
@@ -149,10 +155,7 @@ def _batch(
     settings: Settings,
     engine: Any,
     llm: Any,
-    label: str,
-    week: str | None,
-    since: date | None,
-    until: date | None,
+    scope: Scope,
     force: bool,
     wait: bool,
 ) -> None:
@@ -163,12 +166,12 @@ def _batch(
         settings,
         engine,
         llm,
-        lambda: extract_stage.selected_jobs(settings, engine, llm.model, week, since, until),
-        week=week,
+        lambda: extract_stage.selected_jobs(settings, engine, llm.model, *scope),
+        week=scope.week,
         force=force,
         wait_until_done=wait,
     )
-    print_batch_run(label, res, run_id)
+    print_batch_run(scope.label, res, run_id)
     raise_failures(res.stored_failed, res.failures)
 
 
