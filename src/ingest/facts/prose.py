@@ -32,6 +32,7 @@ LATEX_SYMBOL = {
     "\\pm": "±",
     "\\cdot": "·",
 }
+LATEX_SPACE = re.compile(r"\\[,;:! ]|(?<=\d)~(?=[^\d\s~])")  # "50\,ms", "50~ms"; never "~2X"
 MATH = re.compile(r"\$([^$]{1,80})\$")
 HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
 HTML_CODE = re.compile(r"<(script|style|iframe|object)\b[^>]*>.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
@@ -57,6 +58,7 @@ def clean(text: str) -> str:
     out = MATH.sub(lambda m: m.group(1), out)
     for raw, plain in LATEX_SYMBOL.items():
         out = out.replace(raw, plain)
+    out = LATEX_SPACE.sub(" ", out)
     out = LATEX_CMD.sub("", out).replace("{", "").replace("}", "")
     out = HTML_CODE.sub("", out)
     out = HTML_TAG.sub("", out)

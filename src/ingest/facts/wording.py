@@ -3,27 +3,24 @@
 `claim_text(claims, lang)` groups claims by setting, in the order online, offline, efficiency, other,
 and names a platform or dataset when the group has exactly one: 'online A/B on JD App: click count
 9.5%, transaction count 8.7%; efficiency: input length ~2X'. Values and metrics are printed as
-stored (never rounded, relabelled or moved); labels come from the message catalogue. Pure.
+stored (never rounded, relabelled or moved; LaTeX markup shown plain by prose.clean); labels come
+from the message catalogue. `place_of` is the one rule for a claim's place: never one of the
+paper's metric names ('a 1.62% improvement in MRR' names no place). Pure.
 """
 
 from __future__ import annotations
 
-import re
-
+from ingest.facts.prose import clean
 from ingest.facts.sheet import ResultClaim
 from ingest.messages import say
 
 SETTING_ORDER = ("online", "offline", "efficiency", "other")
 
 
-LATEX_SPACE = re.compile(r"\\[,;:! ]|(?<=\d)~(?=[^\d\s~])")  # "50\,ms", "50~ms"; never "~2X"
-LATEX_ESCAPE = re.compile(r"\\([%$&#_])")
-
-
-def shown_value(value: str) -> str:
-    """A claim's value as a reader sees it: LaTeX spacing ('50\\,ms') becomes a space and escaped
-    signs ('5\\%') plain; the stored value stays as the source writes it."""
-    return LATEX_ESCAPE.sub(r"\1", LATEX_SPACE.sub(" ", value))
+def place_of(claim: ResultClaim, claims: list[ResultClaim]) -> str:
+    """The claim's platform or dataset, '' when it has none or names one of `claims`' metrics."""
+    metrics = {c.metric.lower() for c in claims}
+    return claim.where if claim.where and claim.where.lower() not in metrics else ""
 
 
 def claim_text(claims: list[ResultClaim], lang: str, limit: int = 4) -> str:
@@ -34,12 +31,11 @@ def claim_text(claims: list[ResultClaim], lang: str, limit: int = 4) -> str:
         if not rows:
             continue
         label = say(lang, f"setting.{setting}")
-        metrics = {c.metric.lower() for c in claims}
-        places = {c.where for c in rows if c.where and c.where.lower() not in metrics}  # never a metric
+        places = {place_of(c, claims) for c in rows} - {""}
         if len(places) == 1:
             label = say(lang, "claims.where", setting=label, where=places.pop())
         values = say(lang, "sep.list").join(
-            say(lang, "claim", metric=c.metric, value=shown_value(c.value)) for c in rows
+            say(lang, "claim", metric=c.metric, value=clean(c.value)) for c in rows
         )
         parts.append(f"{label}{say(lang, 'colon')}{values}")
     return say(lang, "sep.clause").join(parts)

@@ -13,13 +13,12 @@ catalogue; fixed runs stay short so no phrase recurs across deep dives. Determin
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ingest.facts.numbers import numbers_in
-from ingest.facts.prose import first_sentences, strip_lead
+from ingest.facts.prose import SENTENCE, first_sentences, strip_lead
 from ingest.facts.sheet import ResultClaim
-from ingest.facts.wording import claim_text
+from ingest.facts.wording import claim_text, place_of
 from ingest.llm.contracts import DeepDive, SectionText
 from ingest.messages import join, say, say_n
 
@@ -39,7 +38,7 @@ def _without_figures(text: str) -> str:
     head = text.split(":", 1)[0]
     if ":" in text and len(head.split()) >= 6 and not numbers_in(head):
         return head.rstrip() + "."
-    kept = [s for s in re.split(r"(?<=[.!?])\s+", text) if not numbers_in(s)]
+    kept = [s for s in SENTENCE.split(text) if not numbers_in(s)]
     return " ".join(kept) or text
 
 
@@ -53,9 +52,7 @@ def _new(p: dict[str, Any], lang: str) -> str:
 
 def _why(p: dict[str, Any], claims: list[ResultClaim], lang: str) -> str:
     online = [c for c in claims if c.setting == "online"]
-    metrics = {c.metric.lower() for c in claims}
-    where = next((c.where for c in online if c.where and c.where.lower() not in metrics), "")
-    where = where or p.get("platform") or ""
+    where = next((w for w in (place_of(c, claims) for c in online) if w), "") or p.get("platform") or ""
     place = say(lang, "dive.where", where=where) if where else ""
     if online:
         return say(lang, "dive.why_online", name=p["name"], where=place)
