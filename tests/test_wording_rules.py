@@ -164,3 +164,35 @@ def test_a_comparison_names_the_earlier_papers_metric_and_setting_not_its_figure
     }
     line = _compare({"related": [earlier]}, "en")
     assert line == "Compare: SORT (2603.03988) reports GMV too (online A/B)."
+
+
+def test_a_release_is_stated_in_the_papers_own_words_so_two_releases_share_no_stock_phrase() -> None:
+    from ingest.llm.offline.section import _why
+    from ingest.report.prose import stock_phrases
+    from ingest.report.rank import release_sentence
+
+    # 2604.14510 (NewsTorch) and 2604.13665 (RecNextEval), 2026-W16; a link and a figure are left out
+    newstorch = "Our open-source toolkit is released on Github: https://github.com/whonor/NewsTorch."
+    recnexteval = (
+        "The RecNextEval library and its accompanying GUI interface are open-source and publicly accessible."
+    )
+    assert release_sentence("We study news. " + newstorch) == "Our open-source toolkit is released on Github"
+    assert release_sentence("We release 3 datasets publicly available online.") == ""
+    assert release_sentence("We study news recommendation.") == ""
+    whys = {
+        pid: _why(
+            {"name": name, "release": release_sentence(text), "score_parts": {"dataset/benchmark": 1.5}},
+            [],
+            "en",
+        )
+        for pid, name, text in (
+            ("2604.14510", "NewsTorch", newstorch),
+            ("2604.13665", "RecNextEval", recnexteval),
+        )
+    }
+    assert whys["2604.14510"] == (
+        "Why it matters: NewsTorch is there to be reused: “Our open-source toolkit is released on Github.”"
+    )
+    assert stock_phrases(whys) == []
+    generic = {pid: _why({"name": "X", "score_parts": {"dataset/benchmark": 1.5}}, [], "en") for pid in "ab"}
+    assert stock_phrases(generic)  # what the paper's own sentence avoids

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import re
 
+from ingest.facts import prose
 from ingest.facts.counts import IN_SCOPE
+from ingest.facts.numbers import numbers_in
 from ingest.report.select import Item
 
 WEIGHTS = {
@@ -52,6 +54,20 @@ RELEASE = re.compile(
     r"(?:a |an |the )?(?:\w+[- ]){0,4}(?:dataset|benchmark|corpus))\b",
     re.IGNORECASE,
 )
+
+
+URL = re.compile(r"\s*(?:\(|:)?\s*https?://\S+")
+RELEASE_WORDS = 40
+
+
+def release_sentence(abstract: str) -> str:
+    """The abstract's sentence saying what the paper releases (the RELEASE cue), links removed; ""
+    when no sentence says so, or it states a figure (figures belong to Results) or runs long."""
+    for sentence in prose.SENTENCE.split(prose.clean(abstract)):
+        text = URL.sub("", sentence).strip().rstrip(".:;, ")
+        if RELEASE.search(text) and not numbers_in(text) and len(text.split()) <= RELEASE_WORDS:
+            return text
+    return ""
 
 
 def coined(name: str) -> bool:

@@ -16,7 +16,7 @@ from ingest.facts.sheet import ResultClaim
 from ingest.facts.wording import claim_text
 from ingest.messages import join, say, topic_title
 from ingest.report.plan import Plan, Section
-from ingest.report.rank import ranked
+from ingest.report.rank import ranked, release_sentence
 from ingest.report.select import Item, Related, Week
 from ingest.report.storylines import Storyline
 from ingest.report.trends import Trend
@@ -68,6 +68,7 @@ def paper_variables(item: Item) -> dict:
         "contribution": facts.contribution,
         "techniques": list(facts.key_techniques),
         "datasets": list(facts.datasets),
+        "release": release_sentence(item.abstract),
         "claims": _claims(facts.results),
         "one_line": facts.one_line,
         "abstract": item.abstract[:ABSTRACT_CHARS],

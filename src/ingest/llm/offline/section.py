@@ -59,6 +59,8 @@ def _why(p: dict[str, Any], claims: list[ResultClaim], lang: str) -> str:
     if p.get("deployed_online"):
         return say(lang, "dive.why_deployed", name=p["name"], where=place)
     if p.get("score_parts", {}).get("dataset/benchmark"):
+        if p.get("release") and not p.get("datasets"):
+            return say(lang, "dive.why_release", name=p["name"], quote=p["release"])
         what = join(lang, list(p.get("datasets") or [])[:2]) or say(lang, "dive.dataset_generic")
         return say(lang, "dive.why_dataset", name=p["name"], what=what)
     offline_places = [c.where for c in claims if c.setting == "offline" and c.where]
