@@ -245,7 +245,7 @@ def test_cli_batch_resumes_after_the_process_is_killed(
         and f"{row['requests']} cached" in again.stdout
     )
     assert len(fake.batches.papers) == len(set(fake.batches.papers)) == row["requests"] and fake.count == 0
-    assert run_ingest(any_db_url, "batch", "cancel").stdout.startswith("cancelling 0 batch(es)")
+    assert run_ingest(any_db_url, "batch", "cancel").stdout == "no batches open; nothing to cancel\n"
 
 
 def test_batch_needs_an_openai_endpoint(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -253,3 +253,15 @@ def test_batch_needs_an_openai_endpoint(db_url: str, tmp_path: Path, monkeypatch
     res = run_ingest(db_url, "extract", "--week", WEEK, "--batch", "--backend", "offline")
     assert res.exit_code == 2 and "--batch needs an OpenAI-compatible endpoint" in res.stderr
     assert ROOT.is_dir()
+
+
+def test_collect_and_cancel_with_no_open_batch_need_no_api_key(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("OPENAI_API_KEY", "INGEST_OPENAI_API_KEY", "OPENAI_BASE_URL", "INGEST_OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert run_ingest(db_url, "db", "upgrade").exit_code == 0
+    for verb in ("collect", "cancel"):
+        res = run_ingest(db_url, "batch", verb)
+        assert (res.exit_code, res.stdout) == (0, f"no batches open; nothing to {verb}\n")

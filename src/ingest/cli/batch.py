@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
 from ingest.cli.app import app, out, state, writing
+
+if TYPE_CHECKING:
+    from ingest.config import Settings
 
 COLUMNS = (
     "id",
@@ -60,6 +64,17 @@ def status(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     out.print(table)
 
 
+def _none_open(settings: Settings, verb: str) -> bool:
+    """True (and says so) when no batch is open: nothing to ask the provider, so no API key needed."""
+    from ingest.db.engine import open_engine
+    from ingest.extract import batch as batches
+
+    if batches.open_batches(open_engine(settings)):
+        return False
+    out.print(f"no batches open; nothing to {verb}", markup=False, highlight=False)
+    return True
+
+
 def _json(value: object) -> object:
     return value if value is None or isinstance(value, (int, str)) else str(value)
 
@@ -79,6 +94,8 @@ def collect(ctx: click.Context, wait: bool) -> None:
     from ingest.llm import make_llm
 
     settings = state(ctx).settings(backend="openai")
+    if _none_open(settings, "collect"):
+        return
     llm = make_llm(settings)
     with writing(settings, "extract") as engine:  # stores extractions: the extract command's lock rule
         run_id = runlog.start_run(engine, "extract", None)
@@ -110,6 +127,8 @@ def cancel(ctx: click.Context, ids: tuple[int, ...]) -> None:
     from ingest.llm import make_llm
 
     settings = state(ctx).settings(backend="openai")
+    if _none_open(settings, "cancel"):
+        return
     done = batches.cancel(open_engine(settings), make_llm(settings), ids)
     out.print(
         f"cancelling {len(done)} batch(es) {done}; `ingest batch collect` stores what they answered",
