@@ -8,9 +8,11 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func
@@ -179,6 +181,8 @@ WRITERS = [
     ["extract", "--week", "2026-W16"],
     ["report", "--week", "2026-W16"],
     ["db", "upgrade"],
+    ["publish", "site", "--out", str(Path(tempfile.gettempdir()) / "ingest-never-written-site")],
+    ["publish", "notion", "--database", "never-used"],
     ["run", "--week", "2026-W16", "--source", str(week_file("2026-W16"))],
 ]
 
@@ -215,7 +219,8 @@ def test_a_writing_command_waits_for_the_lock_when_told(db_url, monkeypatch):
 
 def test_the_lock_decision_is_one_function(engine):
     needs = {
-        c: lock.needed_for(c, engine) for c in ("run", "crawl", "extract", "report", "db upgrade", "schedule")
+        c: lock.needed_for(c, engine)
+        for c in ("run", "crawl", "extract", "report", "publish", "db upgrade", "schedule")
     }
     assert needs == dict.fromkeys(needs, True)
     assert not any(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ingest.cli.app import app, out, state
+from ingest.cli.app import app, out, state, writing
 
 
 @app.group("publish")
@@ -32,7 +32,9 @@ def site(ctx: click.Context, out_dir: Path | None) -> None:
     """
     from ingest.publish import build_site
 
-    res = build_site(state(ctx).settings(), out_dir)
+    settings = state(ctx).settings()
+    with writing(settings, "publish") as engine:  # records publications: one writer at a time
+        res = build_site(settings, out_dir, engine=engine)
     links = res.totals
     out.print(f"site: {res.out}", markup=False, highlight=False)
     out.print(
@@ -62,7 +64,9 @@ def notion(ctx: click.Context, database_id: str | None) -> None:
     """
     from ingest.publish import publish_notion
 
-    res = publish_notion(state(ctx).settings(), database_id)
+    settings = state(ctx).settings()
+    with writing(settings, "publish") as engine:  # records publications: one writer at a time
+        res = publish_notion(settings, database_id, engine=engine)
     out.print(
         f"notion database {res.database_id}: created {len(res.created)}, updated {len(res.updated)}, "
         f"unchanged {len(res.unchanged)}, failed {len(res.failures)}",

@@ -50,7 +50,7 @@ os.register_at_fork(
 )
 # Commands that write the database. `run` and `schedule` take the lock per week inside
 # pipeline.run_week; the others through for_command.
-WRITING_COMMANDS = frozenset({"run", "schedule", "crawl", "extract", "report", "db upgrade"})
+WRITING_COMMANDS = frozenset({"run", "schedule", "crawl", "extract", "report", "publish", "db upgrade"})
 
 
 def _now() -> datetime:
