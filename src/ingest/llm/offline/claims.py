@@ -24,6 +24,7 @@ import re
 from ingest.facts.claims import result_problem
 from ingest.facts.sheet import ResultClaim
 from ingest.llm.offline.naming import Named, names_of
+from ingest.llm.offline.short_names import FUNCTION
 from ingest.llm.offline.values import Value, values_in, view
 
 CLAUSE = re.compile(
@@ -262,7 +263,7 @@ def _evidence(sentence: str, spans: list[tuple[int, int]], v: Value, named: Name
 METRIC_LIKE = re.compile(r"^(?:[A-Z]{2,5}(?:@\d+)?|\S*@\d+\S*|[A-Z][a-z]+(?:Time|Rate)\S*)$")
 
 
-POSSESSED_STOP = frozenset("and or with for to of in on at by from that which while as than via".split())
+POSSESSED_STOP = FUNCTION | {"while"}  # a possessive place ends at the first function word
 
 
 def _where(clause: str, metric: str = "") -> str:
