@@ -196,3 +196,19 @@ def test_a_release_is_stated_in_the_papers_own_words_so_two_releases_share_no_st
     assert stock_phrases(whys) == []
     generic = {pid: _why({"name": "X", "score_parts": {"dataset/benchmark": 1.5}}, [], "en") for pid in "ab"}
     assert stock_phrases(generic)  # what the paper's own sentence avoids
+
+
+def test_figures_joined_by_a_slash_share_the_metric_named_after_them() -> None:
+    # 2606.27058 (UniFormer, 2026-W26): one figure per scenario, each pair followed by its metric
+    sentence = (
+        "Extensive online A/B testing in two production scenarios, Kuaishou and Kuaishou Lite, shows "
+        "that UniFormer consistently improves user engagement and interaction metrics, achieving gains "
+        "of +0.101%/+0.260% in App Stay Time and +0.729%/+1.113% in Watch Time, respectively."
+    )
+    got = [(c.metric, c.value, c.setting) for c in claims_of([sentence])]
+    assert got == [
+        ("App Stay Time", "+0.101%", "online"),
+        ("App Stay Time", "+0.260%", "online"),
+        ("Watch Time", "+0.729%", "online"),
+        ("Watch Time", "+1.113%", "online"),
+    ]

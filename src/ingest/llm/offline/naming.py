@@ -306,8 +306,12 @@ def names_of(sentence: str, shown: str, values: list[Value]) -> list[list[Named]
     """Per value (same order), the metrics that govern it (see module doc)."""
     bound = bound_lists(sentence, shown, values)
     listed = respectively_groups(shown, values, bound)
+    paired = _slash_pairs(sentence, shown, values)
     out: list[list[Named]] = []
     for index, v in enumerate(values):
+        if index in paired:
+            out.append([paired[index]])
+            continue
         sized = (
             _p_value(shown, v)
             or _model_size(sentence, shown, v)
@@ -332,6 +336,27 @@ def names_of(sentence: str, shown: str, values: list[Value]) -> list[list[Named]
                 out.append([Named(pick, source.start, source.end, "respectively")])
                 continue
         out.append(_one(sentence, shown, values, index, out))
+    return out
+
+
+def _slash_pairs(sentence: str, shown: str, values: list[Value]) -> dict[int, Named]:
+    """'+0.101%/+0.260% in App Stay Time' (one figure per scenario): every value of a run joined by
+    '/' takes the metric named after the run's last value."""
+    out: dict[int, Named] = {}
+    i = 0
+    while i < len(values):
+        j = i
+        while (
+            j + 1 < len(values)
+            and shown[values[j].end : values[j + 1].start].strip() == "/"
+            and values[j + 1].unit == values[i].unit
+        ):
+            j += 1
+        if j > i:
+            named = _change_in(sentence, shown, values[j])
+            if named:
+                out.update({k: Named(named.metric, named.start, named.end, "slash") for k in range(i, j + 1)})
+        i = j + 1
     return out
 
 
