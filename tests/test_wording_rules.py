@@ -212,3 +212,21 @@ def test_figures_joined_by_a_slash_share_the_metric_named_after_them() -> None:
         ("Watch Time", "+0.729%", "online"),
         ("Watch Time", "+1.113%", "online"),
     ]
+
+
+def test_one_metrics_figures_stand_side_by_side_and_ranges_stay_apart() -> None:
+    def claim(metric: str, value: str) -> ResultClaim:
+        return ResultClaim(
+            metric=metric, value=value, direction="increase", setting="online", where="", evidence=""
+        )
+
+    rows = [
+        claim("App Stay Time", "+0.101%"),
+        claim("App Stay Time", "+0.260%"),
+        claim("Watch Time", "+0.729%"),
+        claim("latency", "500ms to 200ms"),
+        claim("latency", "-12%"),
+    ]
+    assert claim_text(rows, "en", limit=5) == (
+        "online A/B: App Stay Time +0.101%/+0.260%, Watch Time +0.729%, latency 500ms to 200ms, latency -12%"
+    )

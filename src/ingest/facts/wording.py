@@ -2,7 +2,8 @@
 
 `claim_text(claims, lang)` groups claims by setting, in the order online, offline, efficiency, other,
 and names a platform or dataset when the group has exactly one: 'online A/B on JD App: click count
-9.5%, transaction count 8.7%; efficiency: input length ~2X'. Values and metrics are printed as
+9.5%, transaction count 8.7%; efficiency: input length ~2X'; one metric's figures stand side
+by side ('App Stay Time +0.101%/+0.260%'). Values and metrics are printed as
 stored (never rounded, relabelled or moved; LaTeX markup shown plain by prose.clean); labels come
 from the message catalogue. `place_of` is the one rule for a claim's place: never one of the
 paper's metric names ('a 1.62% improvement in MRR' names no place). Pure.
@@ -23,6 +24,21 @@ def place_of(claim: ResultClaim, claims: list[ResultClaim]) -> str:
     return claim.where if claim.where and claim.where.lower() not in metrics else ""
 
 
+def _side_by_side(rows: list[ResultClaim]) -> list[tuple[str, str]]:
+    """(metric, value) in order, one metric's single-token figures joined by '/' ('App Stay Time
+    +0.101%/+0.260%', a figure per scenario) instead of repeating the metric; a value with words in
+    it ('8.7% to 3.5%') stays on its own."""
+    out: list[tuple[str, list[str]]] = []
+    for c in rows:
+        value = clean(c.value)
+        same = next((o for o in out if o[0] == c.metric and " " not in value), None)
+        if same and all(" " not in v for v in same[1]):
+            same[1].append(value)
+        else:
+            out.append((c.metric, [value]))
+    return [(metric, "/".join(values)) for metric, values in out]
+
+
 def claim_text(claims: list[ResultClaim], lang: str, limit: int = 4) -> str:
     """See module doc; `limit` claims per setting at most, '' when there are none."""
     parts = []
@@ -35,7 +51,7 @@ def claim_text(claims: list[ResultClaim], lang: str, limit: int = 4) -> str:
         if len(places) == 1:
             label = say(lang, "claims.where", setting=label, where=places.pop())
         values = say(lang, "sep.list").join(
-            say(lang, "claim", metric=c.metric, value=clean(c.value)) for c in rows
+            say(lang, "claim", metric=metric, value=value) for metric, value in _side_by_side(rows)
         )
         parts.append(f"{label}{say(lang, 'colon')}{values}")
     return say(lang, "sep.clause").join(parts)
