@@ -230,3 +230,26 @@ def test_one_metrics_figures_stand_side_by_side_and_ranges_stay_apart() -> None:
     assert claim_text(rows, "en", limit=5) == (
         "online A/B: App Stay Time +0.101%/+0.260%, Watch Time +0.729%, latency 500ms to 200ms, latency -12%"
     )
+
+
+def test_two_papers_on_one_platform_share_a_fact_not_a_stock_phrase() -> None:
+    from ingest.llm.offline.section import _why
+    from ingest.report.prose import stock_phrases
+
+    online = ResultClaim(
+        metric="Video Views",
+        value="+0.3%",
+        direction="increase",
+        setting="online",
+        where="Kuaishou App",
+        evidence="",
+    )
+    dives = {
+        pid: _why({"name": name, "platform": "Kuaishou App"}, [online], "en")
+        for pid, name in (("2603.02561", "SOLAR"), ("2603.00632", "QuaSID"))
+    }
+    assert dives["2603.02561"] == "Why it matters: SOLAR runs on live traffic on Kuaishou App."
+    assert stock_phrases(dives) == []
+    seam = "which works on the same problem from another angle entirely"
+    problems = stock_phrases({"a": f"SOLAR: {seam}.", "b": f"QuaSID: {seam}."})
+    assert problems and all(p.split("'")[1] in seam for p in problems)  # a template is still caught

@@ -42,11 +42,20 @@ def repeated_sentences(paragraphs: list[str]) -> list[str]:
 
 
 def _runs(text: str) -> set[str]:
-    """Runs of STOCK_RUN words inside one clause (sentence and clause ends break runs)."""
+    """Runs of STOCK_RUN words inside one clause. Sentence and clause ends break runs, and so does a
+    name: a capitalised word past the clause's first ('runs on live traffic on Kuaishou App' said of
+    two Kuaishou papers repeats a fact, not a template)."""
     out: set[str] = set()
     for clause in CLAUSE_END.split(plain(text)):
-        words = [w.lower() for w in WORD.findall(clause)]
-        out |= {" ".join(words[i : i + STOCK_RUN]) for i in range(len(words) - STOCK_RUN + 1)}
+        words = WORD.findall(clause)
+        pieces: list[list[str]] = [[]]
+        for n, word in enumerate(words):
+            if n and word[0].isupper():
+                pieces.append([])
+            else:
+                pieces[-1].append(word.lower())
+        for run in pieces:
+            out |= {" ".join(run[i : i + STOCK_RUN]) for i in range(len(run) - STOCK_RUN + 1)}
     return out
 
 
