@@ -150,3 +150,22 @@ def test_hostile_titles_names_and_abstracts_never_render_as_markup(settings, ext
     assert "alert(1)" not in md and "**GenRec** ([2604.14878]" in md  # markup gone, the title's name instead
     assert "~2X" in md  # text around markup is left as written
     assert "We ship \\[ClickRec\\](javascript" in md  # link syntax from the abstract stays inert text
+
+
+@pytest.mark.parametrize(
+    ("template", "ok"),
+    [
+        ("13 papers this week ({names} and 10 more).", True),
+        ("13 papers this week ({names} and 9 more).", False),  # 3 named + 9 is not 13
+        ("本周 13 篇（{names_zh}等其余 10 篇）。", True),  # a name touching CJK text is still found
+        ("本周 13 篇（{names_zh}等其余 11 篇）。", False),
+    ],
+)
+def test_a_list_that_leaves_papers_unnamed_states_exactly_the_rest(composed, template: str, ok: bool) -> None:
+    from ingest.report.verify import prose_number_problems
+
+    exp = composed.expected
+    names = [exp.items[pid].name for pid in composed.composition.plan.deep[:3]]
+    text = template.format(names=", ".join(names), names_zh="、".join(names))
+    problems = prose_number_problems("direction", text, exp, {13})
+    assert (problems == []) is ok, problems

@@ -148,6 +148,9 @@ def number_problems(where: str, text: str, owner: str, exp: Expected) -> list[st
     return problems
 
 
+MORE = re.compile(r"\b(\d+) more\b|其余\s*(\d+)\s*篇")  # the catalogue's list.more, en and zh
+
+
 def _counts(text: str) -> list[int]:
     out = []
     for m in COUNT_PHRASE.finditer(normalise(text)):
@@ -158,9 +161,9 @@ def _counts(text: str) -> list[int]:
 def _named(text: str, exp: Expected) -> set[str]:
     found = set(ids_in(text))
     low = prose.plain(text).lower()
-    for pid, item in exp.items.items():
+    for pid, item in exp.items.items():  # a name stands between non-letters; CJK text may touch it
         name = item.name.lower()
-        if len(name) > 2 and re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", low):
+        if len(name) > 2 and re.search(r"(?<![a-z0-9_-])" + re.escape(name) + r"(?![a-z0-9_-])", low):
             found.add(pid)
     return found
 
@@ -170,9 +173,14 @@ def prose_number_problems(where: str, text: str, exp: Expected, counts: set[int]
     text = prose.plain(text)
     have: set[str] = set()
     online: set[str] = set()
-    for pid in _named(text, exp):
+    named = _named(text, exp)
+    for pid in named:
         more, more_online = exp.claim_numbers(pid)
         have, online = have | more, online | more_online
+    # '13 papers (A, B, C, D, E and 8 more)': the papers a list leaves unnamed are a count too
+    stated = _counts(MORE.sub("", text))
+    rest = {c - len(named) for c in stated if c in counts and c > len(named)}
+    counts = counts | {int(n) for m in MORE.finditer(text) for n in m.groups() if n and int(n) in rest}
     allowed_counts = {str(c) for c in counts}
     problems = [
         f"{where}: number {n} is neither a claim of a paper it names nor a count"

@@ -94,7 +94,9 @@ def _direction(d: dict[str, Any], lang: str, cited: set[str]) -> Direction:
     grows), so no fact sentence is printed twice."""
     shown = [p["name"] for p in d["papers"][:5]]
     more = len(d["papers"]) - len(shown)
-    names = join(lang, shown + ([say(lang, "list.more", n=more)] if more > 0 else []))
+    names = (
+        say(lang, "sep.list").join(shown) + say(lang, "list.more", n=more) if more > 0 else join(lang, shown)
+    )
     if d["enough_history"]:
         history = say(lang, "sep.list").join(str(h["papers"]) for h in d["history"])
         text = say(
