@@ -136,11 +136,11 @@ def test_claim_groups_labelled_not_online_in_both_languages() -> None:
 
 
 def test_chinese_section_titles_localise_taxonomy_titles_and_keep_discovered_phrases() -> None:
-    from ingest.report.plan import Section, _localised
+    from ingest.report.plan import localised
 
-    topic = Section("s1", "Evaluation and Benchmarks", "", "", [], [], topic="evaluation_benchmarks")
-    phrase = Section("s2", "Residual Quantization", "", "", [], [], topic="generative_semantic_ids")
-    assert (_localised(topic), _localised(phrase)) == ("评测与基准", "Residual Quantization")
+    assert localised("Evaluation and Benchmarks", "zh") == "评测与基准"
+    assert localised("Residual Quantization", "zh") == "Residual Quantization"
+    assert localised("Evaluation and Benchmarks", "en") == "Evaluation and Benchmarks"
 
 
 def test_a_comparison_names_the_earlier_papers_metric_and_setting_not_its_figures() -> None:

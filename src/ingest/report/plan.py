@@ -176,14 +176,16 @@ def rule_plan(week: Week, stories: list[Storyline], sims: dict, lang: str, high:
     sections = _sections(week, stories, sims, high)
     if lang == "zh":
         for s in sections:
-            s.title = _localised(s)
+            s.title = localised(s.title, lang)
     return Plan(sections, digest_groups(week, sections, lang))
 
 
-def _localised(section: Section) -> str:
+def localised(title: str, lang: str) -> str:
+    """A taxonomy topic's title in `lang` (from the catalogue); any other title (a discovered phrase,
+    a technical term) as written."""
     by_title = {topics.title_of(slug): slug for slug in topics.slugs() if slug != "other"}
-    slug = by_title.get(section.title)
-    return topic_title("zh", slug, section.title) if slug else section.title
+    slug = by_title.get(title)
+    return topic_title(lang, slug, title) if slug else title
 
 
 def plan_variables(week: Week, plan: Plan, stories: list[Storyline], lang: str) -> dict:

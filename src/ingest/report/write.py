@@ -15,7 +15,7 @@ from ingest.facts.counts import WeekCounts
 from ingest.facts.sheet import ResultClaim
 from ingest.facts.wording import claim_text
 from ingest.messages import join, say, topic_title
-from ingest.report.plan import Plan, Section
+from ingest.report.plan import Plan, Section, localised
 from ingest.report.rank import ranked, release_sentence
 from ingest.report.select import Item, Related, Week
 from ingest.report.storylines import Storyline
@@ -94,10 +94,12 @@ def section_variables(week: str, lang: str, section: Section, by_id: dict[str, I
     }
 
 
-def trend_variables(trends: list[Trend], by_id: dict[str, Item], history_weeks: list[str]) -> list[dict]:
+def trend_variables(
+    trends: list[Trend], by_id: dict[str, Item], history_weeks: list[str], lang: str
+) -> list[dict]:
     return [
         {
-            "title": t.title,
+            "title": localised(t.title, lang),
             "count": t.count,
             "history": [{"week": w, "papers": t.history[w]} for w in history_weeks],
             "earlier_weeks": len(t.history),
@@ -138,7 +140,7 @@ def overview_variables(
             "lang": lang,
             "counts": week.counts.as_dict(),
             "storylines": storylines,
-            "directions": trend_variables(trends, by_id, history_weeks),
+            "directions": trend_variables(trends, by_id, history_weeks, lang),
             "digest": [
                 {
                     "id": i.arxiv_id,
