@@ -253,3 +253,20 @@ def test_two_papers_on_one_platform_share_a_fact_not_a_stock_phrase() -> None:
     seam = "which works on the same problem from another angle entirely"
     problems = stock_phrases({"a": f"SOLAR: {seam}.", "b": f"QuaSID: {seam}."})
     assert problems and all(p.split("'")[1] in seam for p in problems)  # a template is still caught
+
+
+def test_a_named_loss_is_a_metric_and_a_loss_of_something_is_a_change_in_it() -> None:
+    # 2606.26277 (2026-W26) and a sentence written for the rule
+    sentence = (
+        "On the mobile homepage tile ranking task, the session embedding improves macro Recall@1 by 1.88% "
+        "and reduces Log Loss by 13.38% over production baselines."
+    )
+    assert [(c.metric, c.value) for c in claims_of([sentence])] == [
+        ("macro Recall@1", "1.88%"),
+        ("Log Loss", "13.38%"),
+    ]
+    written = "It reduces cross-entropy loss by 2%, with an accuracy loss of 0.4%."
+    assert [(c.metric, c.value) for c in claims_of([written])] == [
+        ("cross-entropy loss", "2%"),
+        ("accuracy", "0.4%"),
+    ]

@@ -31,6 +31,10 @@ QUAL = frozenset(
     longer bigger overall average total""".split()
 )
 KEEP_QUAL = frozenset({"overall", "average", "total", "cumulative", "additional"})
+LOSS_NAMES = frozenset(  # 'Log Loss' is a metric; 'accuracy loss' is a change in accuracy
+    """log logistic cross-entropy entropy hinge bpr bce mse mae l1 l2 training validation test
+    contrastive focal triplet""".split()
+)
 CHANGE = re.compile(
     r"(?:improvements?|gains?|increases?|lifts?|uplifts?|boosts?|reductions?|decreases?|drops?|rises?|"
     r"growth|enhancements?|declines?|degradation|loss)$",
@@ -189,7 +193,8 @@ def changed(named: Named | None) -> Named | None:
         return None
     words = named.metric.split()
     last = words[-1].lower()
-    if len(words) > 1 and CHANGE.match(last) and words[-2].lower() not in KEEP_QUAL:
+    named_loss = last == "loss" and words[-2].lower().strip("()") in LOSS_NAMES if len(words) > 1 else False
+    if len(words) > 1 and CHANGE.match(last) and words[-2].lower() not in KEEP_QUAL and not named_loss:
         return Named(" ".join(words[:-1]), named.start, named.end, named.form)
     if len(words) > 1 and last in ("cost", "penalty") and re.search(r"@|^[A-Z]{2,}", words[-2]):
         return Named(" ".join(words[:-1]), named.start, named.end, named.form)
