@@ -270,3 +270,15 @@ def test_a_named_loss_is_a_metric_and_a_loss_of_something_is_a_change_in_it() ->
         ("cross-entropy loss", "2%"),
         ("accuracy", "0.4%"),
     ]
+
+
+def test_percentage_points_stay_with_their_figure_and_a_metric_is_never_the_place() -> None:
+    # 2606.25237 (2026-W26): before, 'points' was the metric and 'Recall' the place
+    sentence = (
+        "Comprehensive experiments are conducted on a wide range of retrieval tasks which demonstrate that "
+        "IRENE improves the zero-shot retrieval accuracy by up to 15% points in Recall@10 when added on top "
+        "of leading encoders."
+    )
+    assert [(c.metric, c.value, c.where) for c in claims_of([sentence])] == [
+        ("zero-shot retrieval accuracy", "15% points", "")
+    ]

@@ -270,7 +270,7 @@ def _where(clause: str, metric: str = "") -> str:
     """The platform or dataset the clause names after on/in/at/across ('' when none); never the
     metric itself ('a 1.62% improvement in MRR' names no place)."""
     m = re.search(
-        r"\b(?:on|in|at|across)\s+(?:the\s+)?((?:[A-Z][\w.'’-]*)(?:\s+[A-Z0-9][\w.'’-]*){0,3})", clause
+        r"\b(?:on|in|at|across)\s+(?:the\s+)?((?:[A-Z][\w.'’@-]*)(?:\s+[A-Z0-9][\w.'’@-]*){0,3})", clause
     )
     where = m.group(1).rstrip(".,") if m else ""
     if m and re.search(r"['’]s$", where):  # "on Walmart's sponsored search": the possession, not 'Walmart's'

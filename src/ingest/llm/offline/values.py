@@ -20,7 +20,8 @@ from ingest.records import ARXIV_ID
 
 NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 PERCENT = (
-    r"\s{0,3}%|\s?percent(?:age[- ]points?)?\b|\s?percentage[- ]points?\b|\s?pp\b|\s?bps\b|\s?basis points\b"
+    r"\s{0,3}%\s?points?\b|\s{0,3}%|\s?percent(?:age[- ]points?)?\b|\s?percentage[- ]points?\b"
+    r"|\s?pp\b|\s?bps\b|\s?basis points\b"
 )
 POINTS = r"[\s-]points?\b"
 TIMES = r"\s{0,2}[x×X](?![A-Za-z0-9])|\s?times\b|-fold\b|\*(?![\w*])"
