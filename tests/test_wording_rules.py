@@ -282,3 +282,18 @@ def test_percentage_points_stay_with_their_figure_and_a_metric_is_never_the_plac
     assert [(c.metric, c.value, c.where) for c in claims_of([sentence])] == [
         ("zero-shot retrieval accuracy", "15% points", "")
     ]
+
+
+def test_a_noun_in_ing_belongs_to_the_metric_it_ends() -> None:
+    # 2603.17540 (GLIDE, 2026-W12) and 2603.13017 (2026-W12)
+    glide = (
+        "Across experiments involving millions of users, GLIDE increases non-habitual podcast streaming on "
+        "Spotify home surface by up to 5.4% and new-show discovery by up to 14.3%, while meeting production "
+        "cost and latency constraints."
+    )
+    assert [(c.metric, c.value) for c in claims_of([glide])] == [
+        ("non-habitual podcast streaming", "5.4%"),
+        ("new-show discovery", "14.3%"),
+    ]
+    projects = "Applied to 4,182 conversations from 6 software engineering projects, it works."
+    assert ("software engineering projects", "6") in [(c.metric, c.value) for c in claims_of([projects])]

@@ -30,6 +30,7 @@ from ingest.llm.offline.phrases import (
     LENGTHY,
     METRIC_HEAD,
     METRIC_WORD,
+    NOUN_ING,
     VERB,
     Named,
     changed,
@@ -113,7 +114,8 @@ def _skip_pp(shown: str, words: list[re.Match[str]], broad: bool = False) -> lis
     if not prep:
         return words
     inner = words_before(shown, prep.start())
-    return inner if inner and not inner[-1].group(0).lower().endswith("ing") else words
+    last = inner[-1].group(0).lower() if inner else ""
+    return inner if inner and (not last.endswith("ing") or last in NOUN_ING) else words  # 'streaming'
 
 
 def _beaten(shown: str, words: list[re.Match[str]]) -> bool:

@@ -57,7 +57,8 @@ NOUNISH = re.compile(r"(?<!-based)(?<!-augmented)(?:ing|ed)$")  # verbs unless t
 NOUN_ING = frozenset(
     """advertising listening reading ranking reranking re-ranking training fine-tuning pre-training
     streaming sharing processing serving computing indexing matching spending engaged retained completed
-    shopping marketing recommending learning""".split()
+    shopping marketing recommending learning engineering modeling modelling clustering programming gaming
+    housing""".split()
 )
 GENERIC = frozenset(
     """metrics metric results result gains gain improvements improvement average tasks settings baselines
