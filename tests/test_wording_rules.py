@@ -226,8 +226,9 @@ def test_one_metrics_figures_stand_side_by_side_and_ranges_stay_apart() -> None:
         claim("Watch Time", "+0.729%"),
         claim("latency", "500ms to 200ms"),
         claim("latency", "-12%"),
+        claim("p-value", "< 0.01"),  # qualifies the A/B, is not one of its results
     ]
-    assert claim_text(rows, "en", limit=5) == (
+    assert claim_text(rows, "en", limit=6) == (
         "online A/B: App Stay Time +0.101%/+0.260%, Watch Time +0.729%, latency 500ms to 200ms, latency -12%"
     )
 

@@ -3,19 +3,22 @@
 `claim_text(claims, lang)` groups claims by setting, in the order online, offline, efficiency, other,
 and names a platform or dataset when the group has exactly one: 'online A/B on JD App: click count
 9.5%, transaction count 8.7%; efficiency: input length ~2X'; one metric's figures stand side
-by side ('App Stay Time +0.101%/+0.260%'). Values and metrics are printed as
-stored (never rounded, relabelled or moved; LaTeX markup shown plain by prose.clean); labels come
-from the message catalogue. `place_of` is the one rule for a claim's place: never one of the
+by side ('App Stay Time +0.101%/+0.260%'); a p-value qualifies a result and is not printed as one.
+Values and metrics are printed as stored (never rounded, relabelled or moved; LaTeX markup shown
+plain by prose.clean); labels come from the message catalogue. `place_of` is the one rule for a claim's place: never one of the
 paper's metric names ('a 1.62% improvement in MRR' names no place). Pure.
 """
 
 from __future__ import annotations
+
+import re
 
 from ingest.facts.prose import clean
 from ingest.facts.sheet import ResultClaim
 from ingest.messages import say
 
 SETTING_ORDER = ("online", "offline", "efficiency", "other")
+SIGNIFICANCE = re.compile(r"\bp[- ]?values?\b|\bstatistical significance\b", re.IGNORECASE)
 
 
 def place_of(claim: ResultClaim, claims: list[ResultClaim]) -> str:
@@ -43,7 +46,7 @@ def claim_text(claims: list[ResultClaim], lang: str, limit: int = 4) -> str:
     """See module doc; `limit` claims per setting at most, '' when there are none."""
     parts = []
     for setting in SETTING_ORDER:
-        rows = [c for c in claims if c.setting == setting][:limit]
+        rows = [c for c in claims if c.setting == setting and not SIGNIFICANCE.search(c.metric)][:limit]
         if not rows:
             continue
         label = say(lang, f"setting.{setting}")
