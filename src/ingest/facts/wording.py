@@ -5,8 +5,9 @@ and names a platform or dataset when the group has exactly one: 'online A/B on J
 9.5%, transaction count 8.7%; efficiency: input length ~2X'; one metric's figures stand side
 by side ('App Stay Time +0.101%/+0.260%'); a p-value qualifies a result and is not printed as one.
 Values and metrics are printed as stored (never rounded, relabelled or moved; LaTeX markup shown
-plain by prose.clean); labels come from the message catalogue. `place_of` is the one rule for a claim's place: never one of the
-paper's metric names ('a 1.62% improvement in MRR' names no place). Pure.
+plain by prose.clean); labels come from the message catalogue. `place_of` is the one rule for a
+claim's place: never one of the paper's metric names ('a 1.62% improvement in MRR' names no place).
+Pure.
 """
 
 from __future__ import annotations
