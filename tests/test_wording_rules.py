@@ -298,3 +298,15 @@ def test_a_noun_in_ing_belongs_to_the_metric_it_ends() -> None:
     ]
     projects = "Applied to 4,182 conversations from 6 software engineering projects, it works."
     assert ("software engineering projects", "6") in [(c.metric, c.value) for c in claims_of([projects])]
+
+
+def test_a_process_shortened_many_times_is_efficiency_even_in_a_deployed_sentence() -> None:
+    # 2606.27243 (NOVA, 2026-W26): 'Deployed in ...' made '13x' an online A/B figure
+    sentence = (
+        "Deployed in an industrial advertising system, NOVA achieves the highest effective pass rate on L2 "
+        "ScaleUp and L3 Literature-to-Production tasks (54.5% and 60.0%), reduces silent failures compared "
+        "with coding-agent baselines, and shortens one literature-to-production cycle by over 13x in "
+        "human-attended time."
+    )
+    got = {c.value: (c.metric, c.setting) for c in claims_of([sentence])}
+    assert got["13x"] == ("one literature-to-production cycle", "efficiency")

@@ -176,6 +176,8 @@ def setting_of(metric: str, v: Value, form: str, sentence: str, cue: str, carrie
         return "other"
     if EFFICIENCY.search(low) and not NOT_EFFICIENCY.search(low):
         return "efficiency"
+    if v.unit == "times" and re.search(r"\bcycles?\b", low):  # 'shortens the release cycle 13x'
+        return "efficiency"
     if (
         OTHER.search(low)
         or v.unit in ("count", "scale", "adjective")

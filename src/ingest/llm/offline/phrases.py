@@ -42,7 +42,7 @@ CHANGE = re.compile(
 )
 VERB = re.compile(
     r"(?:(?:improv|increas|boost|lift|rais|enhanc|reduc|cut|trim|lower|decreas|shrink|accelerat|elevat|"
-    r"halv|doubl|drop|declin|degrad|outperform|surpass|exceed|beat|yield|deliver|achiev|bring|contribut|"
+    r"halv|doubl|drop|declin|degrad|shorten|outperform|surpass|exceed|beat|yield|deliver|achiev|bring|contribut|"
     r"generat|obtain|show|confirm|demonstrat|reach|attain|produc|lead|scal|mak|gain|add|spend|handl|serv|"
     r"compris|us|evaluat|jump|grow|remain|exhibit|requir|provid|enabl|offer|perform|"
     r"consum|maintain|preserv|recover|attain|introduc|releas|construct|allow|"
