@@ -310,3 +310,17 @@ def test_a_process_shortened_many_times_is_efficiency_even_in_a_deployed_sentenc
     )
     got = {c.value: (c.metric, c.setting) for c in claims_of([sentence])}
     assert got["13x"] == ("one literature-to-production cycle", "efficiency")
+
+
+def test_ad_spend_is_a_metric_not_a_clipped_ad() -> None:
+    # 2606.23911 (Walmart, 2026-W26) printed 'ad +2.80%'
+    sentence = (
+        "Third, a two-week online A/B test with tens of millions of ad requests per arm confirms +2.80% ad "
+        "spend, +1.4% CTR, +2.8% eCPM, and +2.9% click conversion rate."
+    )
+    assert [(c.metric, c.value, c.setting) for c in claims_of([sentence])] == [
+        ("ad spend", "+2.80%", "online"),
+        ("CTR", "+1.4%", "online"),
+        ("eCPM", "+2.8%", "online"),
+        ("click conversion rate", "+2.9%", "online"),
+    ]

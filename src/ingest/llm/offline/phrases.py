@@ -111,8 +111,8 @@ def words_after(shown: str, pos: int, limit: int = 6) -> list[re.Match[str]]:
                 continue
         if low in STOP or CHANGE.match(low) or len(out) >= limit or re.match(r"\d", m.group(0)):
             break
-        if out and (NOUNISH.search(low) and low not in NOUN_ING or VERB.match(low)):
-            break
+        if out and (NOUNISH.search(low) and low not in NOUN_ING or VERB.match(low) and low != "spend"):
+            break  # ... but 'ad spend' is a noun
         if out and low.endswith("ly") and low not in ("daily", "weekly", "monthly", "yearly", "hourly"):
             break
         if not out and (VERB.match(low) and low.endswith("ing") or low in GERUND_VERBS):
