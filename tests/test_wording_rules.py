@@ -324,3 +324,24 @@ def test_ad_spend_is_a_metric_not_a_clipped_ad() -> None:
         ("eCPM", "+2.8%", "online"),
         ("click conversion rate", "+2.9%", "online"),
     ]
+
+
+def test_a_storyline_is_named_after_a_phrase_most_members_share_else_their_common_topic() -> None:
+    from ingest.report.storylines import _name
+
+    # six papers: 'residual quantization' in two, 'semantic id' in four, five of them first-topic GR
+    docs = [
+        ["residual quantization", "semantic id", "topic:generative_semantic_ids"],
+        ["residual quantization", "semantic id", "topic:generative_semantic_ids"],
+        ["semantic id", "topic:generative_semantic_ids"],
+        ["semantic id", "topic:generative_semantic_ids"],
+        ["topic:generative_semantic_ids"],
+        ["topic:retrieval_indexing"],
+    ]
+    primary = ["generative_semantic_ids"] * 5 + ["retrieval_indexing"]
+    weights = {"residual quantization": 5.0, "semantic id": 1.0}
+    assert _name(list(range(6)), docs, weights, set(), primary)[0] == "semantic id"  # four of six
+    fewer = [[p for p in d if p != "semantic id"] for d in docs]
+    assert _name(list(range(6)), fewer, weights, set(), primary)[0] == "topic:generative_semantic_ids"
+    taken = {"topic:generative_semantic_ids"}  # another storyline has the topic: the phrase stays
+    assert _name(list(range(6)), fewer, weights, taken, primary)[0] == "residual quantization"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -160,11 +161,17 @@ def _dangling(key: str) -> bool:
 
 
 def _name(
-    members: list[int], docs: list[list[str]], weights: dict[str, float], taken: set[str]
+    members: list[int],
+    docs: list[list[str]],
+    weights: dict[str, float],
+    taken: set[str],
+    primary: Sequence[str] | None = None,
 ) -> tuple[str, list[str]]:
     """What the members share, as the key the storyline is named after, and every shared phrase (best
-    first). A technique or word pair that at least 30% of them share wins; a single word is widened to
-    the pair it most often stands in, else to the topic most members share; it is the last resort."""
+    first). A technique or word pair that at least 30% of them share wins, unless fewer than half hold
+    it and most of them have one first taxonomy topic (`primary`, per doc): then the topic names it. A
+    single word is widened to the pair it most often stands in, else to the topic most members share;
+    it is the last resort."""
     df: Counter[str] = Counter()
     for m in members:
         df.update(set(docs[m]))
@@ -178,20 +185,32 @@ def _name(
         (p for p, n in df.items() if n >= 2 and not p.startswith("topic:")), key=lambda p: (value(p), p)
     )
     topic = Counter(s for m in members for s in set(docs[m]) if s.startswith("topic:")).most_common(1)
+    half = (len(members) + 1) // 2
+    first = Counter(f"topic:{primary[m]}" for m in members if primary and primary[m] != "other").most_common(
+        1
+    )
+    broad = first[0][0] if first and 2 * first[0][1] > len(members) and first[0][0] not in taken else ""
     for p in shared:
         if p in taken or _dangling(p):
+            continue
+        if broad and df[p] < half:  # a phrase most members lack names less than the topic most share
             continue
         if " " not in p and not p.startswith("t:"):
             pairs = [
                 q
                 for q in shared
                 if " " in q and p in q.removeprefix("t:").split() and q not in taken and not _dangling(q)
+                if not broad or df[q] >= half
             ]
+            if broad and not pairs:
+                continue
             if pairs:
                 return max(pairs, key=lambda q: (df[q], weights.get(q, 0.0), q)), shared
             if topic and topic[0][1] >= (len(members) + 1) // 2 and topic[0][0] not in taken:
                 return topic[0][0], shared
         return p, shared
+    if broad:
+        return broad, shared
     return (shared[0] if shared else ""), shared
 
 
@@ -222,7 +241,8 @@ def discover(items: list[Item], history: list[tuple[str, PaperFacts]]) -> list[S
     out: list[Storyline] = []
     taken: set[str] = set()
     for strength, members in candidates[:MAX_STORYLINES]:
-        key, shared = _name(members, docs, weights, taken)
+        primary = [i.facts.topics[0] if i.facts.topics else "other" for i in items]
+        key, shared = _name(members, docs, weights, taken, primary)
         taken.add(key)
         topic_counts = Counter(s for m in members for s in items[m].facts.topics[:1])
         out.append(
