@@ -37,6 +37,9 @@ def test_migrations_up_and_down_on_postgres(pg_url: str) -> None:
     command.check(db.alembic_config(pg_url))  # the schema equals the models
     engine = db.make_engine(pg_url)
     assert {"paper_fts", "extract_task", "llm_batch", "claim"} <= set(inspect(engine).get_table_names())
+    assert "paper_fts_headline_gin" in {i["name"] for i in inspect(engine).get_indexes("paper_fts")}
+    db.downgrade(pg_url, "0010")
+    assert "headline" not in {c["name"] for c in inspect(engine).get_columns("paper_fts")}
     db.downgrade(pg_url, "0006")
     assert "paper_fts" not in inspect(engine).get_table_names()
     db.downgrade(pg_url, "base")

@@ -109,6 +109,26 @@ def test_title_matches_outrank_abstract_only_matches(settings: Settings) -> None
     assert found[0] in TITLE_SEMANTIC_ID
 
 
+USER_INTEREST = "2605.25726"  # '... Lifelong User Interest Modeling': of the 23 matches, the only one
+# with both words in its title or extracted text; bm25 scores 2603.13934 ('... Group Interests ...',
+# 'user' in its abstract only) better
+
+
+def test_title_or_summary_matches_come_first_then_the_others_by_score(settings: Settings) -> None:
+    result = search(settings, "user interest", limit=6)
+    hits = result.hits
+    assert [h.arxiv_id for h in hits][0] == USER_INTEREST and len(hits) == 6  # the other places filled
+    assert "user interest" not in " ".join(" ".join(h.title.lower().split()) for h in hits[1:])
+    assert [h.score for h in hits[1:]] == sorted(h.score for h in hits[1:])
+    if settings.db_url.startswith("sqlite"):  # the rule, not the score, puts it first
+        assert hits[1].arxiv_id == "2603.13934" and hits[0].score > hits[1].score
+    # the same rule in the filtered statement and the capped one (a cap above every match)
+    since_may = search(settings, "user interest", SearchFilters(since=date(2026, 5, 1)), limit=6)
+    assert ids(since_may)[0] == USER_INTEREST and len(since_may.hits) > 1
+    assert all(str(h.listing_date) >= "2026-05-01" for h in since_may.hits)
+    assert ids(search(settings, "user interest", limit=6, rank_cap=1000)) == ids(result)
+
+
 def test_institution_filter_is_canonical_and_case_insensitive(settings: Settings) -> None:
     assert set(ids(search(settings, "", SearchFilters(institution="kuaishou")))) == {
         "2604.10471",

@@ -151,7 +151,8 @@ def search(
 
     Words are ANDed, "quoted text" is a phrase, OR between words gives alternatives, word* is a
     prefix. With filters only (no QUERY) the newest matching papers come first. Every match is
-    ranked (bm25 on SQLite, ts_rank_cd on PostgreSQL); --rank-cap ranks only the newest ones.
+    ranked: papers with every word in the title or extracted text first, then the others, each
+    group by score (bm25 on SQLite, ts_rank_cd on PostgreSQL); --rank-cap ranks only the newest ones.
     """
     from ingest.search import fts as library
 

@@ -4,18 +4,26 @@ Input: a Settings (or an Engine), the user's query text (sanitised by `search_qu
 `SearchFilters` (institution, industrial, deployed, topic, week or since/until, metric).
 Output: `SearchResult` with up to `limit` hits, each with a highlighted snippet (matches wrapped in
 `**`, built in Python by `search_snippet` from the hit's text), the facts of the paper's latest OK
-extraction and its metrics. Two statements per search: hits with their details, then metrics.
+extraction and its metrics. One connection per search: the ranked hits with their details (one
+statement per tier, see below), then the metrics.
 
-- SQLite with the paper_fts index (migrations 0004-0005): FTS5 MATCH, ranked by bm25 (title 10,
-  abstract 1, extracted text 3; lower scores are better).
-- PostgreSQL with its paper_fts index (migration 0007, search.pg): the same query language as a
-  tsquery over a weighted tsvector with a GIN index, ranked by -ts_rank_cd (lower is better too).
-- Every match is ranked by default. For very large archives `rank_cap` ranks only an unfiltered
-  query's newest matches (highest ids, i.e. the latest crawls): the newest max(limit, rank_cap //
-  query_cost) matches, query_cost counting 1 per word and PHRASE_COST per word of a phrase (bm25
-  costs about 1.4 us per ranked paper and word, about 4 us per word of a phrase, whose word
-  positions are checked); with rank_cap 4000 'embedding' ranks 4,000, 'semantic ID' 2,000,
-  'multi-task learning' 571. Filtered queries always rank every match that passes the filters.
+- Ranking, on both databases: every match is ranked. Matches with every search term in the title
+  or the extracted text (the latest ok extraction's short name, one-line summary, method,
+  techniques) come first, then the matches that need the abstract for some term; within each
+  group the score orders them (title over extracted text over abstract, as the weights say).
+  `SearchHit.score` is that score, lower is better, so it rises within each group.
+- SQLite with the paper_fts index (migrations 0004-0005, search.sqlite): FTS5 MATCH, scored by bm25
+  (title 10, abstract 1, extracted text 3).
+- PostgreSQL with its paper_fts index (migrations 0007, 0011, search.pg): the same query language
+  as a tsquery over a weighted tsvector with GIN indexes, scored by -ts_rank_cd.
+- Unfiltered queries score the title/summary matches first and the other matches only when fewer
+  than `limit` title/summary matches exist (for the places left); a filtered query scores every
+  match passing the filters in one statement.
+- For very large archives `rank_cap` ranks only an unfiltered query's newest matches (highest ids,
+  i.e. the latest crawls): the newest max(limit, rank_cap // query_cost) matches, query_cost
+  counting 1 per word and PHRASE_COST per word of a phrase (whose word positions are checked);
+  with rank_cap 4000 'embedding' ranks 4,000, 'semantic ID' 2,000, 'multi-task learning' 571.
+  Filtered queries always rank every match that passes the filters.
 - Any other database, or one without the index: every term must occur (ILIKE) in title, abstract
   or extracted text; newest first; substrings highlighted.
 - Empty query with filters: the filtered papers, newest first. Empty query without filters, bad
@@ -25,14 +33,12 @@ extraction and its metrics. Two statements per search: hits with their details, 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import (
-    ColumnClause,
-    Integer,
-    Select,
     String,
     and_,
     bindparam,
@@ -43,8 +49,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    table,
-    text,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
@@ -53,17 +57,16 @@ from ingest.config import Settings
 from ingest.db import engine as db
 from ingest.db.models import Claim, Extraction, Paper, table_of
 from ingest.errors import InputError
-from ingest.search import pg
+from ingest.search import pg, sqlite
 from ingest.search.query import ParsedQuery, highlight, parse, resolve_topic
 from ingest.search.snippet import Matcher, snippet
 from ingest.weeks import normalize_week
 
 P, E, M = table_of(Paper), table_of(Extraction), table_of(Claim)
 MAX_LIMIT = 1000
-FTS = table("paper_fts")
 RANK_CAP = 4000  # a suggested cap for very large archives (term-rows: see query_cost); off by default
 PHRASE_COST = 3  # each word of a phrase costs this many term-rows (FTS5 checks word positions)
-BM25 = "bm25(paper_fts, 10.0, 1.0, 3.0)"  # title, abstract, extracted; called directly (faster than rank)
+TIERS = (0, 1)  # title/summary matches, then the others (search.sqlite, search.pg)
 
 
 @dataclass(frozen=True)
@@ -210,57 +213,28 @@ def query_cost(parsed: ParsedQuery) -> int:
     return max(1, sum(t.size if t.size == 1 else PHRASE_COST * t.size for t in parsed.terms))
 
 
-def _capped_statement() -> Any:
-    """Unfiltered, capped ranking: bm25 of the `:newest` newest matches only (FTS5 yields matches
-    newest first, rowid DESC, and stops there), the best `:limit` of them with their details.
-    Built once (parameters :match, :newest, :limit): building it costs about a millisecond."""
-    rowid: ColumnClause[Any] = literal_column("paper_fts.rowid")
-    newest = (
-        select(rowid.label("pid"), literal_column(BM25).label("score"))
-        .select_from(FTS)
-        .where(text("paper_fts MATCH :match"))
-        .order_by(rowid.desc())
-        .limit(bindparam("newest", type_=Integer))
-        .subquery("newest")
-    )
-    ranked = (
-        select(newest.c.pid, newest.c.score)
-        .order_by(newest.c.score)
-        .limit(bindparam("limit", type_=Integer))
-        .subquery("ranked")
-    )
-    return _details(ranked).order_by(ranked.c.score)
+Step = Callable[[int], Any]  # the statement for the next `n` hits, details included
 
 
-def _pg_statement(parsed: ParsedQuery, candidates: Any, limit: int, cap: int | None) -> Any:
-    """PostgreSQL: ts_rank_cd over the GIN matches of paper_fts (search.pg), details for the top `limit`."""
-    newest = max(limit, cap // query_cost(parsed)) if candidates is None and cap is not None else None
-    ranked = pg.ranked(parsed, candidates, limit, newest)
-    return _details(ranked).order_by(ranked.c.score, ranked.c.pid.desc())
+def _ordered(ranked: Any) -> Any:
+    return _details(ranked).order_by(ranked.c.tier, ranked.c.score, ranked.c.pid.desc())
 
 
-def _fts_statement(parsed: ParsedQuery, candidates: Any, limit: int, cap: int | None) -> Any:
-    """bm25 ranking inside paper_fts (LIMIT applied there), then details for the top `limit` only.
-    Filters are a membership test per match (`+rowid` stops SQLite from probing the index once per
-    candidate, which costs seconds); without filters and with a `cap` only the newest
-    max(limit, cap // query_cost) matches are ranked (CAPPED)."""
-    if candidates is None and cap is not None:
-        newest = max(limit, cap // query_cost(parsed))
-        return CAPPED.params(match=parsed.fts(), newest=newest, limit=limit)
-    matches: Select[Any, Any] = (
-        select(literal_column("paper_fts.rowid").label("pid"), literal_column(BM25).label("score"))
-        .select_from(FTS)
-        .where(text("paper_fts MATCH :match").bindparams(match=parsed.fts()))
-        .order_by(literal_column("score"))
-        .limit(limit)
-    )
+def _fts_steps(engine: Engine, parsed: ParsedQuery, candidates: Any, cap: int | None) -> list[Step]:
+    """Ranked statements (search.sqlite or search.pg), run in order until `limit` hits are found:
+    tier 0 then tier 1; one statement ordered by (tier, score) for a filtered query, and for an
+    unfiltered one with a `cap` (over the newest max(limit, cap // query_cost) matches only)."""
+    backend = pg if engine.dialect.name == "postgresql" else sqlite
     if candidates is not None:
-        matches = matches.where(literal_column("+paper_fts.rowid").in_(candidates))
-    ranked = matches.subquery("ranked")
-    return _details(ranked).order_by(ranked.c.score)
+        return [lambda n: _ordered(backend.filtered(parsed, candidates, n))]
+    if cap is not None:
+        per_cost = cap // query_cost(parsed)
+        return [lambda n: _ordered(backend.capped(parsed, n, max(n, per_cost)))]
 
+    def tier_step(tier: int) -> Step:
+        return lambda n: _ordered(backend.ranked(parsed, n, tier))
 
-CAPPED = _capped_statement()
+    return [tier_step(tier) for tier in TIERS]
 
 
 def _like_statement(parsed: ParsedQuery, candidates: Any, limit: int) -> Any:
@@ -344,11 +318,15 @@ def _hit(row: Any, metrics: dict[int, list[str]], snippet_text: str) -> SearchHi
     )
 
 
-def _run(engine: Engine, stmt: Any, query: str) -> tuple[list[Any], dict[int, list[str]]]:
-    """The hits' rows and their metrics, over one connection."""
+def _run(engine: Engine, steps: list[Step], limit: int, query: str) -> tuple[list[Any], dict[int, list[str]]]:
+    """Up to `limit` hits' rows, from the steps in order (each asked for the places still open),
+    and their metrics, over one connection."""
     try:
         with engine.connect() as conn:
-            rows = list(conn.execute(stmt))
+            rows: list[Any] = []
+            for step in steps:
+                if len(rows) < limit:
+                    rows += conn.execute(step(limit - len(rows))).all()
             return rows, _metrics(conn, [r.extraction_id for r in rows if r.extraction_id])
     except OperationalError as exc:  # defence in depth: parse() should make this unreachable
         if "fts5" in str(exc).lower() or "match" in str(exc).lower():
@@ -356,8 +334,10 @@ def _run(engine: Engine, stmt: Any, query: str) -> tuple[list[Any], dict[int, li
         raise
 
 
-def _result(engine: Engine, query: str, parsed: ParsedQuery, mode: str, stmt: Any) -> SearchResult:
-    rows, metrics = _run(engine, stmt, query)
+def _result(
+    engine: Engine, query: str, parsed: ParsedQuery, mode: str, steps: list[Step], limit: int
+) -> SearchResult:
+    rows, metrics = _run(engine, steps, limit, query)
     matcher = Matcher.of(parsed.terms) if mode == "fts" else None
     return SearchResult(
         query=query,
@@ -388,14 +368,11 @@ def search(
     """Search the papers; see the module docstring for ranking, the optional cap, fallback and errors."""
     engine = target if isinstance(target, Engine) else db.open_engine(target)
     parsed, candidates = _prepare(engine, query, filters, limit)
-    if parsed.empty:
-        mode, stmt = "filter", _like_statement(parsed, candidates, limit)
-    elif _has_fts(engine):
-        build = _pg_statement if engine.dialect.name == "postgresql" else _fts_statement
-        mode, stmt = "fts", build(parsed, candidates, limit, rank_cap)
+    if not parsed.empty and _has_fts(engine):
+        mode, steps = "fts", _fts_steps(engine, parsed, candidates, rank_cap)
     else:
-        mode, stmt = "like", _like_statement(parsed, candidates, limit)
-    return _result(engine, query or "", parsed, mode, stmt)
+        mode, steps = "filter" if parsed.empty else "like", [lambda n: _like_statement(parsed, candidates, n)]
+    return _result(engine, query or "", parsed, mode, steps, limit)
 
 
 def like_search(
@@ -403,4 +380,4 @@ def like_search(
 ) -> SearchResult:
     """The ILIKE fallback (a database without a search index), callable on any database."""
     parsed, candidates = _prepare(engine, query, filters, limit)
-    return _result(engine, query, parsed, "like", _like_statement(parsed, candidates, limit))
+    return _result(engine, query, parsed, "like", [lambda n: _like_statement(parsed, candidates, n)], limit)

@@ -1,16 +1,22 @@
-"""PostgreSQL full-text search: a ParsedQuery -> a tsquery expression and the ranked statement over paper_fts.
+"""PostgreSQL full-text search: a ParsedQuery -> a tsquery and the ranked statements over paper_fts.
 
 paper_fts (migration 0007) holds one tsvector per paper: title weight A, the latest ok extraction's
 text weight B, abstract weight D ('english' configuration, so words are stemmed as FTS5's porter
-tokenizer stems them, near enough). The query language is the one of query.py, built from SQL
-functions with every user term a bound parameter, so no input can produce a tsquery syntax error:
-a plain term or phrase is `phraseto_tsquery('english', text)` (PostgreSQL's own parser splits
-'GPT-4', 'cs.IR' or 'multi-task' exactly as it split the indexed text), a prefix term `gener*`
-is `to_tsquery('english', '''gener'':*')` (its words are letters and digits only), OR groups are
-`||`, AND is `&&`. Ranking: ts_rank_cd with weights D 0.1, B 0.3, A 1.0 (title over extracted text
-over abstract, as SQLite's bm25 weights 10/3/1), divided by 1 + log(document length) (bm25 also
-prefers the shorter of two equal matches), negated so that lower is better as with bm25.
-The GIN index on paper_fts.document finds the matches. Pure statement building, no I/O.
+tokenizer stems them, near enough); its generated column `headline` (migration 0011) is the title
+and extracted-text part (weights A and B), with a GIN index of its own. The query language is the
+one of query.py, built from SQL functions with every user term a bound parameter, so no input can
+produce a tsquery syntax error: a plain term or phrase is `phraseto_tsquery('english', text)`
+(PostgreSQL's own parser splits 'GPT-4', 'cs.IR' or 'multi-task' exactly as it split the indexed
+text), a prefix term `gener*` is `to_tsquery('english', '''gener'':*')` (its words are letters and
+digits only), OR groups are `||`, AND is `&&`. Score: ts_rank_cd of the whole document with
+weights D 0.1, B 0.3, A 1.0 (title over extracted text over abstract, as SQLite's bm25 weights
+10/3/1), divided by 1 + log(document length) (bm25 also prefers the shorter of two equal matches),
+negated so that lower is better as with bm25. The statements yield (pid, tier, score) rows, best
+first, as those of search.sqlite: tier 0 = `headline @@ query` (every term in the title or extracted
+text; headline's GIN index finds them, so only they are read and scored), tier 1 = the other
+matches of `document` (its GIN index); `filtered` scores the matches passing the filters in one
+statement and `capped` only the newest matches, both ordered by (tier, score). Pure statement
+building, no I/O.
 """
 
 from __future__ import annotations
@@ -18,11 +24,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, column, func, literal_column, select, table
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    case,
+    column,
+    func,
+    literal,
+    literal_column,
+    not_,
+    select,
+    table,
+)
 
 from ingest.search.query import ParsedQuery, Term, words
 
-FTS = table("paper_fts", column("id", Integer), column("document"))
+FTS = table("paper_fts", column("id", Integer), column("document"), column("headline"))
 CONFIG: Any = literal_column("'english'::regconfig")
 NORMALIZATION = 1  # rank / (1 + log(length)): longer papers need more evidence, as with bm25
 WEIGHTS: Any = literal_column(
@@ -58,20 +76,44 @@ def tsquery(parsed: ParsedQuery) -> Any:
     return query
 
 
-def ranked(parsed: ParsedQuery, candidates: Any, limit: int, newest: int | None) -> Any:
-    """Subquery (pid, score) of the best `limit` matches; `candidates`: ids passing the filters (or
-    None); `newest`: rank only the newest that many matches (highest ids), None for every match."""
+def _score(document: Any, query: Any) -> Any:
+    return (-func.ts_rank_cd(WEIGHTS, document, query, NORMALIZATION)).label("score")
+
+
+def ranked(parsed: ParsedQuery, n: int, tier: int) -> Any:
+    """Subquery (pid, tier, score): the best `n` matches of `tier` (0 or 1)."""
     query = tsquery(parsed)
-    matches = select(FTS.c.id, FTS.c.document).where(FTS.c.document.op("@@")(query))
-    if candidates is not None:
-        matches = matches.where(FTS.c.id.in_(candidates))
-    if newest is not None:
-        matches = matches.order_by(FTS.c.id.desc()).limit(newest)
-    found = matches.subquery("found")
-    score = (-func.ts_rank_cd(WEIGHTS, found.c.document, query, NORMALIZATION)).label("score")
+    head = FTS.c.headline.op("@@")(query)
+    found = head if tier == 0 else and_(FTS.c.document.op("@@")(query), not_(head))
+    matches = select(FTS.c.id.label("pid"), literal(tier).label("tier"), _score(FTS.c.document, query))
+    return matches.where(found).order_by(literal_column("score"), FTS.c.id.desc()).limit(n).subquery("ranked")
+
+
+def filtered(parsed: ParsedQuery, candidates: Any, n: int) -> Any:
+    """Subquery (pid, tier, score): the best `n` matches among `candidates` (ids passing the filters)."""
+    query = tsquery(parsed)
+    tier = case((FTS.c.headline.op("@@")(query), 0), else_=1).label("tier")
+    score = _score(FTS.c.document, query)
+    matches = select(FTS.c.id.label("pid"), tier, score)
+    matches = matches.where(FTS.c.document.op("@@")(query), FTS.c.id.in_(candidates))
+    return matches.order_by(tier, score, FTS.c.id.desc()).limit(n).subquery("ranked")
+
+
+def capped(parsed: ParsedQuery, n: int, newest: int) -> Any:
+    """Subquery (pid, tier, score): the best `n` of the `newest` newest matches (highest ids)."""
+    query = tsquery(parsed)
+    found = (
+        select(FTS.c.id, FTS.c.document, FTS.c.headline)
+        .where(FTS.c.document.op("@@")(query))
+        .order_by(FTS.c.id.desc())
+        .limit(newest)
+        .subquery("found")
+    )
+    tier = case((found.c.headline.op("@@")(query), 0), else_=1).label("tier")
+    score = _score(found.c.document, query)
     return (
-        select(found.c.id.label("pid"), score)
-        .order_by(score, found.c.id.desc())
-        .limit(limit)
+        select(found.c.id.label("pid"), tier, score)
+        .order_by(tier, score, found.c.id.desc())
+        .limit(n)
         .subquery("ranked")
     )
