@@ -345,3 +345,14 @@ def test_a_storyline_is_named_after_a_phrase_most_members_share_else_their_commo
     assert _name(list(range(6)), fewer, weights, set(), primary)[0] == "topic:generative_semantic_ids"
     taken = {"topic:generative_semantic_ids"}  # another storyline has the topic: the phrase stays
     assert _name(list(range(6)), fewer, weights, taken, primary)[0] == "residual quantization"
+
+
+def test_a_title_inside_a_sentence_keeps_its_acronyms() -> None:
+    from ingest.report.storylines import as_thread
+
+    assert (
+        as_thread("Generative Recommendation and Semantic IDs")
+        == "generative recommendation and semantic IDs"
+    )
+    assert as_thread("Ranking and CTR Architecture") == "ranking and CTR architecture"
+    assert as_thread("R3-VAE Tokenizers") == "R3-VAE tokenizers"

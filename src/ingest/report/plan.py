@@ -26,7 +26,7 @@ from ingest.llm.contracts import StorylineList, StorylinePlan
 from ingest.messages import say, topic_title
 from ingest.report.rank import DEEP_FLOOR, DEEP_MAX, DEEP_MIN, ranked
 from ingest.report.select import Item, Week
-from ingest.report.storylines import Storyline
+from ingest.report.storylines import Storyline, as_thread
 
 MIN_SECTIONS, MAX_SECTIONS = 3, 5
 MUST_SCORE = 6.0  # e.g. online results on a named platform: always a deep dive
@@ -95,7 +95,7 @@ def _sections(week: Week, stories: list[Storyline], sims: dict, high: int) -> li
                 Section(
                     story.key,
                     story.title,
-                    story.thread or story.title.lower(),
+                    story.thread or as_thread(story.title),
                     "",
                     [],
                     list(story.members),
@@ -264,7 +264,7 @@ def repair(answer: StorylineList, rules: Plan, week: Week, lang: str) -> Plan:
             Section(
                 f"p{n + 1}",
                 title,
-                " ".join(story.thread.split()) or title.lower(),
+                " ".join(story.thread.split()) or as_thread(title),
                 " ".join(story.rationale.split()),
                 deep,
                 deep + [i for i in ids if i not in deep],

@@ -95,7 +95,12 @@ def _thread(key: str, surface: dict[str, Counter[str]]) -> str:
     if not key or key.startswith("topic:"):
         return ""
     forms = surface.get(key)
-    text = forms.most_common(1)[0][0] if forms else key.removeprefix("t:")
+    return as_thread(forms.most_common(1)[0][0] if forms else key.removeprefix("t:"))
+
+
+def as_thread(text: str) -> str:
+    """A title or phrase as words inside a sentence: acronyms and names with inner capitals or digits
+    keep their case ('semantic IDs', 'LLM'), other words are lower case."""
     return " ".join(
         w if sum(c.isupper() for c in w) > 1 or any(c.isdigit() for c in w) else w.lower()
         for w in text.split()
@@ -278,7 +283,7 @@ def by_topic(items: list[Item]) -> list[Storyline]:
             Storyline(
                 f"s{len(out) + 1}",
                 title,
-                title.lower(),
+                as_thread(title),
                 [i.arxiv_id for i in group],
                 [],
                 slug,
