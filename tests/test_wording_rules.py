@@ -356,3 +356,20 @@ def test_a_title_inside_a_sentence_keeps_its_acronyms() -> None:
     )
     assert as_thread("Ranking and CTR Architecture") == "ranking and CTR architecture"
     assert as_thread("R3-VAE Tokenizers") == "R3-VAE tokenizers"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stripped"),
+    [
+        ("To address this, we present TRACE, a framework.", "We present TRACE, a framework."),
+        ("To further address this problem, we propose SafeCRS.", "We propose SafeCRS."),
+        ("In this demonstration, we present RecNextEval.", "We present RecNextEval."),
+        ("To advance toward this goal, we present OmniRet.", "We present OmniRet."),
+        (
+            "To the best of our knowledge, this is the first.",
+            "To the best of our knowledge, this is the first.",
+        ),
+    ],
+)
+def test_lead_ins_are_stripped_from_what_a_paper_contributes(sentence: str, stripped: str) -> None:
+    assert strip_lead(sentence) == stripped

@@ -41,8 +41,9 @@ MARKUP = re.compile(
     r"</?[A-Za-z][^<>]{0,200}>|&(?:[a-z]+|#\d+);",
 )
 LEAD_IN = re.compile(
-    r"^(?:in this (?:paper|work|study|article)|here|"
-    r"to (?:address|tackle|solve|bridge|overcome|fill) (?:this|these|the|such) [\w\s-]{1,40}?,"
+    r"^(?:in (?:this|the) (?:paper|work|study|article|demonstration|demo|letter)|here|"
+    r"to (?:further )?(?:address|tackle|solve|bridge|overcome|fill|advance toward|advance towards) "
+    r"(?:this|these|the|such)(?: [\w\s-]{1,40}?)?,"
     r"|to (?:achieve|accomplish|realize|enable) (?:this|these|that)(?: goals?)?"
     r"|to this end|specifically|moreover|furthermore|additionally|however|finally|notably)\s*,?\s*",
     re.IGNORECASE,

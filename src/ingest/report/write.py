@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ingest.facts import topics
 from ingest.facts.counts import WeekCounts
+from ingest.facts.prose import strip_lead
 from ingest.facts.sheet import ResultClaim
 from ingest.facts.wording import claim_text
 from ingest.messages import join, say, topic_title
@@ -180,7 +181,9 @@ def digest_line(item: Item, lang: str) -> str:
         topic = topic_title(lang, slug, topics.title_of(slug))
         summary = say(lang, "digest.summary", summary="", topic=topic)
     else:
-        summary = say(lang, "digest.summary", summary=_plain(facts.contribution) or item.title, topic="")
+        summary = say(
+            lang, "digest.summary", summary=_plain(strip_lead(facts.contribution)) or item.title, topic=""
+        )
     claims = claim_text(facts.results, lang, limit=3)
     body = say(lang, "digest.line", inst=inst, summary=summary)
     body += (
