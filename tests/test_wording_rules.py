@@ -36,6 +36,14 @@ from ingest.report.verify import _labelled_not_online
         # gerunds that are nouns stay ('Scaling Laws', 'Ranking Distillation')
         ("Scaling Laws for Generative Recommendation", "We study it.", "Scaling Laws"),
         ("Ranking Distillation for Top-N Recommendation", "We study it.", "Ranking Distillation"),
+        # the method the abstract names first, not a later serving component (2602.23639)
+        (
+            "Learning to Reflect and Correct: Towards Better Decoding Trajectories",
+            "To tackle this problem, we propose GRC, which is the first structured reflection-correction "
+            "framework. For efficient online serving, we propose an Entropy-Guided Reflection Scheduling "
+            "(EGRS) strategy.",
+            "GRC",
+        ),
     ],
 )
 def test_short_names(title: str, abstract: str, name: str) -> None:

@@ -1,9 +1,9 @@
 """The paper's short name: title and abstract -> the name the paper gives itself, else a descriptive label.
 
 Input: title and abstract (untrusted text, only matched). Output: a string copied from them. The
-paper's own name comes first: a coined title head ('GenRec: ...'), 'we propose X (NAME)', 'termed
-NAME', 'called NAME', 'we propose NAME'; then a short title head that is a whole phrase ('Still
-Fresh?', 'Legal RAG Bench'). Otherwise a descriptive label: the head noun phrase of the title (of its
+paper's own name comes first: a coined title head ('GenRec: ...'), else the first name the abstract
+gives ('we propose X (NAME)', 'termed NAME', 'called NAME', 'we propose NAME'); then a short title
+head that is a whole phrase ('Still Fresh?', 'Legal RAG Bench'). Otherwise a descriptive label: the head noun phrase of the title (of its
 part after the colon when the first part is a sentence or a question), without leading 'Towards',
 'On the', 'A', 'Beyond' or a leading verb ('Recommending Search Filters To Improve ...' -> 'Search
 Filters'), stopping before a preposition; never a fragment that ends in a function word or an
@@ -76,20 +76,23 @@ def own_name(title: str, abstract: str) -> str:
     if head and len(head.split()) == 1 and _name_like(head):
         return head
     first = abstract[:1200]
+    found: list[tuple[int, int, str]] = []  # (where the naming starts, rule, name): the first named wins
     for pattern in (
         PROPOSE + r"\s+(?:an?\s+|the\s+)?((?:(?!using|based|with|via|on|from)[\w-]+\s+){0,8}?)",
         r"(?:termed|named|called|dubbed|coined)\s+((?:[\w-]+\s+){0,8}?)",
     ):
-        for m in re.finditer(pattern + r"\(\s*(" + NAME_TOKEN + r")\s*\)", first):
-            if _name_like(m.group(2)):
-                return m.group(2)
+        found += [
+            (m.start(), 0, m.group(2))
+            for m in re.finditer(pattern + r"\(\s*(" + NAME_TOKEN + r")\s*\)", first)
+            if _name_like(m.group(2))
+        ]
     termed = re.search(r"(?:termed|named|called|dubbed|coined)\s+(?:as\s+)?(" + NAME_TOKEN + r")", first)
     if termed and _name_like(termed.group(1)):
-        return termed.group(1)
+        found.append((termed.start(), 1, termed.group(1)))
     proposed = re.search(PROPOSE + r"\s+(?:an?\s+|the\s+)?(" + NAME_TOKEN + r")(?=[\s,:(.])", first)
     if proposed and _name_like(proposed.group(1)) and "-" not in proposed.group(1).split("-", 1)[-1][:1]:
-        return proposed.group(1)
-    return ""
+        found.append((proposed.start(), 2, proposed.group(1)))
+    return min(found)[2] if found else ""
 
 
 def short_name(title: str, abstract: str) -> str:
