@@ -3,11 +3,12 @@
 Input: title and abstract (untrusted text, only matched). Output: a string copied from them. The
 paper's own name comes first: a coined title head ('GenRec: ...'), else the first name the abstract
 gives ('we propose X (NAME)', 'termed NAME', 'called NAME', 'we propose NAME'); then a short title
-head that is a whole phrase ('Still Fresh?', 'Legal RAG Bench'). Otherwise a descriptive label: the head noun phrase of the title (of its
-part after the colon when the first part is a sentence or a question), without leading 'Towards',
-'On the', 'A', 'Beyond' or a leading verb ('Recommending Search Filters To Improve ...' -> 'Search
-Filters'), stopping before a preposition; never a fragment that ends in a function word or an
-adjective ('On the Practice of', 'Towards Generalizable', 'From Isolated Scoring to'). Pure.
+head that is a whole phrase ('Still Fresh?', 'Legal RAG Bench'). Otherwise a descriptive label: the
+head noun phrase of the title (of its part after the colon when the first part is a sentence or a
+question), without leading 'Towards', 'On the', 'A', 'Beyond' or a leading verb ('Recommending
+Search Filters To Improve ...' -> 'Search Filters'), stopping before a preposition; never a fragment
+that ends in a function word or an adjective ('On the Practice of', 'Towards Generalizable', 'From
+Isolated Scoring to'). Pure.
 """
 
 from __future__ import annotations
