@@ -2,8 +2,9 @@
 
 A test run writes nothing into the checkout: bytecode goes to a cache outside it (sys.pycache_prefix,
 and PYTHONPYCACHEPREFIX for child processes, set before anything of ours is imported; the one file
-compiled before that, this module's own, is removed), pytest's cache lives in ~/.cache (pyproject's
-cache_dir), and every test writes under tmp_path.
+compiled before that, this module's own, is removed) unless bytecode is not written at all
+(PYTHONDONTWRITEBYTECODE: then no prefix, which would only make every process compile its libraries
+again), pytest's cache lives in ~/.cache (pyproject's cache_dir), and every test writes under tmp_path.
 The session fails if any test wrote into the checkout (`_checkout_untouched`): relative defaults
 (reports/, db/) land in tmp_path, each test's working directory.
 """
@@ -15,8 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-_PYCACHE = os.environ.get("PYTHONPYCACHEPREFIX") or f"{tempfile.gettempdir()}/ingest-pycache-{os.getuid()}"
-sys.pycache_prefix = os.environ["PYTHONPYCACHEPREFIX"] = _PYCACHE
+if not sys.dont_write_bytecode:  # with PYTHONDONTWRITEBYTECODE nothing is written: keep reading the
+    # libraries' own __pycache__ (a prefix that is never filled makes every process compile them anew)
+    _PYCACHE = os.environ.get("PYTHONPYCACHEPREFIX") or f"{tempfile.gettempdir()}/ingest-pycache-{os.getuid()}"
+    sys.pycache_prefix = os.environ["PYTHONPYCACHEPREFIX"] = _PYCACHE
 _OWN_CACHE = Path(__file__).parent / "__pycache__"
 for _compiled in _OWN_CACHE.glob("conftest.*.pyc"):  # written by pytest before this line ran
     _compiled.unlink(missing_ok=True)
