@@ -26,13 +26,14 @@ for _compiled in _OWN_CACHE.glob("conftest.*.pyc"):  # written by pytest before 
 if _OWN_CACHE.is_dir() and not any(_OWN_CACHE.iterdir()):
     _OWN_CACHE.rmdir()
 
+import functools  # noqa: E402
 import json  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
 import click  # noqa: E402
 import pytest  # noqa: E402
 from click.testing import CliRunner, Result  # noqa: E402
-from sqlalchemy import create_engine  # noqa: E402
+from sqlalchemy import create_engine, make_url  # noqa: E402
 
 from ingest.cli import main  # noqa: E402
 from ingest.config import Settings  # noqa: E402
@@ -52,17 +53,39 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+@functools.cache
+def _worker_pg_url() -> str:
+    """PG_URL, or under pytest-xdist a database of this worker's own next to it (`<name>_gw0`, created
+    when missing): workers never wipe each other's schema."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return PG_URL
+    url = make_url(PG_URL)
+    name = f"{url.database}_{worker}"
+    engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            found = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first()
+            if found is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 def wiped_pg() -> str:
-    """PG_URL with an empty public schema (skips the test when no PostgreSQL database is given)."""
+    """PG_URL (this worker's own database under pytest-xdist) with an empty public schema (skips the
+    test when no PostgreSQL database is given)."""
     if not PG_URL.startswith("postgresql"):
         pytest.skip("INGEST_TEST_PG_URL not set (CI sets it)")
     db.forget_engines()
-    engine = create_engine(PG_URL)
+    url = _worker_pg_url()
+    engine = create_engine(url)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA public CASCADE")
         conn.exec_driver_sql("CREATE SCHEMA public")
     engine.dispose()
-    return PG_URL
+    return url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
