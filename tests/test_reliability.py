@@ -5,7 +5,7 @@ The crawl is live against the fake arXiv server (16 real W16 records in pages of
 fake OpenAI server, so a kill point is a request one of them holds unanswered: the n-th arXiv page,
 the n-th extraction call or the n-th report call of that launch, n drawn with a fixed seed from the
 counts of an uninterrupted run. The process is then inside that stage, and the run log must say so.
-Two chains run side by side, each on a fresh database: one is killed in the crawl and then in the
+Two chains, a test each, each on a fresh database: one is killed in the crawl and then in the
 extraction, the other in the report (each kill a `python -m ingest run` child process); then the
 run resumes to its end (in this process: the same code, one interpreter start fewer) and must exit
 0 with the uninterrupted run's report, papers and extractions, no repeated LLM call except those a
@@ -22,7 +22,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -241,32 +240,24 @@ def _kills(workdir: Path, servers: Servers, baseline: dict, points: tuple[str, .
     return [_kill(workdir, servers, point, rng.randint(1, upto[point])) for point in points]
 
 
-def test_sigkill_at_chosen_points_then_resume(tmp_path, baseline) -> None:
-    """Two chains side by side: killed in the crawl and then in the extraction; killed in the report.
-    Then each resumes to the end."""
-    chains = {"crawl-extract": ("crawl", "extract"), "report": ("report",)}
-    for name in chains:
-        (tmp_path / name).mkdir()
-    with Servers() as first, Servers() as second:
-        servers = dict(zip(chains, (first, second), strict=True))
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = {
-                name: pool.submit(_kills, tmp_path / name, servers[name], baseline, points)
-                for name, points in chains.items()
-            }
-            died = {name: future.result() for name, future in futures.items()}
-        resumed = {
-            name: (_complete(tmp_path / name, servers[name]), servers[name].llm.count) for name in chains
-        }
-    for name, points in chains.items():
-        res, calls = resumed[name]
-        assert died[name] == list(points)  # each kill landed in its stage
-        assert res.exit_code == 0, res.stderr
-        assert "report (Published): " in res.stdout
-        db = tmp_path / name / "ingest.sqlite3"
-        _check_database(db, baseline)
-        assert _final_report(db) == baseline["report"]
-        interrupted = runs(db)[: len(points)]
-        assert [r.status for r in interrupted] == ["failed"] * len(points)  # closed by the next run
-        # only calls a kill cut off are made again: extraction requests in flight, an unfinished report
-        assert calls <= baseline["calls"] + len(points) * (CONCURRENCY + baseline["report_calls"])
+@pytest.mark.parametrize(
+    "points",
+    [("crawl", "extract"), ("report",)],
+    ids=["killed in the crawl, then in the extraction", "killed in the report"],
+)
+def test_sigkill_at_chosen_points_then_resume(tmp_path, baseline, points: tuple[str, ...]) -> None:
+    """A chain of kills on a fresh database (each in its stage), then the run resumes to the end."""
+    with Servers() as servers:
+        died = _kills(tmp_path, servers, baseline, points)
+        res = _complete(tmp_path, servers)
+        calls = servers.llm.count
+    assert died == list(points)  # each kill landed in its stage
+    assert res.exit_code == 0, res.stderr
+    assert "report (Published): " in res.stdout
+    db = tmp_path / "ingest.sqlite3"
+    _check_database(db, baseline)
+    assert _final_report(db) == baseline["report"]
+    interrupted = runs(db)[: len(points)]
+    assert [r.status for r in interrupted] == ["failed"] * len(points)  # closed by the next run
+    # only calls a kill cut off are made again: extraction requests in flight, an unfinished report
+    assert calls <= baseline["calls"] + len(points) * (CONCURRENCY + baseline["report_calls"])
