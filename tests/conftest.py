@@ -18,7 +18,9 @@ from pathlib import Path
 
 if not sys.dont_write_bytecode:  # with PYTHONDONTWRITEBYTECODE nothing is written: keep reading the
     # libraries' own __pycache__ (a prefix that is never filled makes every process compile them anew)
-    _PYCACHE = os.environ.get("PYTHONPYCACHEPREFIX") or f"{tempfile.gettempdir()}/ingest-pycache-{os.getuid()}"
+    _PYCACHE = (
+        os.environ.get("PYTHONPYCACHEPREFIX") or f"{tempfile.gettempdir()}/ingest-pycache-{os.getuid()}"
+    )
     sys.pycache_prefix = os.environ["PYTHONPYCACHEPREFIX"] = _PYCACHE
 _OWN_CACHE = Path(__file__).parent / "__pycache__"
 for _compiled in _OWN_CACHE.glob("conftest.*.pyc"):  # written by pytest before this line ran
@@ -204,21 +206,31 @@ def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return run
 
 
-@pytest.fixture(scope="session")
-def _extracted_weeks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """SQLite files of the bundled weeks 2026-W10 and 2026-W16, crawled and extracted offline once."""
-    from ingest.crawl import stage as crawl
-    from ingest.extract import stage as extract
+class _ExtractedWeeks(dict[str, Path]):
+    """week -> SQLite file of that bundled week, crawled and extracted offline on first use."""
 
-    out = {}
-    for week in ("2026-W10", "2026-W16"):
-        path = tmp_path_factory.mktemp(f"week-{week}") / "ingest.sqlite3"
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        super().__init__()
+        self.factory = factory
+
+    def __missing__(self, week: str) -> Path:
+        from ingest.crawl import stage as crawl
+        from ingest.extract import stage as extract
+
+        path = self.factory.mktemp(f"week-{week}") / "ingest.sqlite3"
         s = Settings(db_url=f"sqlite:///{path}", backend="offline", reports_dir=path.parent / "reports")
         crawl.crawl_week(s, week, source=week_file(week))
         extract.extract_week(s, week)
-        db.forget_engines()
-        out[week] = path
-    return out
+        db.forget_engines()  # the last connection closed: the WAL is checkpointed into the file
+        self[week] = path
+        return path
+
+
+@pytest.fixture(scope="session")
+def _extracted_weeks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """SQLite files of the bundled weeks (2026-W10, 2026-W16), each crawled and extracted offline once
+    per session, when a test first asks for it."""
+    return _ExtractedWeeks(tmp_path_factory)
 
 
 @pytest.fixture
