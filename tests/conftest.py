@@ -2,8 +2,9 @@
 
 A test run writes nothing into the checkout: bytecode goes to a cache outside it (sys.pycache_prefix,
 and PYTHONPYCACHEPREFIX for child processes, set before anything of ours is imported; the one file
-compiled before that, this module's own, is removed), pytest's cache lives in ~/.cache (pyproject's
-cache_dir), and every test writes under tmp_path.
+compiled before that, this module's own, is removed) unless bytecode is not written at all
+(PYTHONDONTWRITEBYTECODE: then no prefix, which would only make every process compile its libraries
+again), pytest's cache lives in ~/.cache (pyproject's cache_dir), and every test writes under tmp_path.
 The session fails if any test wrote into the checkout (`_checkout_untouched`): relative defaults
 (reports/, db/) land in tmp_path, each test's working directory.
 """
@@ -15,21 +16,26 @@ import sys
 import tempfile
 from pathlib import Path
 
-_PYCACHE = os.environ.get("PYTHONPYCACHEPREFIX") or f"{tempfile.gettempdir()}/ingest-pycache-{os.getuid()}"
-sys.pycache_prefix = os.environ["PYTHONPYCACHEPREFIX"] = _PYCACHE
+if not sys.dont_write_bytecode:  # with PYTHONDONTWRITEBYTECODE nothing is written: keep reading the
+    # libraries' own __pycache__ (a prefix that is never filled makes every process compile them anew)
+    _PYCACHE = (
+        os.environ.get("PYTHONPYCACHEPREFIX") or f"{tempfile.gettempdir()}/ingest-pycache-{os.getuid()}"
+    )
+    sys.pycache_prefix = os.environ["PYTHONPYCACHEPREFIX"] = _PYCACHE
 _OWN_CACHE = Path(__file__).parent / "__pycache__"
 for _compiled in _OWN_CACHE.glob("conftest.*.pyc"):  # written by pytest before this line ran
     _compiled.unlink(missing_ok=True)
 if _OWN_CACHE.is_dir() and not any(_OWN_CACHE.iterdir()):
     _OWN_CACHE.rmdir()
 
+import functools  # noqa: E402
 import json  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
 import click  # noqa: E402
 import pytest  # noqa: E402
 from click.testing import CliRunner, Result  # noqa: E402
-from sqlalchemy import create_engine  # noqa: E402
+from sqlalchemy import create_engine, make_url  # noqa: E402
 
 from ingest.cli import main  # noqa: E402
 from ingest.config import Settings  # noqa: E402
@@ -49,17 +55,39 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+@functools.cache
+def _worker_pg_url() -> str:
+    """PG_URL, or under pytest-xdist a database of this worker's own next to it (`<name>_gw0`, created
+    when missing): workers never wipe each other's schema."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return PG_URL
+    url = make_url(PG_URL)
+    name = f"{url.database}_{worker}"
+    engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            found = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first()
+            if found is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 def wiped_pg() -> str:
-    """PG_URL with an empty public schema (skips the test when no PostgreSQL database is given)."""
+    """PG_URL (this worker's own database under pytest-xdist) with an empty public schema (skips the
+    test when no PostgreSQL database is given)."""
     if not PG_URL.startswith("postgresql"):
         pytest.skip("INGEST_TEST_PG_URL not set (CI sets it)")
     db.forget_engines()
-    engine = create_engine(PG_URL)
+    url = _worker_pg_url()
+    engine = create_engine(url)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA public CASCADE")
         conn.exec_driver_sql("CREATE SCHEMA public")
     engine.dispose()
-    return PG_URL
+    return url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -178,21 +206,31 @@ def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return run
 
 
-@pytest.fixture(scope="session")
-def _extracted_weeks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """SQLite files of the bundled weeks 2026-W10 and 2026-W16, crawled and extracted offline once."""
-    from ingest.crawl import stage as crawl
-    from ingest.extract import stage as extract
+class _ExtractedWeeks(dict[str, Path]):
+    """week -> SQLite file of that bundled week, crawled and extracted offline on first use."""
 
-    out = {}
-    for week in ("2026-W10", "2026-W16"):
-        path = tmp_path_factory.mktemp(f"week-{week}") / "ingest.sqlite3"
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        super().__init__()
+        self.factory = factory
+
+    def __missing__(self, week: str) -> Path:
+        from ingest.crawl import stage as crawl
+        from ingest.extract import stage as extract
+
+        path = self.factory.mktemp(f"week-{week}") / "ingest.sqlite3"
         s = Settings(db_url=f"sqlite:///{path}", backend="offline", reports_dir=path.parent / "reports")
         crawl.crawl_week(s, week, source=week_file(week))
         extract.extract_week(s, week)
-        db.forget_engines()
-        out[week] = path
-    return out
+        db.forget_engines()  # the last connection closed: the WAL is checkpointed into the file
+        self[week] = path
+        return path
+
+
+@pytest.fixture(scope="session")
+def _extracted_weeks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """SQLite files of the bundled weeks (2026-W10, 2026-W16), each crawled and extracted offline once
+    per session, when a test first asks for it."""
+    return _ExtractedWeeks(tmp_path_factory)
 
 
 @pytest.fixture

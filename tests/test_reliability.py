@@ -5,8 +5,9 @@ The crawl is live against the fake arXiv server (16 real W16 records in pages of
 fake OpenAI server, so a kill point is a request one of them holds unanswered: the n-th arXiv page,
 the n-th extraction call or the n-th report call of that launch, n drawn with a fixed seed from the
 counts of an uninterrupted run. The process is then inside that stage, and the run log must say so.
-Two chains run side by side, each on a fresh database: one is killed in the crawl and then in the
-extraction, the other in the report (each kill a `python -m ingest run` child process); then the
+Two chains, a test each: one, on a fresh database, is killed in the crawl and then in the
+extraction; the other, on a copy of a database where the week was crawled and extracted (no report
+yet), is killed in the report (each kill a `python -m ingest run` child process); then the
 run resumes to its end (in this process: the same code, one interpreter start fewer) and must exit
 0 with the uninterrupted run's report, papers and extractions, no repeated LLM call except those a
 kill cut off, no run left `running` and no lock left behind.
@@ -22,7 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -95,15 +96,15 @@ def _launch(workdir: Path, servers: Servers) -> subprocess.Popen:
     return subprocess.Popen(argv, cwd=workdir, env=_env(workdir, servers), stdout=out, stderr=out, text=True)
 
 
-def _complete(workdir: Path, servers: Servers) -> Result:
-    """The same run to its end in this process (the uninterrupted baseline, and each chain's resume):
-    the same code without a second interpreter start."""
+def _complete(workdir: Path, servers: Servers, command: str = "run") -> Result:
+    """The same run (or stage `command`) to its end in this process (the uninterrupted baseline, and
+    each chain's resume): the same code without a second interpreter start."""
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(workdir)
         for name, value in _env(workdir, servers).items():
             if name.startswith(("INGEST_", "OPENAI_")):
                 patch.setenv(name, value)
-        return run_ingest(str(workdir / "ingest.sqlite3"), "-q", "run", "--week", WEEK)
+        return run_ingest(str(workdir / "ingest.sqlite3"), "-q", command, "--week", WEEK)
 
 
 def _query(db: Path, sql: str, args: tuple = ()) -> list[tuple]:
@@ -205,6 +206,25 @@ def baseline(tmp_path_factory) -> dict:
     }
 
 
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory) -> Path:
+    """A database with the week crawled and extracted (`ingest crawl`, `ingest extract` through the
+    fake servers) and no report: a chain killed only in the report starts from a copy of it, so its
+    one launch gets to the report stage without extracting the week again."""
+    workdir = tmp_path_factory.mktemp("extracted")
+    with Servers() as servers:
+        for command in ("crawl", "extract"):
+            res = _complete(workdir, servers, command)
+            assert res.exit_code == 0, res.stderr
+    return workdir / "ingest.sqlite3"
+
+
+def _copy(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database in WAL mode (sqlite3's backup API, not a file copy)."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
 def test_baseline_is_a_real_multi_page_crawl_with_extractions_and_a_report(baseline) -> None:
     assert baseline["pages"] == len(RECORDS) // PAGE == 4
     assert baseline["papers"] == len(RECORDS)
@@ -241,32 +261,27 @@ def _kills(workdir: Path, servers: Servers, baseline: dict, points: tuple[str, .
     return [_kill(workdir, servers, point, rng.randint(1, upto[point])) for point in points]
 
 
-def test_sigkill_at_chosen_points_then_resume(tmp_path, baseline) -> None:
-    """Two chains side by side: killed in the crawl and then in the extraction; killed in the report.
-    Then each resumes to the end."""
-    chains = {"crawl-extract": ("crawl", "extract"), "report": ("report",)}
-    for name in chains:
-        (tmp_path / name).mkdir()
-    with Servers() as first, Servers() as second:
-        servers = dict(zip(chains, (first, second), strict=True))
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = {
-                name: pool.submit(_kills, tmp_path / name, servers[name], baseline, points)
-                for name, points in chains.items()
-            }
-            died = {name: future.result() for name, future in futures.items()}
-        resumed = {
-            name: (_complete(tmp_path / name, servers[name]), servers[name].llm.count) for name in chains
-        }
-    for name, points in chains.items():
-        res, calls = resumed[name]
-        assert died[name] == list(points)  # each kill landed in its stage
-        assert res.exit_code == 0, res.stderr
-        assert "report (Published): " in res.stdout
-        db = tmp_path / name / "ingest.sqlite3"
-        _check_database(db, baseline)
-        assert _final_report(db) == baseline["report"]
-        interrupted = runs(db)[: len(points)]
-        assert [r.status for r in interrupted] == ["failed"] * len(points)  # closed by the next run
-        # only calls a kill cut off are made again: extraction requests in flight, an unfinished report
-        assert calls <= baseline["calls"] + len(points) * (CONCURRENCY + baseline["report_calls"])
+@pytest.mark.parametrize(
+    "points",
+    [("crawl", "extract"), ("report",)],
+    ids=["killed in the crawl, then in the extraction", "killed in the report"],
+)
+def test_sigkill_at_chosen_points_then_resume(tmp_path, baseline, extracted, points: tuple[str, ...]) -> None:
+    """A chain of kills (each in its stage), then the run resumes to the end. The chain that starts in
+    the crawl starts from a fresh database; the one killed only in the report from the extracted week."""
+    if points[0] == "report":
+        _copy(extracted, tmp_path / "ingest.sqlite3")
+    with Servers() as servers:
+        died = _kills(tmp_path, servers, baseline, points)
+        res = _complete(tmp_path, servers)
+        calls = servers.llm.count
+    assert died == list(points)  # each kill landed in its stage
+    assert res.exit_code == 0, res.stderr
+    assert "report (Published): " in res.stdout
+    db = tmp_path / "ingest.sqlite3"
+    _check_database(db, baseline)
+    assert _final_report(db) == baseline["report"]
+    interrupted = runs(db)[: len(points)]
+    assert [r.status for r in interrupted] == ["failed"] * len(points)  # closed by the next run
+    # only calls a kill cut off are made again: extraction requests in flight, an unfinished report
+    assert calls <= baseline["calls"] + len(points) * (CONCURRENCY + baseline["report_calls"])

@@ -134,11 +134,13 @@ def test_cli_dry_run_prints_next_mondays(tmp_path):
 # `ingest schedule` runs against the fake arXiv server (every week it is asked for holds 6 real W16
 # records, re-dated into that week) with the offline backend; the test waits on the child's own log
 # lines and reads the run log it writes. A fire time is a schedule setting a few seconds ahead; a
-# child that starts after it (a loaded machine) is replaced by one with a longer lead, in a fresh
-# database, so no outcome depends on how fast the machine is.
+# child that starts after it (a loaded machine) is replaced by one in a fresh database whose lead is
+# chosen from how long that child took to log its start, so no outcome depends on how fast the
+# machine is.
 
 PER_WEEK = 6
-LEADS = (8, 20, 45)  # seconds between launching a child and its fire time, tried in turn
+FIRST_LEAD = 8  # seconds between launching the first child and its fire time
+ATTEMPTS = 3
 
 
 @pytest.fixture
@@ -194,21 +196,26 @@ def _moved_on(path: Path, fire: datetime) -> bool:
 
 def _in_time(tmp_path: Path, arxiv: FakeArxiv, ok_week: str, event: str, **extra: object):
     """A scheduler child with a fire time ahead that logged `schedule event=<event> next=<that time>`
-    before that time: (child, fire time, workdir)."""
-    for attempt, lead in enumerate(LEADS):
+    before that time: (child, fire time, workdir). A child late for its fire time is replaced by one
+    with a lead of twice the time that child took to log its start, plus 2 s."""
+    lead = float(FIRST_LEAD)
+    for attempt in range(ATTEMPTS):
         workdir = tmp_path / f"attempt{attempt}"
         _database(workdir, ok_week)
-        fire = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead)
+        launched = time.monotonic()
+        fire = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=round(lead))
         child = _schedule(workdir, _child_env(workdir, arxiv, fire, **extra))
         try:
             planned = child.wait_for(rf"schedule event={event} next=(\S+)$", timeout=lead + 60).group(1)
         except BaseException:
             child.stop(signal.SIGKILL)
             raise
+        took = time.monotonic() - launched
         if planned == fire.isoformat() and datetime.now(UTC) < fire - timedelta(seconds=1):
             return child, fire, workdir
-        child.stop(signal.SIGKILL)  # it got there too late: try again with a longer lead
-    pytest.fail(f"no scheduler child was ready {LEADS[-1]} s after its launch")
+        child.stop(signal.SIGKILL)  # it got there too late: try again with a lead fitted to its start
+        lead = max(lead, 2 * took + 2)
+    pytest.fail(f"no scheduler child of {ATTEMPTS} was ready before its fire time (last lead {lead:.0f} s)")
 
 
 def test_a_real_firing_runs_the_last_complete_week_also_with_catchup_weeks_0(tmp_path, arxiv):

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import re
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
-
 from ingest.facts.claims import METRIC_ALIASES
 from ingest.facts.sheet import PaperFacts
 from ingest.report.history import Earlier
@@ -45,6 +42,9 @@ def attach_related(deep: list[Item], earlier: list[Earlier], k: int = 2) -> None
     """Set `related` on every deep-dive item (see module doc)."""
     if not deep or not earlier:
         return
+    from sklearn.feature_extraction.text import TfidfVectorizer  # here: see storylines.stop_words
+    from sklearn.metrics.pairwise import cosine_similarity
+
     docs = [phrases(e.title, e.facts) for e in earlier] + [phrases(i.title, i.facts) for i in deep]
     vectors = TfidfVectorizer(analyzer=lambda doc: doc, sublinear_tf=True).fit_transform(docs)
     sims = cosine_similarity(vectors[len(earlier) :], vectors[: len(earlier)])

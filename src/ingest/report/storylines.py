@@ -13,16 +13,17 @@ state). A week with fewer than 4 in-scope papers yields what it can (possibly no
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.metrics import silhouette_score
-from sklearn.metrics.pairwise import cosine_similarity
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ingest.facts import topics
 from ingest.facts.sheet import PaperFacts
@@ -40,7 +41,17 @@ GENERIC = frozenset(
     builds built enable enables leverage leverages leveraging capture captures research paradigm
     aims aim focus focuses""".split()
 )
-STOP = frozenset(ENGLISH_STOP_WORDS) | GENERIC
+
+
+@functools.cache
+def stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words and GENERIC. scikit-learn (with SciPy, seconds to import) is
+    imported where it is used, so a process that never composes a report never loads it."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | GENERIC
+
+
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9@+\-]*[A-Za-z0-9]|[A-Za-z]")
 MIN_SIZE, MAX_STORYLINES = 2, 5
 
@@ -66,6 +77,7 @@ def phrases(title: str, facts: PaperFacts, surface: dict[str, Counter[str]] | No
     """The key phrases of one paper: its named techniques, the words and adjacent word pairs of its
     title (counted twice) and contribution (stop words and generic research words left out), its topics."""
     out: list[str] = []
+    stop = stop_words()
     for tech in facts.key_techniques:
         key = "t:" + " ".join(_norm(w) for w in WORD.findall(tech))
         out += [key, key]
@@ -75,13 +87,13 @@ def phrases(title: str, facts: PaperFacts, surface: dict[str, Counter[str]] | No
         words = WORD.findall(text)
         for i, word in enumerate(words):
             key = _norm(word)
-            if key in STOP or len(key) < 2:
+            if key in stop or len(key) < 2:
                 continue
             out += [key] * weight
             if surface is not None:
                 surface.setdefault(key, Counter())[word] += 1
             following = _norm(words[i + 1]) if i + 1 < len(words) else ""
-            if following and following not in STOP and len(following) > 1:
+            if following and following not in stop and len(following) > 1:
                 pair = f"{key} {following}"
                 out += [pair] * weight
                 if surface is not None:
@@ -108,6 +120,8 @@ def as_thread(text: str) -> str:
 
 
 def _vectorizer() -> TfidfVectorizer:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(analyzer=lambda doc: doc, sublinear_tf=True, norm="l2")
 
 
@@ -125,6 +139,9 @@ def novelty(items: list[Item], history: list[tuple[str, PaperFacts]]) -> dict[st
 
 def _best_labels(distance: np.ndarray, n: int) -> np.ndarray:
     """Cluster labels for n papers: the number of clusters (3..n-1, at most 8) with the best silhouette."""
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.metrics import silhouette_score
+
     best: tuple[float, np.ndarray] | None = None
     for k in range(3, min(8, n - 1) + 1):
         labels = AgglomerativeClustering(n_clusters=k, metric="precomputed", linkage="average").fit_predict(
@@ -223,6 +240,8 @@ def discover(items: list[Item], history: list[tuple[str, PaperFacts]]) -> list[S
     """The week's storylines over its in-scope items (see module doc), strongest first."""
     if len(items) < 4:
         return by_topic(items)
+    from sklearn.metrics.pairwise import cosine_similarity
+
     surface: dict[str, Counter[str]] = {}
     docs = [phrases(i.title, i.facts, surface) for i in items]
     vectorizer = _vectorizer()
@@ -296,6 +315,8 @@ def by_topic(items: list[Item]) -> list[Storyline]:
 
 def similarity(items: list[Item], history: list[tuple[str, PaperFacts]]) -> dict[tuple[str, str], float]:
     """Cosine similarity of every pair of items (both orders), in the same phrase space."""
+    from sklearn.metrics.pairwise import cosine_similarity
+
     docs = [phrases(i.title, i.facts) for i in items]
     vectorizer = _vectorizer()
     vectorizer.fit([phrases(t, f) for t, f in history] + docs)
