@@ -5,7 +5,7 @@ value, zero or more `Named` metrics: the phrase as written in the sentence (its 
 evidence can hold it) or a descriptive name whose words the verifier knows ('speed' for '33%
 faster', 'model size' for '7B models', 'A/B test duration' for 'a 7-day A/B test', 'p-value',
 'improvement over baselines'), with the form it was read from. The rules, first that applies:
-p-values, model sizes and durations; lists (lists.py: 'improves A, B and C by x, y and z',
+p-values, model sizes and durations (sizes.py); lists (lists.py: 'improves A, B and C by x, y and z',
 'x and y in A and B', 'respectively' after named metrics); 'M from x to y'; 'M of x' / 'M = x' /
 'M reaches x'; 'x improvements over B'; 'x M' ('+2.98% CTR', '2.2x higher QPS', '206 papers');
 'raises M by x' ('reduce M across N by x' reads past the prepositional phrase); 'outperforms B
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.llm.offline import sizes
 from ingest.llm.offline.lists import bound_lists, respectively_groups
 from ingest.llm.offline.phrases import (
     CHANGE,
@@ -40,37 +41,6 @@ from ingest.llm.offline.phrases import (
     words_before,
 )
 from ingest.llm.offline.values import Value
-
-SIZE_NOUN = re.compile(
-    r"\s*(?:-?param\w*|(?:[\w-]+\s+)?(?:models?|baselines?|variants?|LLMs?|backbones?)\b)", re.I
-)
-
-
-def _model_size(sentence: str, shown: str, v: Value) -> Named | None:
-    """'7B models', '1B-parameter', '0.1B parameters', '305M-parameter', '3B, 4B, and 8B parameters':
-    a model size (the span reaches the noun, so the evidence holds it)."""
-    if not re.search(r"\d\s?[BM]\b|\d[BM][-+]|illion-param|\d\s?(?:billion|million)\s+param", v.text):
-        return None
-    rest = shown[v.end :]
-    siblings = re.match(r"(?:\s*(?:,|and|or)\s*(?:and\s+)?\d+(?:\.\d+)?\s?[BM]\+?(?![\w-]))*", rest)
-    skip = siblings.end() if siblings else 0  # '2B and 9B variants', '3B, 4B, and 8B parameters'
-    if re.search(r"param", v.text, re.I):
-        return Named("model size", -1, -1, "size")
-    noun = re.match(r"\s*(?:dense[- ])?param\w*", rest[skip:], re.I) or SIZE_NOUN.match(rest[skip:])
-    if not noun:
-        return None
-    name = "parameters" if re.search(r"param", noun.group(0), re.I) else "model size"
-    return Named(name, v.end, v.end + skip + noun.end(), "size")
-
-
-def _relative_size(v: Value, shown: str) -> Named | None:
-    """'a 200 times larger model': a model size."""
-    if v.unit == "times" and re.match(
-        r"\s+(?:larger|smaller|bigger)\s+(?:[\w-]+\s+)?models?\b", shown[v.end :]
-    ):
-        return Named("model size", -1, -1, "size")
-    return None
-
 
 PLACE = re.compile(
     r"(?:apps?|version|pages?|markets?|scenarios?|platforms?|feeds?|settings?|domains?|stages?|surfaces?|"
@@ -258,17 +228,6 @@ def _share(sentence: str, shown: str, v: Value) -> Named | None:
     return phrase(sentence, words_after(shown, v.end + m.end()), "share")
 
 
-def _p_value(shown: str, v: Value) -> Named | None:
-    """'(p < 0.001)', '$p=0.047$': a p-value."""
-    if (
-        re.search(r"\bp\s*(?:[<>=≤≥]\s*)?$", shown[: v.start])
-        or re.match(r"[<>≤≥]", v.text)
-        and re.search(r"\bp\s*$", shown[: v.start])
-    ):
-        return Named("p-value", -1, -1, "p-value")
-    return None
-
-
 def _change_over(sentence: str, shown: str, v: Value) -> Named | None:
     """'40% improvements over non-LR-based methods': the improvement over what it names."""
     m = re.match(
@@ -287,23 +246,6 @@ def _change_over(sentence: str, shown: str, v: Value) -> Named | None:
     )
 
 
-def _duration(sentence: str, shown: str, v: Value) -> Named | None:
-    """'a 7-day A/B test', 'deployed ... for 9 months', '2 hours of annotation'."""
-    if v.unit != "time" or re.search(r"ms\b|\d\s?s\b|sec|seconds?", v.text):
-        return None
-    rest = shown[v.end :]
-    if re.match(r"\s+(?:[\w-]+\s+){0,2}?(?:A/B\s+)?(?:tests?|experiments?)\b", rest):
-        return Named("A/B test duration" if "A/B" in rest[:40] else "test duration", -1, -1, "duration")
-    if re.search(r"\bfor\s+" + HEDGE + r"$", shown[: v.start]) and re.search(
-        r"deploy", shown[: v.start], re.I
-    ):
-        return Named("deployment duration", -1, -1, "duration")
-    m = re.match(r"\s+of\s+", rest)
-    if m:
-        return phrase(sentence, words_after(shown, v.end + m.end()), "duration")
-    return None
-
-
 def names_of(sentence: str, shown: str, values: list[Value]) -> list[list[Named]]:
     """Per value (same order), the metrics that govern it (see module doc)."""
     bound = bound_lists(sentence, shown, values)
@@ -315,10 +257,10 @@ def names_of(sentence: str, shown: str, values: list[Value]) -> list[list[Named]
             out.append([paired[index]])
             continue
         sized = (
-            _p_value(shown, v)
-            or _model_size(sentence, shown, v)
-            or _relative_size(v, shown)
-            or _duration(sentence, shown, v)
+            sizes.p_value(shown, v)
+            or sizes.model_size(sentence, shown, v)
+            or sizes.relative_size(v, shown)
+            or sizes.duration(sentence, shown, v)
         )
         if sized:
             out.append([sized])
