@@ -206,22 +206,6 @@ def test_a_release_is_stated_in_the_papers_own_words_so_two_releases_share_no_st
     assert stock_phrases(generic)  # what the paper's own sentence avoids
 
 
-def test_figures_joined_by_a_slash_share_the_metric_named_after_them() -> None:
-    # 2606.27058 (UniFormer, 2026-W26): one figure per scenario, each pair followed by its metric
-    sentence = (
-        "Extensive online A/B testing in two production scenarios, Kuaishou and Kuaishou Lite, shows "
-        "that UniFormer consistently improves user engagement and interaction metrics, achieving gains "
-        "of +0.101%/+0.260% in App Stay Time and +0.729%/+1.113% in Watch Time, respectively."
-    )
-    got = [(c.metric, c.value, c.setting) for c in claims_of([sentence])]
-    assert got == [
-        ("App Stay Time", "+0.101%", "online"),
-        ("App Stay Time", "+0.260%", "online"),
-        ("Watch Time", "+0.729%", "online"),
-        ("Watch Time", "+1.113%", "online"),
-    ]
-
-
 def test_one_metrics_figures_stand_side_by_side_and_ranges_stay_apart() -> None:
     def claim(metric: str, value: str) -> ResultClaim:
         return ResultClaim(
@@ -262,76 +246,6 @@ def test_two_papers_on_one_platform_share_a_fact_not_a_stock_phrase() -> None:
     seam = "which works on the same problem from another angle entirely"
     problems = stock_phrases({"a": f"SOLAR: {seam}.", "b": f"QuaSID: {seam}."})
     assert problems and all(p.split("'")[1] in seam for p in problems)  # a template is still caught
-
-
-def test_a_named_loss_is_a_metric_and_a_loss_of_something_is_a_change_in_it() -> None:
-    # 2606.26277 (2026-W26) and a sentence written for the rule
-    sentence = (
-        "On the mobile homepage tile ranking task, the session embedding improves macro Recall@1 by 1.88% "
-        "and reduces Log Loss by 13.38% over production baselines."
-    )
-    assert [(c.metric, c.value) for c in claims_of([sentence])] == [
-        ("macro Recall@1", "1.88%"),
-        ("Log Loss", "13.38%"),
-    ]
-    written = "It reduces cross-entropy loss by 2%, with an accuracy loss of 0.4%."
-    assert [(c.metric, c.value) for c in claims_of([written])] == [
-        ("cross-entropy loss", "2%"),
-        ("accuracy", "0.4%"),
-    ]
-
-
-def test_percentage_points_stay_with_their_figure_and_a_metric_is_never_the_place() -> None:
-    # 2606.25237 (2026-W26): before, 'points' was the metric and 'Recall' the place
-    sentence = (
-        "Comprehensive experiments are conducted on a wide range of retrieval tasks which demonstrate that "
-        "IRENE improves the zero-shot retrieval accuracy by up to 15% points in Recall@10 when added on top "
-        "of leading encoders."
-    )
-    assert [(c.metric, c.value, c.where) for c in claims_of([sentence])] == [
-        ("zero-shot retrieval accuracy", "15% points", "")
-    ]
-
-
-def test_a_noun_in_ing_belongs_to_the_metric_it_ends() -> None:
-    # 2603.17540 (GLIDE, 2026-W12) and 2603.13017 (2026-W12)
-    glide = (
-        "Across experiments involving millions of users, GLIDE increases non-habitual podcast streaming on "
-        "Spotify home surface by up to 5.4% and new-show discovery by up to 14.3%, while meeting production "
-        "cost and latency constraints."
-    )
-    assert [(c.metric, c.value) for c in claims_of([glide])] == [
-        ("non-habitual podcast streaming", "5.4%"),
-        ("new-show discovery", "14.3%"),
-    ]
-    projects = "Applied to 4,182 conversations from 6 software engineering projects, it works."
-    assert ("software engineering projects", "6") in [(c.metric, c.value) for c in claims_of([projects])]
-
-
-def test_a_process_shortened_many_times_is_efficiency_even_in_a_deployed_sentence() -> None:
-    # 2606.27243 (NOVA, 2026-W26): 'Deployed in ...' made '13x' an online A/B figure
-    sentence = (
-        "Deployed in an industrial advertising system, NOVA achieves the highest effective pass rate on L2 "
-        "ScaleUp and L3 Literature-to-Production tasks (54.5% and 60.0%), reduces silent failures compared "
-        "with coding-agent baselines, and shortens one literature-to-production cycle by over 13x in "
-        "human-attended time."
-    )
-    got = {c.value: (c.metric, c.setting) for c in claims_of([sentence])}
-    assert got["13x"] == ("one literature-to-production cycle", "efficiency")
-
-
-def test_ad_spend_is_a_metric_not_a_clipped_ad() -> None:
-    # 2606.23911 (Walmart, 2026-W26) printed 'ad +2.80%'
-    sentence = (
-        "Third, a two-week online A/B test with tens of millions of ad requests per arm confirms +2.80% ad "
-        "spend, +1.4% CTR, +2.8% eCPM, and +2.9% click conversion rate."
-    )
-    assert [(c.metric, c.value, c.setting) for c in claims_of([sentence])] == [
-        ("ad spend", "+2.80%", "online"),
-        ("CTR", "+1.4%", "online"),
-        ("eCPM", "+2.8%", "online"),
-        ("click conversion rate", "+2.9%", "online"),
-    ]
 
 
 def test_a_storyline_is_named_after_a_phrase_most_members_share_else_their_common_topic() -> None:
@@ -381,3 +295,84 @@ def test_a_title_inside_a_sentence_keeps_its_acronyms() -> None:
 )
 def test_lead_ins_are_stripped_from_what_a_paper_contributes(sentence: str, stripped: str) -> None:
     assert strip_lead(sentence) == stripped
+
+
+GLIDE = (  # 2603.17540 (2026-W12)
+    "We evaluate GLIDE using offline retrieval metrics, and validate its impact through large-scale online "
+    "A/B testing. Across experiments involving millions of users, GLIDE increases non-habitual podcast "
+    "streaming on Spotify home surface by up to 5.4% and new-show discovery by up to 14.3%."
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "claims"),
+    [
+        pytest.param(  # 2606.27058 (UniFormer, 2026-W26): one figure per scenario, the metric after them
+            "Extensive online A/B testing in two production scenarios, Kuaishou and Kuaishou Lite, shows "
+            "that UniFormer consistently improves user engagement and interaction metrics, achieving gains "
+            "of +0.101%/+0.260% in App Stay Time and +0.729%/+1.113% in Watch Time, respectively.",
+            [
+                ("App Stay Time", "+0.101%", "online", ""),
+                ("App Stay Time", "+0.260%", "online", ""),
+                ("Watch Time", "+0.729%", "online", ""),
+                ("Watch Time", "+1.113%", "online", ""),
+            ],
+            id="figures joined by a slash share the metric after them",
+        ),
+        pytest.param(  # 2606.26277 (2026-W26): printed 'Log 13.38%'
+            "On the mobile homepage tile ranking task, the session embedding improves macro Recall@1 by "
+            "1.88% and reduces Log Loss by 13.38% over production baselines.",
+            [("macro Recall@1", "1.88%", "offline", ""), ("Log Loss", "13.38%", "offline", "")],
+            id="a named loss is a metric",
+        ),
+        pytest.param(
+            "It reduces cross-entropy loss by 2%, with an accuracy loss of 0.4%.",
+            [("cross-entropy loss", "2%", "offline", ""), ("accuracy", "0.4%", "offline", "")],
+            id="a loss of something is a change in it",
+        ),
+        pytest.param(  # 2606.25237 (2026-W26): 'points' was the metric and 'Recall' the place
+            "Comprehensive experiments are conducted on a wide range of retrieval tasks which demonstrate "
+            "that IRENE improves the zero-shot retrieval accuracy by up to 15% points in Recall@10 when "
+            "added on top of leading encoders.",
+            [("zero-shot retrieval accuracy", "15% points", "offline", "")],
+            id="percentage points stay with their figure and a metric is never the place",
+        ),
+        pytest.param(
+            GLIDE,
+            [
+                ("non-habitual podcast streaming", "5.4%", "online", "Spotify"),
+                ("new-show discovery", "14.3%", "online", "Spotify"),
+            ],
+            id="a noun in -ing ends the metric, the place follows it",
+        ),
+        pytest.param(  # 2603.13017 (2026-W12): printed 'software 6'
+            "Applied to 4,182 conversations from 6 software engineering projects, it works.",
+            [("conversations", "4,182", "other", ""), ("software engineering projects", "6", "other", "")],
+            id="a count names its whole noun phrase",
+        ),
+        pytest.param(  # 2606.23911 (Walmart, 2026-W26): printed 'ad +2.80%'
+            "Third, a two-week online A/B test with tens of millions of ad requests per arm confirms +2.80% "
+            "ad spend, +1.4% CTR, +2.8% eCPM, and +2.9% click conversion rate.",
+            [
+                ("ad spend", "+2.80%", "online", ""),
+                ("CTR", "+1.4%", "online", ""),
+                ("eCPM", "+2.8%", "online", ""),
+                ("click conversion rate", "+2.9%", "online", ""),
+            ],
+            id="ad spend is a metric",
+        ),
+        pytest.param(  # 2606.27243 (NOVA, 2026-W26): 'Deployed in ...' made it an online A/B figure
+            "Deployed in an industrial advertising system, NOVA achieves the highest effective pass rate on "
+            "L2 ScaleUp and L3 Literature-to-Production tasks (54.5% and 60.0%), reduces silent failures "
+            "compared with coding-agent baselines, and shortens one literature-to-production cycle by over "
+            "13x in human-attended time.",
+            [("one literature-to-production cycle", "13x", "efficiency", "")],
+            id="a process shortened many times is efficiency",
+        ),
+    ],
+)
+def test_offline_claims_of_real_sentences(sentence: str, claims: list[tuple[str, str, str, str]]) -> None:
+    from ingest.facts.prose import SENTENCE
+
+    got = [(c.metric, c.value, c.setting, c.where) for c in claims_of(SENTENCE.split(sentence))]
+    assert got == claims
