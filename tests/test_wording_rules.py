@@ -369,6 +369,12 @@ GLIDE = (  # 2603.17540 (2026-W12)
             [("one literature-to-production cycle", "13x", "efficiency", "")],
             id="a process shortened many times is efficiency",
         ),
+        pytest.param(  # 2603.13017 (2026-W12): printed 'context cost 11'
+            "At 1/11 the context cost, thousands of exchanges fit within a single prompt while the "
+            "verbatim source remains available for drill-down.",
+            [],
+            id="an integer fraction is not two counts",
+        ),
     ],
 )
 def test_offline_claims_of_real_sentences(sentence: str, claims: list[tuple[str, str, str, str]]) -> None:

@@ -45,6 +45,7 @@ VALUE = re.compile(
     rf"|{START}{SIGNED}(?:\s?(?:--|-|–|—|~)\s?{ONE}|\s+to\s+{SIGNED}|\s+vs\.?\s+{SIGNED}|\s{{0,5}}(?:\+/-|±)\s{{0,5}}{ONE})?{TAIL}"
 )
 YEAR = re.compile(r"(?:19|20)\d\d")
+FRACTION = re.compile(r"\d{1,3}")  # one side of an integer fraction such as 1/11
 MONTH = re.compile(
     r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?$"
 )
@@ -199,6 +200,10 @@ def values_in(sentence: str) -> list[Value]:
         if not re.search(r"\d", text):
             continue
         printed = shown[start:end].strip()
+        if FRACTION.fullmatch(printed) and (
+            re.match(r"/\d", shown[end : end + 2]) or re.search(r"\d/$", shown[max(0, start - 2) : start])
+        ):
+            continue  # '1/11 the context cost': a fraction, not two counts
         pair = bool(
             m.group("from")
             or re.search(
