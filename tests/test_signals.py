@@ -200,3 +200,17 @@ def test_sigterm_stops_the_scheduler_in_the_middle_of_a_run(tmp_path):
         ("run", "failed", "Interrupted: interrupted by SIGTERM")
     ]
     assert _rows(db, "SELECT * FROM lock") == []
+
+
+@pytest.mark.parametrize("interrupted", [True, False])
+def test_after_an_interrupt_a_librarys_unawaited_coroutines_print_nothing(interrupted: bool) -> None:
+    # an HTTP call cut short by SIGTERM left httpcore's 'aclosing.__aexit__' never awaited, and
+    # Python printed a RuntimeWarning beside the CLI's one error line
+    code = (
+        "from ingest.cli.app import quiet_unwinding\nquiet_unwinding()\n" if interrupted else ""
+    ) + "async def cut_short():\n    pass\ncut_short()\nimport gc\ngc.collect()\n"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert ("was never awaited" in done.stderr) is not interrupted

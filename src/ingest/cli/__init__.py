@@ -31,7 +31,7 @@ from ingest.cli import (  # noqa: F401  importing a command module registers its
     stats,
     status,
 )
-from ingest.cli.app import app, err, scrub
+from ingest.cli.app import app, err, quiet_unwinding, scrub
 from ingest.errors import IngestError, Interrupted, Kind, exit_kind
 
 __all__ = ["EXIT_CODES", "app", "main"]
@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):
+        quiet_unwinding()
         err.print("error: interrupted")
         sys.exit(EXIT_CODES[Kind.INTERRUPTED])
     except Interrupted as exc:

@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -93,7 +94,15 @@ def last_db_url() -> str | None:
 
 
 def _raise_interrupted(signum: int, _frame: Any) -> None:
+    quiet_unwinding()
     raise Interrupted(signum, signal.Signals(signum).name)
+
+
+def quiet_unwinding() -> None:
+    """After an interrupt, HTTP calls cut short may leave a library's coroutines never awaited, and
+    Python would print a RuntimeWarning for each when it collects them: the CLI's one line says what
+    happened. Only from the interrupt on; a normal run still shows such a warning."""
+    warnings.filterwarnings("ignore", message=r"coroutine .* was never awaited", category=RuntimeWarning)
 
 
 class _NotAnAsyncioError(logging.Filter):
