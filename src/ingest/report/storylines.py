@@ -228,7 +228,7 @@ def _name(
                 continue
             if pairs:
                 return max(pairs, key=lambda q: (df[q], weights.get(q, 0.0), q)), shared
-            if topic and topic[0][1] >= (len(members) + 1) // 2 and topic[0][0] not in taken:
+            if topic and topic[0][1] >= half and topic[0][0] not in taken:
                 return topic[0][0], shared
         return p, shared
     if broad:
@@ -264,8 +264,8 @@ def discover(items: list[Item], history: list[tuple[str, PaperFacts]]) -> list[S
     candidates.sort(key=lambda c: (-c[0], items[c[1][0]].arxiv_id))
     out: list[Storyline] = []
     taken: set[str] = set()
+    primary = [i.facts.topics[0] if i.facts.topics else "other" for i in items]
     for strength, members in candidates[:MAX_STORYLINES]:
-        primary = [i.facts.topics[0] if i.facts.topics else "other" for i in items]
         key, shared = _name(members, docs, weights, taken, primary)
         taken.add(key)
         topic_counts = Counter(s for m in members for s in items[m].facts.topics[:1])

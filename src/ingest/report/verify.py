@@ -26,7 +26,7 @@ from ingest.facts.counts import WeekCounts
 from ingest.facts.numbers import NUMBER, normalise, numbers_in
 from ingest.facts.prose import markup_in
 from ingest.llm.contracts import Overview, SectionText
-from ingest.messages import ordinal, say
+from ingest.messages import LANGUAGES, ordinal, say
 from ingest.records import ids_in
 from ingest.report import prose
 from ingest.report.plan import Plan
@@ -148,7 +148,9 @@ def number_problems(where: str, text: str, owner: str, exp: Expected) -> list[st
     return problems
 
 
-MORE = re.compile(r"\b(\d+) more\b|其余\s*(\d+)\s*篇")  # the catalogue's list.more, en and zh
+MORE = re.compile(  # the catalogue's list.more ('and 8 more', '等其余 8 篇'), every language
+    "|".join(re.escape(say(lang, "list.more", n="\0").strip()).replace("\0", r"(\d+)") for lang in LANGUAGES)
+)
 
 
 def _counts(text: str) -> list[int]:
