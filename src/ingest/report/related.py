@@ -42,7 +42,7 @@ def attach_related(deep: list[Item], earlier: list[Earlier], k: int = 2) -> None
     """Set `related` on every deep-dive item (see module doc)."""
     if not deep or not earlier:
         return
-    from sklearn.feature_extraction.text import TfidfVectorizer  # here: see storylines.stop_words
+    from sklearn.feature_extraction.text import TfidfVectorizer  # here: see terms.stop_words
     from sklearn.metrics.pairwise import cosine_similarity
 
     docs = [phrases(e.title, e.facts) for e in earlier] + [phrases(i.title, i.facts) for i in deep]

@@ -13,7 +13,6 @@ state). A week with fewer than 4 in-scope papers yields what it can (possibly no
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -27,32 +26,9 @@ if TYPE_CHECKING:
 
 from ingest.facts import topics
 from ingest.facts.sheet import PaperFacts
+from ingest.report import terms
 from ingest.report.select import Item
 
-GENERIC = frozenset(
-    """propose proposed proposes propos novel approach approaches method methods framework frameworks paper
-    work study address addresses yet existing based via using use uses show shows result results
-    performance improve improves improved improving effective efficient challenge challenges problem
-    problems task tasks large new towards toward achieve achieves significant significantly state art
-    extensive experiment experiments demonstrate demonstrates outperform outperforms baseline baselines
-    first second third finally furthermore moreover however although whereas while despite various
-    different key core simple unified general specific real world across within without also present presents
-    presented introduce introduces introduced design designs designed develop develops developed build
-    builds built enable enables leverage leverages leveraging capture captures research paradigm
-    aims aim focus focuses""".split()
-)
-
-
-@functools.cache
-def stop_words() -> frozenset[str]:
-    """scikit-learn's English stop words and GENERIC. scikit-learn (with SciPy, seconds to import) is
-    imported where it is used, so a process that never composes a report never loads it."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS) | GENERIC
-
-
-WORD = re.compile(r"[A-Za-z][A-Za-z0-9@+\-]*[A-Za-z0-9]|[A-Za-z]")
 MIN_SIZE, MAX_STORYLINES = 2, 5
 
 
@@ -68,36 +44,20 @@ class Storyline:
     phrase: str = ""  # the normalised phrase key it is named after (for counting it in other weeks)
 
 
-def _norm(word: str) -> str:
-    low = word.lower()
-    return low[:-1] if len(low) > 4 and low.endswith("s") and not low.endswith("ss") else low
-
-
 def phrases(title: str, facts: PaperFacts, surface: dict[str, Counter[str]] | None = None) -> list[str]:
     """The key phrases of one paper: its named techniques, the words and adjacent word pairs of its
     title (counted twice) and contribution (stop words and generic research words left out), its topics."""
     out: list[str] = []
-    stop = stop_words()
     for tech in facts.key_techniques:
-        key = "t:" + " ".join(_norm(w) for w in WORD.findall(tech))
+        key = terms.technique_key(tech)
         out += [key, key]
         if surface is not None:
             surface.setdefault(key, Counter())[tech.strip()] += 1
     for text, weight in ((title, 2), (facts.contribution, 1)):
-        words = WORD.findall(text)
-        for i, word in enumerate(words):
-            key = _norm(word)
-            if key in stop or len(key) < 2:
-                continue
+        for key, written in terms.keys(text):
             out += [key] * weight
             if surface is not None:
-                surface.setdefault(key, Counter())[word] += 1
-            following = _norm(words[i + 1]) if i + 1 < len(words) else ""
-            if following and following not in stop and len(following) > 1:
-                pair = f"{key} {following}"
-                out += [pair] * weight
-                if surface is not None:
-                    surface.setdefault(pair, Counter())[f"{word} {words[i + 1]}"] += 1
+                surface.setdefault(key, Counter())[written] += 1
     out += [f"topic:{slug}" for slug in facts.topics if slug != "other"] * 4
     return out
 
