@@ -159,13 +159,16 @@ def test_hostile_titles_names_and_abstracts_never_render_as_markup(settings, ext
         ("13 papers this week ({names} and 9 more).", False),  # 3 named + 9 is not 13
         ("本周 13 篇（{names_zh}等其余 10 篇）。", True),  # a name touching CJK text is still found
         ("本周 13 篇（{names_zh}等其余 11 篇）。", False),
+        # a paper named after the list is not one of the listed (2026-W26: 11 papers, 5 named, 6 more)
+        ("13 papers this week ({names} and 10 more). {fourth} reports online A/B.", True),
+        ("13 papers this week ({names} and 9 more). {fourth} reports online A/B.", False),
     ],
 )
 def test_a_list_that_leaves_papers_unnamed_states_exactly_the_rest(composed, template: str, ok: bool) -> None:
     from ingest.report.verify import prose_number_problems
 
     exp = composed.expected
-    names = [exp.items[pid].name for pid in composed.composition.plan.deep[:3]]
-    text = template.format(names=", ".join(names), names_zh="、".join(names))
+    names = [exp.items[pid].name for pid in composed.composition.plan.deep[:4]]
+    text = template.format(names=", ".join(names[:3]), names_zh="、".join(names[:3]), fourth=names[3])
     problems = prose_number_problems("direction", text, exp, {13})
     assert (problems == []) is ok, problems

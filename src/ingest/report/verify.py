@@ -179,10 +179,14 @@ def prose_number_problems(where: str, text: str, exp: Expected, counts: set[int]
     for pid in named:
         more, more_online = exp.claim_numbers(pid)
         have, online = have | more, online | more_online
-    # '13 papers (A, B, C, D, E and 8 more)': the papers a list leaves unnamed are a count too
-    stated = _counts(MORE.sub("", text))
-    rest = {c - len(named) for c in stated if c in counts and c > len(named)}
-    counts = counts | {int(n) for m in MORE.finditer(text) for n in m.groups() if n and int(n) in rest}
+    # '13 papers (A, B, C, D, E and 8 more)': the papers a list leaves unnamed are a count too (the
+    # names counted are the list's own, from its opening parenthesis; the paragraph may name others)
+    stated = [c for c in _counts(MORE.sub("", text)) if c in counts]
+    for m in MORE.finditer(text):
+        listed = len(_named(text[text.rfind("(", 0, m.start()) + 1 : m.start()], exp))
+        left = next(int(n) for n in m.groups() if n)
+        if any(c - listed == left for c in stated):
+            counts = counts | {left}
     allowed_counts = {str(c) for c in counts}
     problems = [
         f"{where}: number {n} is neither a claim of a paper it names nor a count"
