@@ -13,7 +13,7 @@ from ingest.llm.offline.claims import _where, claims_of
 from ingest.llm.offline.metrics import is_online
 from ingest.llm.offline.owners import owners_of
 from ingest.llm.offline.short_names import short_name
-from ingest.report.storylines import _dangling
+from ingest.report.storylines import _unnamed
 from ingest.report.verify import _labelled_not_online
 
 
@@ -128,12 +128,57 @@ def test_lead_ins_and_lost_spaces() -> None:
     )
 
 
-def test_storyline_titles_never_end_in_an_adjective() -> None:
-    assert _dangling("retrieval-augmented commercial")
-    assert _dangling("t:large-scale industrial")
-    assert not _dangling("residual quantization")
-    assert not _dangling("dense retrieval")
-    assert not _dangling("topic:multimodal")
+def test_storyline_titles_never_end_in_an_adjective_or_a_modifier() -> None:
+    assert _unnamed("retrieval-augmented commercial")
+    assert _unnamed("t:large-scale industrial")
+    assert _unnamed("scalable") and _unnamed("contrastive")
+    assert _unnamed("industrial recommender")  # 'recommender' stands before 'system'
+    assert not _unnamed("residual quantization")
+    assert not _unnamed("dense retrieval")
+    assert not _unnamed("topic:multimodal")
+
+
+@pytest.mark.parametrize(
+    ("key", "generic"),
+    [
+        # phrases papers write in abstracts but almost never in titles only describe
+        ("historical interaction", True),
+        ("backbone model", True),
+        ("user preference", True),
+        ("representation", True),
+        # phrases a large share of all cs.IR papers use are too common to name a thread
+        ("language model", True),
+        ("recommendation", True),
+        ("t:language models", True),
+        # phrases papers name their work after name a thread
+        ("semantic id", False),
+        ("t:semantic id", False),
+        ("sponsored search", False),
+        ("residual quantization", False),
+        ("feature interaction", False),
+        ("sequential recommendation", False),
+        ("scaling law", False),
+        # a phrase the background never saw (new, or rare) is never generic
+        ("instance-as-token compression", False),
+    ],
+)
+def test_the_background_corpus_tells_a_thread_from_a_description(key: str, generic: bool) -> None:
+    from ingest.report import background
+
+    assert background.generic(key) is generic
+
+
+def test_the_background_table_counts_titles_and_papers_with_the_storyline_keys() -> None:
+    from ingest.report import background
+
+    papers = [(f"Semantic IDs for ads {n}", "We model user preference with semantic IDs.") for n in range(10)]
+    papers += [("A study", "Historical interactions and user preference.")] * 2
+    table = background.count(papers)
+    assert table["papers"] == 12
+    assert table["phrases"]["semantic ids"] == [10, 10]  # 'IDs' is short: its plural stays in the key
+    assert table["phrases"]["user preference"] == [0, 12]
+    assert "historical interaction" not in table["phrases"]  # 2 papers, below MIN_DF
+    assert "study" not in table["phrases"]
 
 
 def test_claim_groups_labelled_not_online_in_both_languages() -> None:
@@ -295,3 +340,17 @@ def test_a_title_inside_a_sentence_keeps_its_acronyms() -> None:
 )
 def test_lead_ins_are_stripped_from_what_a_paper_contributes(sentence: str, stripped: str) -> None:
     assert strip_lead(sentence) == stripped
+
+
+def test_a_section_of_two_papers_says_both_not_all_2() -> None:
+    from ingest.llm.offline.section import intro, synthesis
+
+    papers = [{"name": "RAPI", "claims": []}, {"name": "ReFORM", "claims": []}]
+    v = {"lang": "en", "papers": papers, "thread": "evaluation and benchmarks", "listed_in_digest": []}
+    assert intro(v).endswith(" Both argue evaluation and benchmarks on offline evidence.")
+    online = [{"name": n, "claims": [{"setting": "online"}]} for n in ("GenRec", "SOLARIS")]
+    assert "GenRec and SOLARIS both report online results" in synthesis({**v, "papers": online})
+    three = papers + [{"name": "NewsTorch", "claims": []}]
+    assert intro({**v, "papers": three}).endswith(
+        " All 3 argue evaluation and benchmarks on offline evidence."
+    )

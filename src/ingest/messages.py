@@ -46,9 +46,10 @@ def say(lang: str, key: str, **values: Any) -> str:
 
 
 def say_n(lang: str, key: str, n: int, **values: Any) -> str:
-    """`key` for a count `n`: its `.one` form when n is 1 and the catalogue has one."""
-    single = f"{key}.one"
-    return say(lang, single if n == 1 and single in catalogue() else key, **values)
+    """`key` for a count `n`: its `.one` or `.two` form when n is 1 or 2 and the catalogue has one
+    ('Both argue ...' rather than 'All 2 argue ...')."""
+    form = {1: f"{key}.one", 2: f"{key}.two"}.get(n, key)
+    return say(lang, form if form in catalogue() else key, **values)
 
 
 def ordinal(lang: str, n: int) -> str:

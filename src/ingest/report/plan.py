@@ -67,12 +67,16 @@ class Plan:
         return [i for _title, ids in self.groups for i in ids]
 
 
-def _nearest(pid: str, sections: list[Section], sims: dict[tuple[str, str], float]) -> Section:
+def _nearest(item: Item, sections: list[Section], sims: dict[tuple[str, str], float]) -> Section:
+    """The section named after the item's first topic, else the one its papers are most similar to."""
+    pid = item.arxiv_id
+    own = topics.title_of(item.facts.topics[0]) if item.facts.topics else ""
+
     def mean_sim(section: Section) -> float:
         others = [m for m in section.members if m != pid]
         return sum(sims.get((pid, m), 0.0) for m in others) / max(1, len(others))
 
-    return max(sections, key=lambda s: (mean_sim(s), -sections.index(s)))
+    return max(sections, key=lambda s: (s.title == own, mean_sim(s), -sections.index(s)))
 
 
 def _sections(week: Week, stories: list[Storyline], sims: dict, high: int) -> list[Section]:
@@ -107,7 +111,7 @@ def _sections(week: Week, stories: list[Storyline], sims: dict, high: int) -> li
     strong = [i.arxiv_id for i in ranked(week.in_scope) if i.score >= JOIN_SCORE and i.arxiv_id not in must]
     for pid in must + strong:
         if pid not in placed and chosen:
-            _nearest(pid, chosen, sims).members.append(pid)
+            _nearest(by_id[pid], chosen, sims).members.append(pid)
             placed.add(pid)
     for s in chosen:
         s.members.sort(key=lambda m: (-by_id[m].score, m))
@@ -140,7 +144,8 @@ def _sections(week: Week, stories: list[Storyline], sims: dict, high: int) -> li
 
 def digest_groups(week: Week, sections: list[Section], lang: str) -> list[tuple[str, list[str]]]:
     """The digest: one group per section, supplementary groups by topic, Other, Also noted. Sections
-    listing more than DIGEST_MAX papers lose their weakest papers that are not deep dives first."""
+    listing more than DIGEST_MAX papers lose their weakest papers that are not deep dives first; a
+    supplementary paper whose first topic names a section joins that section instead."""
     score = {i.arxiv_id: i.score for i in week.items}
     while sum(len(s.members) for s in sections) > DIGEST_MAX:
         spare = [(score.get(m, 0.0), m, s) for s in sections for m in s.members if m not in s.deep]
@@ -148,12 +153,18 @@ def digest_groups(week: Week, sections: list[Section], lang: str) -> list[tuple[
             break
         _score, weakest, section = min(spare, key=lambda x: (x[0], x[1]))
         section.members.remove(weakest)
-    groups = [(s.title, list(s.members)) for s in sections]
-    listed = {i for _t, ids in groups for i in ids}
+    listed = {m for s in sections for m in s.members}
     rest = [i for i in ranked(week.in_scope) if i.arxiv_id not in listed and i.score >= SUPPLEMENTARY_FLOOR]
+    named = {s.title: s for s in sections}  # a section named after a topic lists that topic's other papers
     by_topic: dict[str, list[Item]] = defaultdict(list)
     for item in rest[: max(0, DIGEST_MAX - len(listed))]:
-        by_topic[item.facts.topics[0] if item.facts.topics else "other"].append(item)
+        first: str = item.facts.topics[0] if item.facts.topics else "other"
+        home = named.get(topic_title(lang, first, topics.title_of(first))) if first != "other" else None
+        if home is not None:
+            home.members.append(item.arxiv_id)
+        else:
+            by_topic[first].append(item)
+    groups = [(s.title, list(s.members)) for s in sections]
     other: list[str] = []
     for slug in sorted(by_topic, key=lambda s: (-len(by_topic[s]), s)):
         members = by_topic[slug]
@@ -176,7 +187,10 @@ def rule_plan(week: Week, stories: list[Storyline], sims: dict, lang: str, high:
     sections = _sections(week, stories, sims, high)
     if lang == "zh":
         for s in sections:
-            s.title = localised(s.title, lang)
+            title = localised(s.title, lang)
+            if s.thread == as_thread(s.title):  # a thread named after the topic reads in Chinese too
+                s.thread = title
+            s.title = title
     return Plan(sections, digest_groups(week, sections, lang))
 
 

@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 
 from ingest.facts import topics
 from ingest.facts.sheet import PaperFacts
-from ingest.report import terms
+from ingest.report import background, terms
 from ingest.report.select import Item
 
-MIN_SIZE, MAX_STORYLINES = 2, 5
+MIN_SIZE, MIN_STORYLINES, MAX_STORYLINES = 2, 3, 5
 
 
 @dataclass
@@ -131,15 +131,18 @@ NOUN_LIKE = frozenset(
     "retrieval signal interval trial proposal journal tutorial removal approval rental portal capital "
     "survival arrival logic music topic graphic metric clinic".split()
 )
+MODIFIERS = frozenset({"recommender"})  # a noun that stands before another ('recommender system')
 
 
-def _dangling(key: str) -> bool:
-    """A word pair ending in an adjective ('retrieval-augmented commercial') names no thread."""
-    words = key.removeprefix("t:").split()
-    if key.startswith("topic:") or len(words) < 2:
+def _unnamed(key: str) -> bool:
+    """A phrase that names no thread: one ending in an adjective or a modifier ('retrieval-augmented
+    commercial', 'scalable', 'industrial recommender'), or one the background corpus finds too common
+    or only descriptive ('language model', 'historical interaction'; report/background.py)."""
+    if key.startswith("topic:"):
         return False
-    last = words[-1]
-    return bool(ADJECTIVE.search(last)) and last not in NOUN_LIKE
+    last = (key.removeprefix("t:").split() or [""])[-1]
+    dangling = (bool(ADJECTIVE.search(last)) and last not in NOUN_LIKE) or last in MODIFIERS
+    return dangling or background.generic(key)
 
 
 def _name(
@@ -173,7 +176,7 @@ def _name(
     )
     broad = first[0][0] if first and 2 * first[0][1] > len(members) and first[0][0] not in taken else ""
     for p in shared:
-        if p in taken or _dangling(p):
+        if p in taken or _unnamed(p):
             continue
         if broad and df[p] < half:  # a phrase most members lack names less than the topic most share
             continue
@@ -181,7 +184,7 @@ def _name(
             pairs = [
                 q
                 for q in shared
-                if " " in q and p in q.removeprefix("t:").split() and q not in taken and not _dangling(q)
+                if " " in q and p in q.removeprefix("t:").split() and q not in taken and not _unnamed(q)
                 if not broad or df[q] >= half
             ]
             if broad and not pairs:
@@ -193,7 +196,20 @@ def _name(
         return p, shared
     if broad:
         return broad, shared
+    if topic and topic[0][0] not in taken:  # the topic most members hold names more than a generic phrase
+        return topic[0][0], shared
     return (shared[0] if shared else ""), shared
+
+
+def _threaded(key: str, members: list[int], docs: list[list[str]]) -> bool:
+    """Whether the members share the thread `key` names: a taxonomy topic at least half of them hold,
+    or a phrase at least 30% of them (and two) hold that names something (see _unnamed)."""
+    if not key:
+        return False
+    held = sum(1 for m in members if key in docs[m])
+    if key.startswith("topic:"):
+        return 2 * held >= len(members)
+    return held >= max(2, round(0.3 * len(members))) and not _unnamed(key)
 
 
 def discover(items: list[Item], history: list[tuple[str, PaperFacts]]) -> list[Storyline]:
@@ -222,25 +238,39 @@ def discover(items: list[Item], history: list[tuple[str, PaperFacts]]) -> list[S
         strength = sum(sorted((items[m].score for m in members), reverse=True)[:3])
         candidates.append((strength, members))
     candidates.sort(key=lambda c: (-c[0], items[c[1][0]].arxiv_id))
-    out: list[Storyline] = []
     taken: set[str] = set()
     primary = [i.facts.topics[0] if i.facts.topics else "other" for i in items]
-    for strength, members in candidates[:MAX_STORYLINES]:
+
+    def storyline(strength: float, members: list[int]) -> Storyline:
         key, shared = _name(members, docs, weights, taken, primary)
         taken.add(key)
         topic_counts = Counter(s for m in members for s in items[m].facts.topics[:1])
-        out.append(
-            Storyline(
-                key=f"s{len(out) + 1}",
-                title=_title(key, surface) if key else topics.title_of(topic_counts.most_common(1)[0][0]),
-                thread=_thread(key, surface),
-                members=[items[m].arxiv_id for m in members],
-                shared=[_title(p, surface) for p in shared[:6] if not p.startswith("topic:")],
-                topic=topic_counts.most_common(1)[0][0] if topic_counts else "other",
-                strength=round(strength, 3),
-                phrase=key,
-            )
+        return Storyline(
+            key="",
+            title=_title(key, surface) if key else topics.title_of(topic_counts.most_common(1)[0][0]),
+            thread=_thread(key, surface),
+            members=[items[m].arxiv_id for m in members],
+            shared=[_title(p, surface) for p in shared[:6] if not p.startswith("topic:")],
+            topic=topic_counts.most_common(1)[0][0] if topic_counts else "other",
+            strength=round(strength, 3),
+            phrase=key,
         )
+
+    out: list[Storyline] = []
+    loose: list[tuple[float, list[int]]] = []
+    for strength, members in candidates:
+        if len(out) == MAX_STORYLINES:
+            break
+        key, _shared = _name(members, docs, weights, taken, primary)
+        if _threaded(key, members, docs):
+            out.append(storyline(strength, members))
+        else:
+            loose.append((strength, members))
+    for strength, members in loose[: max(0, MIN_STORYLINES - len(out))]:
+        out.append(storyline(strength, members))
+    out.sort(key=lambda s: (-s.strength, s.members[0]))
+    for n, story in enumerate(out, start=1):
+        story.key = f"s{n}"
     return out or by_topic(items)
 
 
