@@ -270,6 +270,33 @@ def test_one_metrics_figures_stand_side_by_side_and_ranges_stay_apart() -> None:
     )
 
 
+def test_a_decrease_its_value_does_not_sign_is_printed_as_one() -> None:
+    # URecJPQ (2606.23291): 'with only a marginal decrease in accuracy (8.5% on recall and 16% on NDCG,
+    # on average)'; printed as 'recall 8.5%, NDCG 16%' it read as a gain
+    from ingest.llm.offline.claims import claims_of
+
+    sentence = (
+        "In large scale scenarios, we observe a substantial reduction in checkpoint sizes, with only a "
+        "marginal decrease in accuracy (8.5% on recall and 16% on NDCG, on average)."
+    )
+    claims = [c for c in claims_of([sentence]) if c.metric in ("recall", "NDCG")]
+    assert [(c.metric, c.value, c.direction) for c in claims] == [
+        ("recall", "8.5%", "decrease"),
+        ("NDCG", "16%", "decrease"),
+    ]
+    assert claim_text(claims, "en") == "offline: recall down 8.5%, NDCG down 16%"
+    assert claim_text(claims, "zh") == "离线：recall 下降 8.5%、NDCG 下降 16%"
+
+    def claim(value: str, direction: str) -> ResultClaim:
+        return ResultClaim(
+            metric="latency", value=value, direction=direction, setting="efficiency", where="", evidence=""
+        )
+
+    # a value that carries its direction (a sign, 'from A to B') is printed as written; so is a gain
+    rows = [claim("-44.67%", "decrease"), claim("500ms to 200ms", "decrease"), claim("2x", "increase")]
+    assert claim_text(rows, "en") == "efficiency: latency -44.67%/2x, latency 500ms to 200ms"
+
+
 def test_two_papers_on_one_platform_share_a_fact_not_a_stock_phrase() -> None:
     from ingest.llm.offline.section import _why
     from ingest.report.prose import stock_phrases
