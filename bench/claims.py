@@ -3,7 +3,8 @@
 Runs RuleBasedLLM through the LLM seam with prompt extract_paper v2 on every corpus paper, verifies
 each answer as the extract stage does, then scores the verified claims against the gold claims
 with tests/claims/scoring.py (the same matching the test uses). Prints precision and recall for
-metric, setting and institution beside the targets (precision >= 0.95, recall >= 0.80), the
+metric, setting and institution beside the targets, direction agreement and the
+precision of claims read as decreases (printed 'down' in reports), (precision >= 0.95, recall >= 0.80), the
 counts, recall per corpus tag and the worst misses (missed gold claims, false positives,
 institution errors). Exits non-zero when a target is missed.
 
@@ -54,6 +55,9 @@ def main() -> None:
             f"{scoring.TARGET_PRECISION})  recall={recall.rate:.3f} ({recall.hit}/{recall.total}, target >= "
             f"{scoring.TARGET_RECALL})  {'ok' if ok else 'MISSED'}"
         )
+    for name, tally in (("direction", result.direction), ("decrease", result.decrease_precision)):
+        what = "agreement" if name == "direction" else "precision"
+        print(f"{name:<12} {what}={tally.rate:.3f} ({tally.hit}/{tally.total} value-matched claims)")
     print("recall by tag (metric / setting):")
     for tag, (metric, setting) in sorted(result.by_tag.items(), key=lambda kv: kv[1][0].rate):
         print(f"  {tag:<22} {metric.rate:.2f} / {setting.rate:.2f}  ({metric.total} claims)")

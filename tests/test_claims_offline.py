@@ -192,6 +192,40 @@ def _claims(*sentences: str) -> list[tuple[str, str, str, str]]:
         ),
         # numbers whose metric the sentence does not name are left out
         ("Results improve by 3.2% and 4.1% when tuned.", []),
+        # the metric a figure is 'in' names it when the verb's object is vague (2605.23310, 2026-W22)
+        (
+            "AKT-Rec improves offline performance by 0.35% in AUC and 1.53% in GAUC, outperforming "
+            "several competitive baselines.",
+            [("AUC", "0.35%", "offline", "increase"), ("GAUC", "1.53%", "offline", "increase")],
+        ),
+        # 'from 2M to 1B' grows (sizes compare with their suffix); the ends said again are not new
+        # claims (2605.23312, 2026-W22 printed 'model size 2M to 1B, model size 1B, model size 2M')
+        (
+            "We scale a generative recommender from 2M to 1B backbone parameters in a production-scale "
+            "setting. Over 1M users, the 1B-backbone model achieves higher MRR than the 2M-backbone "
+            "baseline.",
+            [("model size", "2M to 1B", "efficiency", "increase"), ("users", "1M", "other", "none")],
+        ),
+        # a figure hyphenated into a name is part of the name (2605.23572: 'set strong upper bounds 8B')
+        (
+            "Models based on Small Language Models (SLMs) such as Qwen3-Embedding-4B/8B set strong upper "
+            "bounds on public benchmarks.",
+            [],
+        ),
+        # a pronoun names no metric (2603.13301: 'it 5.1 percent')
+        (
+            "Rewriting degrades nDCG@10 by 9.0 percent on FiQA, improves it by 5.1 percent on TREC-COVID.",
+            [("nDCG@10", "9.0 percent", "offline", "decrease")],
+        ),
+        # a bound is no decrease; a multiple of a cost is its level (2603.22916, 2605.24989)
+        (
+            "Online A/B tests yield +2.6% GMV with less than 5 ms additional latency.",
+            [("GMV", "+2.6%", "online", "increase"), ("additional latency", "5 ms", "efficiency", "none")],
+        ),
+        (
+            "Confident instances keep average overhead at approximately $2.8\\times$ base model cost.",
+            [("base model cost", "$2.8\\times$", "efficiency", "none")],
+        ),
     ],
 )
 def test_claims_of_a_sentence(sentence: str, expected: list[tuple[str, str, str, str]]) -> None:

@@ -10,8 +10,10 @@ matches a gold claim of that sentence when their values have the same normalised
 (facts.numbers.numbers_in; each gold claim matched once, a gold claim whose metric also matches
 preferred). Metric: the predicted metric equals the gold metric or one of its metric_alts after
 case, space and hyphen normalisation, or one's content words are all among the other's. Setting:
-equal. Precision counts every predicted claim whose evidence lies in a corpus sentence (unmatched
-ones are false positives); recall counts every gold claim. Institutions: per paper, canonical names
+equal. Direction (of value-matched claims): agreement with the gold, and the precision of the ones
+read as decreases (a report prints those 'down'). Precision counts every predicted claim whose
+evidence lies in a corpus sentence (unmatched ones are false positives); recall counts every gold
+claim. Institutions: per paper, canonical names
 against institutions.jsonl. Used by bench/claims.py and tests/test_claims_corpus.py (one matching
 code). Deterministic; reads only this folder and the prompts.
 """
@@ -128,6 +130,8 @@ class Score:
     setting_recall: Tally = field(default_factory=Tally)
     institution_precision: Tally = field(default_factory=Tally)
     institution_recall: Tally = field(default_factory=Tally)
+    direction: Tally = field(default_factory=Tally)  # value-matched claims whose direction is the gold's
+    decrease_precision: Tally = field(default_factory=Tally)  # of those read as decreases (printed 'down')
     value_matched: int = 0  # predicted claims whose value matched a gold claim
     predicted: int = 0  # predicted claims whose evidence lies in a corpus sentence
     gold: int = 0
@@ -144,6 +148,8 @@ class Score:
             "setting recall": self.setting_recall.rate,
             "institution precision": self.institution_precision.rate,
             "institution recall": self.institution_recall.rate,
+            "direction agreement": self.direction.rate,
+            "decrease precision": self.decrease_precision.rate,
         }
 
 
@@ -208,6 +214,9 @@ def _score_sentence(out: Score, row: dict[str, Any], predicted: list[ResultClaim
         setting_ok = claim.setting == gold[best]["setting"]
         out.metric_precision.add(metric_ok)
         out.setting_precision.add(setting_ok)
+        out.direction.add(claim.direction == gold[best]["direction"])
+        if claim.direction == "decrease":
+            out.decrease_precision.add(gold[best]["direction"] == "decrease")
         if not (metric_ok and setting_ok):
             out.false_positives.append(f"{row['id']} got {_show(claim)} want {_gold(gold[best])}")
     for i, g in enumerate(gold):

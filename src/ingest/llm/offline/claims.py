@@ -207,6 +207,25 @@ CHANGE_AFTER = re.compile(
 )
 
 
+def _change_after(v: Value, rest: str) -> re.Match[str] | None:
+    """The change word right after a value ('9.5% improvement', '4x reduction', '20.4% nDCG@10 cost');
+    a multiple of a cost is its level ('2.8x base model cost'), not a decrease."""
+    after = CHANGE_AFTER.match(rest)
+    if after and v.unit == "times" and (after.group("down") or "").lower() == "cost":
+        return None
+    return after
+
+
+BOUND = re.compile(r"\b(?:less|fewer|lower|more|greater|higher)\s+than\s*$", re.IGNORECASE)
+SIZED = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s?([KMBT]\b)?")
+SUFFIX = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+
+
+def _magnitude(number: str, suffix: str) -> float:
+    """'2' 'M' -> 2e6: the ends of 'from 2M to 1B' compare as sizes, not as 2 and 1."""
+    return float(number.replace(",", "")) * SUFFIX.get(suffix, 1.0)
+
+
 def direction_of(v: Value, sentence: str, spans: list[tuple[int, int]], setting: str, form: str) -> str:
     """increase | decrease | none: the sign, 'from A to B' / 'A vs. B', the change word right after the
     value ('9.5% improvement', '4x reduction'), else the nearest one before it in its clause."""
@@ -214,9 +233,9 @@ def direction_of(v: Value, sentence: str, spans: list[tuple[int, int]], setting:
     if shown.strip()[:1] in "-−":
         return "decrease"
     a, b = _clause_at(spans, v.start)
-    before = sentence[a : v.start]
+    before = BOUND.sub("", sentence[a : v.start])  # 'less than 5 ms': a bound, not a decrease
     if v.pair and (v.from_to or re.search(r"\bvs\b", shown)):
-        ends = [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", shown)]
+        ends = [_magnitude(n, suffix) for n, suffix in SIZED.findall(shown)]
         if len(ends) == 2 and ends[0] != ends[1] and re.search(r"\bvs\b", shown):
             return "increase" if ends[0] > ends[1] else "decrease"  # '847 ms vs. 1271 ms'
         if len(ends) == 2 and ends[0] != ends[1]:
@@ -227,7 +246,7 @@ def direction_of(v: Value, sentence: str, spans: list[tuple[int, int]], setting:
             return "increase" if ends[1] > ends[0] else "decrease"
     if shown.strip()[:1] == "+":
         return "increase"
-    after = CHANGE_AFTER.match(sentence[v.end : b])
+    after = _change_after(v, sentence[v.end : b])
     if v.unit == "times" and after and not after.group(0).split()[-1].isupper():
         return "increase" if after.group("up") else "decrease"  # '3x more data', '200 times larger'
     if form in ("size", "duration", "p-value"):  # levels, unless the model is scaled to the size
@@ -238,7 +257,7 @@ def direction_of(v: Value, sentence: str, spans: list[tuple[int, int]], setting:
         form != "share" and EXPANDS.search(sentence[max(a, v.start - 60) : v.start])
     ):
         return "none"
-    after = CHANGE_AFTER.match(sentence[v.end : b])
+    after = _change_after(v, sentence[v.end : b])
     if after and not after.group(0).split()[-1].isupper():
         return "increase" if after.group("up") else "decrease"
     for text in (before, sentence[: v.start] if form in ("follows", "by", "list", "change-in") else ""):
@@ -322,8 +341,12 @@ def claims_of(sentences: list[str], source: str | None = None) -> list[ResultCla
                     evidence=evidence,
                 )
                 key = (claim.metric, claim.value)
-                if key in seen or result_problem(
-                    claim.metric, claim.value, claim.direction, claim.setting, claim.evidence, text
+                if (
+                    claim.metric.lower() in PRONOUNS
+                    or key in seen
+                    or result_problem(
+                        claim.metric, claim.value, claim.direction, claim.setting, claim.evidence, text
+                    )
                 ):
                     continue
                 seen.add(key)
@@ -333,4 +356,20 @@ def claims_of(sentences: list[str], source: str | None = None) -> list[ResultCla
             previous = sentence
         elif values or OFFLINE.search(sentence):
             carried, previous = "", ""
-    return out
+    return _without_range_ends(out)
+
+
+PRONOUNS = frozenset({"it", "its", "this", "that", "them", "these", "those", "which", "they"})
+END = re.compile(r"\d[\d,.]*\s?[KMBT]?\b")
+
+
+def _without_range_ends(claims: list[ResultClaim]) -> list[ResultClaim]:
+    """Claims less the ones that repeat one end of a range or 'from A to B' of the same metric ('model
+    size 1B' beside 'model size 2M to 1B', from '... the 1B-backbone model ... the 2M-backbone')."""
+    ends = {
+        (c.metric, m.group(0).replace(" ", ""))
+        for c in claims
+        if re.search(r"\d\s*(?:to|-|–|--)\s*\d", c.value) or " to " in c.value
+        for m in END.finditer(c.value)
+    }
+    return [c for c in claims if (c.metric, c.value.strip().replace(" ", "")) not in ends]

@@ -50,6 +50,9 @@ PLACE = re.compile(
 )
 
 
+VAGUE = re.compile(r"\b(?:performance|effectiveness|quality|results?)$", re.IGNORECASE)
+
+
 def _change_in(sentence: str, shown: str, v: Value) -> Named | None:
     """'x gain in M', 'x% improvement on M', 'x in M' ('8.7% in transaction count')."""
     rest = shown[v.end :]
@@ -321,6 +324,8 @@ def _one(sentence: str, shown: str, values: list[Value], index: int, out: list[l
         named = of
     if named is None:
         named, beaten = _by(sentence, shown, v, head)
+        if named and VAGUE.search(named.metric):  # 'improves offline performance by 0.35% in AUC'
+            named = _change_in(sentence, shown, v) or named
     if beaten:
         named = (
             _change_in(sentence, shown, v)

@@ -148,6 +148,9 @@ def _span(sentence: str, shown: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+TOP = re.compile(r"\b(?:top|up)-$", re.IGNORECASE)  # 'Top-10', 'up-5%' are not names
+
+
 def _not_a_value(sentence: str, shown: str, m: re.Match[str], previous_name_end: int) -> bool:
     text = m.group(0).strip()
     before, after = shown[: m.start()], shown[m.end() :]
@@ -178,6 +181,8 @@ def _not_a_value(sentence: str, shown: str, m: re.Match[str], previous_name_end:
         return True  # Kanon 2 Embedder, Claude 3 Sonnet
     if previous_name_end >= 0 and shown[previous_name_end : m.start()].strip() in ("", "/"):
         return True  # the 8B of 'Llama 3.1 8B', the 2.2 of 'WCAG 2.1/2.2'
+    if re.search(r"[A-Za-z]\d*-(?:[\d.]+[KMBT]?/)?$", before) and not TOP.search(before):
+        return True  # Qwen3-Embedding-4B/8B, GPT-4: part of a name
     if re.fullmatch(r"\d-[a-z]{3,}(?:-[a-z]+)?", text) and _unit(text) == "adjective":
         return True  # 2-stage, 4-bit: a design, not a measurement
     if re.fullmatch(r"\d+-(?:day|week|month|year)s?", text) and re.match(r"^\s+[A-Z](?!/B)", after):
