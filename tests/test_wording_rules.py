@@ -297,6 +297,28 @@ def test_a_decrease_its_value_does_not_sign_is_printed_as_one() -> None:
     assert claim_text(rows, "en") == "efficiency: latency -44.67%/2x, latency 500ms to 200ms"
 
 
+def test_counts_of_baselines_models_and_datasets_describe_the_experiment_not_a_result() -> None:
+    # MVCrec (2604.14114): 'outperforms 11 state-of-the-art baselines, achieving improvements of up to
+    # 14.44% in NDCG@10'; the extractor keeps the count (a fact), the report prints the result
+    from ingest.llm.offline.claims import claims_of
+
+    claims = claims_of(
+        [
+            "Comprehensive experiments on five real-world benchmark datasets demonstrate that MVCrec "
+            "consistently outperforms 11 state-of-the-art baselines, achieving improvements of up to "
+            "14.44% in NDCG@10 and 9.22% in HitRatio@10 over the strongest baseline."
+        ]
+    )
+    assert ("state-of-the-art baselines", "11") in [(c.metric, c.value) for c in claims]
+    assert claim_text(claims, "en") == "offline: NDCG@10 14.44%, HitRatio@10 9.22%"
+    srbench = claims_of(["We have used SRBench to evaluate 13 mainstream models and found insights."])
+    assert [(c.metric, c.value) for c in srbench] == [("mainstream models", "13")]
+    assert claim_text(srbench, "en") == ""
+    # a count of users or items is the scale of the work and stays
+    users = claims_of(["In a one-week production-shadow evaluation over 1M users, the model wins."])
+    assert claim_text(users, "en") == "scale: users 1M"
+
+
 def test_two_papers_on_one_platform_share_a_fact_not_a_stock_phrase() -> None:
     from ingest.llm.offline.section import _why
     from ingest.report.prose import stock_phrases

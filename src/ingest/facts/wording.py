@@ -4,8 +4,8 @@
 and names a platform or dataset when the group has exactly one: 'online A/B on JD App: click count
 9.5%, transaction count 8.7%; efficiency: input length ~2X'; one metric's figures stand side
 by side ('App Stay Time +0.101%/+0.260%'); a decrease its value does not sign reads as one ('recall
-down 8.5%', never 'recall 8.5%', which reads as a gain); a p-value qualifies a result and is not
-printed as one.
+down 8.5%', never 'recall 8.5%', which reads as a gain); a p-value qualifies a result and a count of
+baselines, models or datasets describes the experiment; neither is printed as one.
 Values and metrics are printed as stored (never rounded, relabelled or moved; LaTeX markup shown
 plain by prose.clean); labels come from the message catalogue. `place_of` is the one rule for a
 claim's place: never one of the paper's metric names ('a 1.62% improvement in MRR' names no place).
@@ -28,6 +28,17 @@ def place_of(claim: ResultClaim, claims: list[ResultClaim]) -> str:
     """The claim's platform or dataset, '' when it has none or names one of `claims`' metrics."""
     metrics = {c.metric.lower() for c in claims}
     return claim.where if claim.where and claim.where.lower() not in metrics else ""
+
+
+SETUP = re.compile(
+    r"\b(?:baselines?|competitors?|models|methods|approaches|datasets|benchmarks|systems)$", re.IGNORECASE
+)
+
+
+def setup_count(claim: ResultClaim) -> bool:
+    """A count of what the paper compared against or evaluated on ('11 state-of-the-art baselines',
+    '13 mainstream models', 'five benchmark datasets'): the experiment's setup, not a result."""
+    return bool(re.fullmatch(r"\d[\d,]*", claim.value.strip()) and SETUP.search(claim.metric.strip()))
 
 
 SIGNED = re.compile(r"^\s*[-+−–~]")
@@ -59,7 +70,11 @@ def claim_text(claims: list[ResultClaim], lang: str, limit: int = 4) -> str:
     """See module doc; `limit` claims per setting at most, '' when there are none."""
     parts = []
     for setting in SETTING_ORDER:
-        rows = [c for c in claims if c.setting == setting and not SIGNIFICANCE.search(c.metric)][:limit]
+        rows = [
+            c
+            for c in claims
+            if c.setting == setting and not SIGNIFICANCE.search(c.metric) and not setup_count(c)
+        ][:limit]
         if not rows:
             continue
         label = say(lang, f"setting.{setting}")
