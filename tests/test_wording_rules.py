@@ -403,3 +403,23 @@ def test_a_section_of_two_papers_says_both_not_all_2() -> None:
     assert intro({**v, "papers": three}).endswith(
         " All 3 argue evaluation and benchmarks on offline evidence."
     )
+
+
+def test_a_full_stop_glued_to_the_next_sentence_still_ends_a_sentence() -> None:
+    # 2605.24989 (2026-W22) as listed: 'offering no per-instance recourse at deployment.We propose UTTSI';
+    # the deep dive's 'New:' opened with the problem sentence
+    from ingest.llm.offline.extract import method_of
+    from ingest.llm.offline.text import sentences
+
+    abstract = (
+        "Existing training-phase solutions such as adaptive gating learn a fixed selection function subject "
+        "to the same sparsity, offering no per-instance recourse at deployment.We propose UTTSI "
+        "(Uncertainty-Triggered Test-Time Selective Inference), a training-free model-agnostic framework "
+        "that scales inference depth proportionally to per-instance uncertainty."
+    )
+    parts = sentences(abstract)
+    assert len(parts) == 2 and parts[1].startswith("We propose UTTSI")
+    assert method_of(parts).startswith("We propose UTTSI")
+    assert sentences("Gains hold, e.g. The same on Node.js and U.S. data.") == [
+        "Gains hold, e.g. The same on Node.js and U.S. data."
+    ]

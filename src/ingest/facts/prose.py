@@ -48,7 +48,9 @@ LEAD_IN = re.compile(
     r"|to this end|specifically|moreover|furthermore|additionally|however|finally|notably)\s*,?\s*",
     re.IGNORECASE,
 )
-SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'\d])")
+# a sentence ends at . ! ? before a space, or at a word's full stop glued to the next sentence's first
+# word (abstracts as listed: 'at deployment.We propose UTTSI')
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'\d])|(?<=[a-z)]\.)(?=[A-Z][a-z])")
 
 
 def clean(text: str) -> str:

@@ -10,10 +10,10 @@ import re
 from functools import lru_cache
 
 from ingest.facts import scope as scope_rules
+from ingest.facts.prose import SENTENCE
 from ingest.facts.topics import taxonomy
 
 ABBREVIATIONS = re.compile(r"\b(?:e\.g|i\.e|etc|vs|et al|Fig|Eq|cf|approx|resp|w\.r\.t)\.$", re.IGNORECASE)
-SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'\d])")
 GENERIC_ACRONYMS = {
     "LLM",
     "LLMs",
@@ -168,7 +168,7 @@ def sentences(text: str) -> list[str]:
     """The text's sentences (abbreviations such as 'e.g.' and 'et al.' do not end a sentence)."""
     text = re.sub(r"\s+", " ", text or "").strip()
     out: list[str] = []
-    for piece in SPLIT.split(text):
+    for piece in SENTENCE.split(text):
         if out and ABBREVIATIONS.search(out[-1]):
             out[-1] = f"{out[-1]} {piece}"
         else:
