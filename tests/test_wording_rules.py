@@ -372,6 +372,27 @@ def test_a_title_inside_a_sentence_keeps_its_acronyms() -> None:
     )
     assert as_thread("Ranking and CTR Architecture") == "ranking and CTR architecture"
     assert as_thread("R3-VAE Tokenizers") == "R3-VAE tokenizers"
+    # each part of a hyphenated word on its own (2026-W26 printed 'LLM and Agent-Driven recommendation')
+    assert as_thread("LLM and Agent-Driven Recommendation") == "LLM and agent-driven recommendation"
+    assert as_thread("E-Commerce Search") == "e-commerce search"
+    assert as_thread("Top-K Recommendation") == "top-K recommendation"
+
+
+def test_a_section_whose_deep_dives_all_report_online_results_says_so_without_counting_one_of_one() -> None:
+    from ingest.llm.offline.section import intro
+
+    def paper(name: str) -> dict:
+        return {"name": name, "claims": [{"setting": "online"}]}
+
+    one = {"lang": "en", "papers": [paper("From Clicks to Intent")], "thread": "intent"}
+    assert intro(one).endswith(" From Clicks to Intent reports online A/B results.")
+    assert "1 of the 1" not in intro(one)
+    two = {**one, "papers": [paper("SOLARIS"), paper("DSAIN")]}
+    assert intro(two).endswith(" SOLARIS and DSAIN both report online A/B results.")
+    three = {**one, "papers": [paper("A1"), paper("B2"), paper("C3")]}
+    assert intro(three).endswith(" All 3 report online A/B results (A1, B2 and C3).")
+    mixed = {**one, "papers": [paper("SOLARIS"), {"name": "IAT", "claims": []}]}
+    assert intro(mixed).endswith("1 of the 2 reports online A/B results (SOLARIS).")
 
 
 @pytest.mark.parametrize(

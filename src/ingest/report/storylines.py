@@ -72,11 +72,16 @@ def _thread(key: str, surface: dict[str, Counter[str]]) -> str:
 
 def as_thread(text: str) -> str:
     """A title or phrase as words inside a sentence: acronyms and names with inner capitals or digits
-    keep their case ('semantic IDs', 'LLM'), other words are lower case."""
-    return " ".join(
-        w if sum(c.isupper() for c in w) > 1 or any(c.isdigit() for c in w) else w.lower()
-        for w in text.split()
-    )
+    keep their case ('semantic IDs', 'LLM'), other words are lower case, each part of a hyphenated
+    word on its own ('LLM and agent-driven recommendation', 'RQ-VAE')."""
+
+    def word(w: str, first: bool = True) -> str:
+        if "-" in w.strip("-"):  # each part of 'Agent-Driven', 'E-Commerce', 'Top-K' on its own
+            return "-".join(word(part, n == 0) for n, part in enumerate(w.split("-")))
+        kept = sum(c.isupper() for c in w) > 1 or any(c.isdigit() for c in w) or (w.isupper() and not first)
+        return w if kept else w.lower()
+
+    return " ".join(word(w) for w in text.split())
 
 
 def _vectorizer() -> TfidfVectorizer:

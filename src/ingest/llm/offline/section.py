@@ -138,7 +138,14 @@ def intro(v: dict[str, Any]) -> str:
         thread=v["thread"],
         names=_names(papers, lang),
     )
-    if online:
+    if online and len(online) == len(
+        papers
+    ):  # 'X reports ...', 'X and Y both report ...', never '1 of the 1'
+        key = {1: "section.intro_online.single", 2: "section.intro_online.both"}.get(
+            len(papers), "section.intro_online.all"
+        )
+        text += " " + say(lang, key, papers=len(papers), names=_names(online, lang))
+    elif online:
         text += " " + say_n(
             lang,
             "section.intro_online",
