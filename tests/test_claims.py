@@ -393,3 +393,36 @@ def test_verify_facts_drops_rejected_claims_counts_them_and_fixes_the_flags() ->
     assert out.kept == 2 and len(out.rejected) == 4
     assert out.facts.deployed_online is True and out.facts.industrial is True
     assert out.facts.one_line == ""  # its only sentence states GMV +3.1%, which is not a verified claim
+
+
+def test_a_date_in_prose_leaves_its_sentence_and_keeps_the_rest() -> None:
+    # Deezer's playlist captioning (2606.22460): 'This paper presents the automatic playlist captioning
+    # system deployed on Deezer in 2025 to address this challenge.' lost its whole sentence to '2025'
+    contribution = (
+        "This paper presents the automatic playlist captioning system deployed on Deezer in 2025 to "
+        "address this challenge."
+    )
+    paper = {"title": "Playlist captioning", "abstract": contribution, "comment": "", "affiliations": []}
+    facts = PaperFacts(
+        scope="recsys",
+        scope_reason="r",
+        short_name="Playlist captioning",
+        problem="p",
+        contribution=contribution,
+        key_techniques=[],
+        results=[],
+        institutions=[],
+        industrial=False,
+        deployed_online=True,
+        platform="Deezer",
+        datasets=[],
+        code_url=None,
+        topics=["llm_agents"],
+        one_line="Since March 2025 it serves 12 markets.",
+    )
+    out = verify_facts(facts, paper)
+    assert out.facts.contribution == (
+        "This paper presents the automatic playlist captioning system deployed on Deezer to address this "
+        "challenge."
+    )
+    assert out.facts.one_line == ""  # 12 markets is no verified claim: the sentence still goes

@@ -12,6 +12,7 @@ deployment). Pure and deterministic; never raises on odd input.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,12 +86,23 @@ def as_facts(answer: Any, source: str) -> PaperFacts:
     raise TypeError(f"not an extract_paper answer: {type(answer).__name__}")
 
 
+DATED = re.compile(
+    r",?\s+(?:in|since|during|until|as of)\s+(?:(?:early|late|mid)[- ])?"
+    r"(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+)?"
+    r"(?:19|20)\d\d\b(?!\s*%)",
+)
+
+
 def _prose(text: str, allowed: set[str], rejected: list[str], label: str) -> str:
-    """`text` without its sentences holding a number that is not a verified claim's value."""
+    """`text` without its sentences holding a number that is not a verified claim's value; a date
+    ('deployed on Deezer in 2025') is taken out of its sentence rather than costing the sentence."""
     if not text or numbers_in(text) <= allowed:
         return text
     kept = []
     for sentence in SENTENCE.split(text.strip()):
+        undated = DATED.sub("", sentence)
+        if undated != sentence and numbers_in(undated) <= allowed:
+            sentence = undated
         extra = sorted(numbers_in(sentence) - allowed)
         if extra:
             rejected.append(f"{label}: sentence with {', '.join(extra)} dropped (not a verified claim)")
