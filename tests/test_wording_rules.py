@@ -363,6 +363,30 @@ def test_a_storyline_is_named_after_a_phrase_most_members_share_else_their_commo
     assert _name(list(range(6)), fewer, weights, taken, primary)[0] == "residual quantization"
 
 
+def test_a_cluster_without_a_thread_keeps_only_the_papers_of_its_leading_topic() -> None:
+    from ingest.report.storylines import _core, _name, _threaded
+
+    # 2026-W22: MuChator and L2Rec (LLM-first) in a cluster of ten that share only 'music' (two of them)
+    docs = [
+        ["music", "topic:llm_agents", "topic:evaluation_benchmarks"],
+        ["topic:llm_agents", "topic:evaluation_benchmarks"],
+        ["topic:efficiency_serving", "topic:evaluation_benchmarks"],
+        ["music", "topic:debiasing_fairness"],
+        ["topic:search", "topic:llm_agents"],
+    ]
+    primary = ["llm_agents", "llm_agents", "efficiency_serving", "debiasing_fairness", "search"]
+    members = list(range(5))
+    key = _name(members, docs, {}, {"topic:search"}, primary)[0]
+    assert not _threaded(key, members, docs) or key == "topic:llm_agents"
+    # the topic most members hold first wins over one more of them merely mention (evaluation: 3)
+    assert _core(members, docs, primary, {"topic:search"}) == [0, 1, 4]
+    # taken: the next first topic (one paper each, the key breaks the tie), too few for a storyline
+    assert _core(members, docs, primary, {"topic:llm_agents"}) == [3]
+    # ties break on the topic's key, never on the order of a set
+    tie = [["topic:b"], ["topic:a"]]
+    assert _core([0, 1], tie, ["b", "a"], set()) == [1]
+
+
 def test_a_title_inside_a_sentence_keeps_its_acronyms() -> None:
     from ingest.report.storylines import as_thread
 

@@ -29,7 +29,7 @@ from ingest.facts.sheet import PaperFacts
 from ingest.report import background, terms
 from ingest.report.select import Item
 
-MIN_SIZE, MIN_STORYLINES, MAX_STORYLINES = 2, 3, 5
+MIN_SIZE, MAX_STORYLINES = 2, 5
 
 
 @dataclass
@@ -174,11 +174,13 @@ def _name(
     shared = sorted(
         (p for p, n in df.items() if n >= 2 and not p.startswith("topic:")), key=lambda p: (value(p), p)
     )
-    topic = Counter(s for m in members for s in set(docs[m]) if s.startswith("topic:")).most_common(1)
+    held = Counter(s for m in members for s in set(docs[m]) if s.startswith("topic:"))
+    firsts = Counter(f"topic:{primary[m]}" for m in members if primary and primary[m] != "other")
+    # the topic most members hold first, then held at all; ties on the key (never on set order)
+    ranked = sorted(held, key=lambda t: (-firsts[t], -held[t], t))
+    topic = [(t, held[t]) for t in ranked if t not in taken][:1]
     half = (len(members) + 1) // 2
-    first = Counter(f"topic:{primary[m]}" for m in members if primary and primary[m] != "other").most_common(
-        1
-    )
+    first = sorted(firsts.items(), key=lambda tn: (-tn[1], tn[0]))[:1]
     broad = first[0][0] if first and 2 * first[0][1] > len(members) and first[0][0] not in taken else ""
     for p in shared:
         if p in taken or _unnamed(p):
@@ -196,12 +198,12 @@ def _name(
                 continue
             if pairs:
                 return max(pairs, key=lambda q: (df[q], weights.get(q, 0.0), q)), shared
-            if topic and topic[0][1] >= half and topic[0][0] not in taken:
+            if topic and topic[0][1] >= half:
                 return topic[0][0], shared
         return p, shared
     if broad:
         return broad, shared
-    if topic and topic[0][0] not in taken:  # the topic most members hold names more than a generic phrase
+    if topic:  # the topic most members hold names more than a generic phrase
         return topic[0][0], shared
     return (shared[0] if shared else ""), shared
 
@@ -215,6 +217,15 @@ def _threaded(key: str, members: list[int], docs: list[list[str]]) -> bool:
     if key.startswith("topic:"):
         return 2 * held >= len(members)
     return held >= max(2, round(0.3 * len(members))) and not _unnamed(key)
+
+
+def _core(members: list[int], docs: list[list[str]], primary: Sequence[str], taken: set[str]) -> list[int]:
+    """The members of a cluster without a thread that hold the topic most of them hold first (then
+    held at all; ties on the key), a topic no other storyline is named after; [] when none."""
+    held = Counter(s for m in members for s in set(docs[m]) if s.startswith("topic:"))
+    firsts = Counter(f"topic:{primary[m]}" for m in members if primary[m] != "other")
+    ranked = [t for t in sorted(held, key=lambda t: (-firsts[t], -held[t], t)) if t not in taken]
+    return [m for m in members if ranked and ranked[0] in docs[m]]
 
 
 def discover(items: list[Item], history: list[tuple[str, PaperFacts]]) -> list[Storyline]:
@@ -262,16 +273,15 @@ def discover(items: list[Item], history: list[tuple[str, PaperFacts]]) -> list[S
         )
 
     out: list[Storyline] = []
-    loose: list[tuple[float, list[int]]] = []
     for strength, members in candidates:
         if len(out) == MAX_STORYLINES:
             break
         key, _shared = _name(members, docs, weights, taken, primary)
-        if _threaded(key, members, docs):
-            out.append(storyline(strength, members))
-        else:
-            loose.append((strength, members))
-    for strength, members in loose[: max(0, MIN_STORYLINES - len(out))]:
+        if not _threaded(key, members, docs):  # no thread: its core, the papers of its leading topic
+            members = _core(members, docs, primary, taken)
+            if len(members) < MIN_SIZE:
+                continue
+            strength = sum(sorted((items[m].score for m in members), reverse=True)[:3])
         out.append(storyline(strength, members))
     out.sort(key=lambda s: (-s.strength, s.members[0]))
     for n, story in enumerate(out, start=1):
