@@ -468,3 +468,46 @@ def test_a_full_stop_glued_to_the_next_sentence_still_ends_a_sentence() -> None:
     assert sentences("Gains hold, e.g. The same on Node.js and U.S. data.") == [
         "Gains hold, e.g. The same on Node.js and U.S. data."
     ]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "method"),
+    [
+        # 2603.17540 (Spotify's GLIDE): the method sentence names it after 'we address ... with'
+        (
+            "Large Language Models (LLMs) provide strong semantic reasoning for discovery-oriented "
+            "recommendation, but deploying them in production introduces challenges. We address these "
+            "challenges with GLIDE, a production-scale generative recommender for podcast discovery at "
+            "Spotify.",
+            "We address these challenges with GLIDE, a production-scale generative recommender for podcast "
+            "discovery at Spotify.",
+        ),
+        # 2603.15357: a passive proposal
+        (
+            "This paper considers four analytical scenarios. A generic user attribute analysis framework "
+            "named RAPI is proposed, which infers users' personal characteristics. A sample augmentation "
+            "module generates extended recommendation lists.",
+            "A generic user attribute analysis framework named RAPI is proposed, which infers users' "
+            "personal characteristics. A sample augmentation module generates extended recommendation lists.",
+        ),
+        # 2603.13017: what the paper studies, never 'Results are mechanism-dependent.'
+        (
+            "Long conversations with an AI agent create a simple problem. We study personalized agent "
+            "memory: one user's history, distilled into a compact retrieval layer. Results are "
+            "mechanism-dependent.",
+            "We study personalized agent memory: one user's history, distilled into a compact retrieval "
+            "layer.",
+        ),
+        # lower case after 'with' is no name: 'we address scalability by combining MLLMs with memory...'
+        (
+            "We investigate MLLMs as training-free similarity estimators. We address scalability by "
+            "combining MLLMs with memory-efficient indexing.",
+            "We investigate MLLMs as training-free similarity estimators.",
+        ),
+    ],
+)
+def test_the_method_sentence_is_what_the_paper_proposes(abstract: str, method: str) -> None:
+    from ingest.llm.offline.extract import method_of
+    from ingest.llm.offline.text import sentences
+
+    assert method_of(sentences(abstract)) == method

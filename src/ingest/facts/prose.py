@@ -12,6 +12,8 @@ from __future__ import annotations
 import html
 import re
 
+from ingest.facts.numbers import numbers_in
+
 LATEX_WRAP = re.compile(
     r"\\(?:textbf|textit|emph|texttt|mathrm|mathbf|mathit|text|underline|textsc|mathcal)\s*\{([^{}]*)\}"
 )
@@ -92,3 +94,32 @@ def first_sentences(text: str, words: int = 45) -> str:
         taken.append(sentence)
         count += n
     return " ".join(taken).strip()
+
+
+DANGLING = frozenset(
+    "from by to of with at in on for and or a an the over up than about around nearly".split()
+)
+
+
+def without_figures(text: str) -> str:
+    """What a paper proposes, without its figures (they belong to its claims, printed with their metric
+    and setting): the part before a colon that introduces them, else the sentences that state none,
+    else the first sentence up to its first figure ('We describe our experience scaling a generative
+    recommender' from '... scaling a generative recommender from 2M to 1B backbone parameters'), the
+    words a figure would have completed dropped; '' when fewer than six words are left."""
+    if not numbers_in(text):
+        return text
+    head = text.split(":", 1)[0]
+    if ":" in text and len(head.split()) >= 6 and not numbers_in(head):
+        return head.rstrip() + "."
+    kept = [s for s in SENTENCE.split(text) if not numbers_in(s)]
+    if kept:
+        return " ".join(kept)
+    words: list[str] = []
+    for word in SENTENCE.split(text)[0].split():
+        if numbers_in(word):
+            break
+        words.append(word)
+    while words and words[-1].lower().strip(",;(") in DANGLING:
+        words.pop()
+    return " ".join(words).rstrip(",;:(") + "." if len(words) >= 6 else ""

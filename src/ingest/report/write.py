@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ingest.facts import topics
 from ingest.facts.counts import WeekCounts
-from ingest.facts.prose import strip_lead
+from ingest.facts.prose import strip_lead, without_figures
 from ingest.facts.sheet import ResultClaim
 from ingest.facts.wording import claim_text
 from ingest.messages import join, say, topic_title
@@ -182,7 +182,10 @@ def digest_line(item: Item, lang: str) -> str:
         summary = say(lang, "digest.summary", summary="", topic=topic)
     else:
         summary = say(
-            lang, "digest.summary", summary=_plain(strip_lead(facts.contribution)) or item.title, topic=""
+            lang,
+            "digest.summary",
+            summary=_plain(without_figures(strip_lead(facts.contribution))) or item.title,
+            topic="",
         )
     claims = claim_text(facts.results, lang, limit=3)
     body = say(lang, "digest.line", inst=inst, summary=summary)

@@ -36,6 +36,18 @@ PROBLEM = re.compile(
 )
 VERBS = r"(?:propose|present|introduce|develop|design|build)\w*"
 METHOD = re.compile(r"\b(?:we|this paper|this work)\s+" + VERBS, re.I)
+# 'a framework named RAPI is proposed', 'we address these challenges with GLIDE'
+METHOD_OTHERWISE = re.compile(
+    r"\b(?:is|are)\s+(?:proposed|presented|introduced|developed)\b|"
+    r"\bwe\s+address\b[^.]{0,60}?\bwith\s+(?-i:[A-Z])",
+    re.I,
+)
+STUDY = re.compile(r"\b(?:we|this paper|this work)\s+(?:study|studies|investigate|explore|describe)\w*", re.I)
+RESULTS_LEAD = re.compile(
+    r"^(?:results?|experiments?|evaluations?|extensive|overall|in summary|"
+    r"(?:our|these|the) (?:results|experiments))\b",
+    re.I,
+)
 COMPONENT = re.compile(
     r"\((?:i{1,3}|iv|\d)\)|\bFirst,|\bSecond,|\bintroduce|\bcomponents?\b|\bmodule\b|"
     r"\bmechanism\b|\bstage\b",
@@ -111,11 +123,17 @@ def problem_of(sents: list[str]) -> str:
 
 
 def method_of(sents: list[str]) -> str:
-    for i, sentence in enumerate(sents):
-        if METHOD.search(sentence):
-            follow = sents[i + 1] if i + 1 < len(sents) and COMPONENT.search(sents[i + 1]) else ""
-            return f"{sentence} {follow}".strip()
-    return next((s for s in sents if COMPONENT.search(s)), sents[1] if len(sents) > 1 else "")
+    """The sentence saying what the paper proposes (and a following one naming its components): 'we
+    propose/present ...', else a passive or 'we address ... with X' form, else what it studies, else
+    the first sentence naming components; never a sentence about results."""
+    for pattern in (METHOD, METHOD_OTHERWISE, STUDY):
+        for i, sentence in enumerate(sents):
+            if pattern.search(sentence):
+                after = sents[i + 1] if i + 1 < len(sents) else ""
+                follow = after if COMPONENT.search(after) and not RESULTS_LEAD.match(after) else ""
+                return f"{sentence} {follow}".strip()
+    rest = [s for s in sents if not RESULTS_LEAD.match(s)]
+    return next((s for s in rest if COMPONENT.search(s)), sents[1] if len(sents) > 1 else "")
 
 
 def _after(sents: list[str], method: str) -> str:

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.facts.numbers import numbers_in
-from ingest.facts.prose import SENTENCE, first_sentences, strip_lead
+from ingest.facts.prose import first_sentences, strip_lead, without_figures
 from ingest.facts.sheet import ResultClaim
 from ingest.facts.wording import claim_text, place_of
 from ingest.llm.contracts import DeepDive, SectionText
@@ -30,20 +29,8 @@ def _claims(rows: list[dict[str, Any]]) -> list[ResultClaim]:
     ]
 
 
-def _without_figures(text: str) -> str:
-    """The contribution without its figures (they belong to Results, with their metric and setting):
-    the part before a colon that introduces them, else the sentences that state none."""
-    if not numbers_in(text):
-        return text
-    head = text.split(":", 1)[0]
-    if ":" in text and len(head.split()) >= 6 and not numbers_in(head):
-        return head.rstrip() + "."
-    kept = [s for s in SENTENCE.split(text) if not numbers_in(s)]
-    return " ".join(kept) or text
-
-
 def _new(p: dict[str, Any], lang: str) -> str:
-    text = _without_figures(strip_lead(first_sentences(p.get("contribution") or p.get("problem") or "", 55)))
+    text = without_figures(strip_lead(first_sentences(p.get("contribution") or p.get("problem") or "", 55)))
     if lang == "zh" or not text:
         techniques = join(lang, list(p.get("techniques") or [])[:4])
         return say(lang, "dive.new", text=techniques + say(lang, "end")) if techniques else ""
