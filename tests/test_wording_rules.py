@@ -511,3 +511,24 @@ def test_the_method_sentence_is_what_the_paper_proposes(abstract: str, method: s
     from ingest.llm.offline.text import sentences
 
     assert method_of(sentences(abstract)) == method
+
+
+def test_what_is_new_is_said_without_the_figures_its_claims_print() -> None:
+    from ingest.facts.prose import without_figures
+
+    # 2605.23312 (2026-W22): its digest line restated '2M to 1B' beside 'production-scale' (a Draft)
+    assert (
+        without_figures(
+            "We describe our experience scaling a generative recommender from 2M to 1B backbone parameters, "
+            "excluding embedding and decoding layers, in a production-scale title recommendation setting."
+        )
+        == "We describe our experience scaling a generative recommender."
+    )
+    assert without_figures("We propose X, a ranker. It lifts CTR by 2%.") == "We propose X, a ranker."
+    assert without_figures("We propose GenRec, a generative ranker: it lifts clicks 9.5%.") == (
+        "We propose GenRec, a generative ranker."
+    )
+    assert without_figures("We achieve 5% gains.") == ""  # too little is left to say what it is
+    assert without_figures("We propose SOLARIS, a speculative serving framework.") == (
+        "We propose SOLARIS, a speculative serving framework."
+    )
