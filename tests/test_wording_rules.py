@@ -222,29 +222,39 @@ def test_a_comparison_names_the_earlier_papers_metric_and_setting_not_its_figure
 def test_a_release_is_stated_in_the_papers_own_words_so_two_releases_share_no_stock_phrase() -> None:
     from ingest.llm.offline.section import _why
     from ingest.report.prose import stock_phrases
-    from ingest.report.rank import release_sentence
+    from ingest.report.rank import release_sentence, releases
 
-    # 2604.14510 (NewsTorch) and 2604.13665 (RecNextEval), 2026-W16; a link and a figure are left out
-    newstorch = "Our open-source toolkit is released on Github: https://github.com/whonor/NewsTorch."
-    recnexteval = (
-        "The RecNextEval library and its accompanying GUI interface are open-source and publicly accessible."
+    # 2603.01493 (PhotoBench) and 2603.04403, 2026-W10; a link and a figure are left out
+    photobench = (
+        "To bridge this gap, we introduce PhotoBench, the first benchmark constructed from authentic, "
+        "personal albums."
     )
-    assert release_sentence("We study news. " + newstorch) == "Our open-source toolkit is released on Github"
+    finance = (
+        "We release the dataset, evaluation code, and tool traces to enable research on financial AI "
+        "systems: https://example.org/data."
+    )
+    assert release_sentence("We study albums. " + photobench) == (
+        "To bridge this gap, we introduce PhotoBench, the first benchmark constructed from authentic, "
+        "personal albums"
+    )
     assert release_sentence("We release 3 datasets publicly available online.") == ""
     assert release_sentence("We study news recommendation.") == ""
+    # code, a toolkit or someone else's open-source model is no dataset or benchmark for others
+    newstorch = "Our open-source toolkit is released on Github: https://github.com/whonor/NewsTorch."
+    assert release_sentence(newstorch) == "" and not releases(newstorch)
+    assert not releases("In experiments on several open-source LLMs, recall degrades.")
+    assert releases(finance) and releases("RecNextEval: an open-source evaluation library and new benchmark.")
     whys = {
         pid: _why(
             {"name": name, "release": release_sentence(text), "score_parts": {"dataset/benchmark": 1.5}},
             [],
             "en",
         )
-        for pid, name, text in (
-            ("2604.14510", "NewsTorch", newstorch),
-            ("2604.13665", "RecNextEval", recnexteval),
-        )
+        for pid, name, text in (("2603.01493", "PhotoBench", photobench), ("2603.04403", "FinBench", finance))
     }
-    assert whys["2604.14510"] == (
-        "Why it matters: NewsTorch is there to be reused: “Our open-source toolkit is released on Github.”"
+    assert whys["2603.04403"] == (
+        "Why it matters: FinBench is there to be reused: “We release the dataset, evaluation code, and tool "
+        "traces to enable research on financial AI systems.”"
     )
     assert stock_phrases(whys) == []
     generic = {pid: _why({"name": "X", "score_parts": {"dataset/benchmark": 1.5}}, [], "en") for pid in "ab"}

@@ -56,16 +56,28 @@ RELEASE = re.compile(
 )
 
 
+DATA = re.compile(  # what a release must hold to count: data others can build on, not only code or a model
+    r"\b(?:datasets?|benchmarks?|corpus|corpora|testbeds?|data|logs|collections?|annotations|leaderboards?|"
+    r"evaluation (?:framework|harness|suite|library|toolkit))\b",
+    re.IGNORECASE,
+)
 URL = re.compile(r"\s*(?:\(|:)?\s*https?://\S+")
 RELEASE_WORDS = 40
 
 
+def releases(text: str) -> bool:
+    """A sentence of `text` says the paper releases a dataset or benchmark ('we release the logs',
+    'a new benchmark'); 'our code is publicly available' or 'open-source LLMs' does not."""
+    return any(RELEASE.search(s) and DATA.search(s) for s in prose.SENTENCE.split(prose.clean(text)))
+
+
 def release_sentence(abstract: str) -> str:
-    """The abstract's sentence saying what the paper releases (the RELEASE cue), links removed; ""
-    when no sentence says so, or it states a figure (figures belong to Results) or runs long."""
+    """The abstract's sentence saying what dataset or benchmark the paper releases (see `releases`),
+    links removed; "" when no sentence says so, or it states a figure (figures belong to Results) or
+    runs long."""
     for sentence in prose.SENTENCE.split(prose.clean(abstract)):
         text = URL.sub("", sentence).strip().rstrip(".:;, ")
-        if RELEASE.search(text) and not numbers_in(text) and len(text.split()) <= RELEASE_WORDS:
+        if releases(text) and not numbers_in(text) and len(text.split()) <= RELEASE_WORDS:
             return text
     return ""
 
@@ -93,7 +105,7 @@ def parts(item: Item, novelty: float = 0.0) -> dict[str, float]:
             out["industrial scale"] = WEIGHTS["industrial scale"]
     if coined(item.name):
         out["named method"] = WEIGHTS["named method"]
-    if RELEASE.search(f"{item.title}. {item.abstract}"):
+    if releases(f"{item.title}. {item.abstract}"):
         out["dataset/benchmark"] = WEIGHTS["dataset/benchmark"]
     if facts.claims_in("offline"):
         out["offline results"] = WEIGHTS["offline results"]
