@@ -542,3 +542,31 @@ def test_what_is_new_is_said_without_the_figures_its_claims_print() -> None:
     assert without_figures("We propose SOLARIS, a speculative serving framework.") == (
         "We propose SOLARIS, a speculative serving framework."
     )
+
+
+def test_the_method_sentence_naming_the_paper_wins_over_one_naming_a_part() -> None:
+    # 2603.02561 (SOLAR, 2026-W10): 'we introduce SVD-Attention' came first, its figures (O(N^2 d))
+    # cost the sentence, and the deep dive's 'New:' fell back to a list ending in a metric
+    from ingest.llm.offline.extract import method_of
+
+    sents = [
+        "Leveraging this structure, we introduce SVD-Attention, which reduces attention complexity.",
+        "With SVD-Attention, we propose SOLAR, SVD-Optimized Lifelong Attention for Recommendation, a "
+        "sequence modeling framework.",
+    ]
+    assert method_of(sents, "SOLAR") == sents[1]
+    assert method_of(sents) == sents[0]
+    assert method_of(sents, "SOLARIS") == sents[0]  # a name must stand as a word
+
+
+def test_a_metric_the_paper_reports_is_not_one_of_its_techniques() -> None:
+    from ingest.llm.offline.extract import facts
+
+    abstract = (
+        "With SVD-Attention, we propose SOLAR, SVD-Optimized Lifelong Attention for Recommendation, a "
+        "sequence modeling framework. In Kuaishou's online recommendation scenario, SOLAR delivers a 0.68% "
+        "improvement in Video Views."
+    )
+    sheet = facts({"input": {"title": "SOLAR: SVD-Optimized Lifelong Attention", "abstract": abstract}})
+    assert [(c.metric, c.value) for c in sheet.results] == [("Video Views", "0.68%")]
+    assert "Video Views" not in sheet.key_techniques and "SVD-Attention" in sheet.key_techniques

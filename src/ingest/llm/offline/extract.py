@@ -122,16 +122,20 @@ def problem_of(sents: list[str]) -> str:
     return sents[0] if sents else ""
 
 
-def method_of(sents: list[str]) -> str:
+def method_of(sents: list[str], name: str = "") -> str:
     """The sentence saying what the paper proposes (and a following one naming its components): 'we
-    propose/present ...', else a passive or 'we address ... with X' form, else what it studies, else
-    the first sentence naming components; never a sentence about results."""
+    propose/present ...' (the one naming the paper, `name`, first: 'we propose SOLAR' over 'we
+    introduce SVD-Attention', its part), else a passive or 'we address ... with X' form, else what it
+    studies, else the first sentence naming components; never a sentence about results."""
+    named = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])") if name else None
     for pattern in (METHOD, METHOD_OTHERWISE, STUDY):
-        for i, sentence in enumerate(sents):
-            if pattern.search(sentence):
-                after = sents[i + 1] if i + 1 < len(sents) else ""
-                follow = after if COMPONENT.search(after) and not RESULTS_LEAD.match(after) else ""
-                return f"{sentence} {follow}".strip()
+        hits = [i for i, sentence in enumerate(sents) if pattern.search(sentence)]
+        hits = [i for i in hits if named and named.search(sents[i])] + hits
+        if hits:
+            i = hits[0]
+            after = sents[i + 1] if i + 1 < len(sents) else ""
+            follow = after if COMPONENT.search(after) and not RESULTS_LEAD.match(after) else ""
+            return f"{sents[i]} {follow}".strip()
     rest = [s for s in sents if not RESULTS_LEAD.match(s)]
     return next((s for s in rest if COMPONENT.search(s)), sents[1] if len(sents) > 1 else "")
 
@@ -235,7 +239,7 @@ def extract(v: dict[str, Any]) -> PaperExtraction:
     owner = " + ".join(dict.fromkeys(i.canonical for i in insts if i.industrial)) or " + ".join(
         dict.fromkeys(i.canonical for i in insts[:2])
     )
-    method = method_of(sents)
+    method = method_of(sents, name)
     found_datasets = text_rules.datasets(f"{abstract} {v.get('comment') or ''}")
     code = text_rules.code_url(abstract, v.get("comment") or "")
     exclude = {name, *(i.name for i in insts), *found_datasets}
@@ -290,10 +294,11 @@ def facts(v: dict[str, Any]) -> PaperFacts:
     )
     industrial = any(i.industrial for i in insts) or (deployed and bool(INDUSTRY.search(abstract)))
     owner = " + ".join(dict.fromkeys(i.canonical for i in insts if i.industrial))
-    method = method_of(sents)
+    method = method_of(sents, name)
     found_datasets = text_rules.datasets(f"{abstract} {paper.get('comment') or ''}")
     code = text_rules.code_url(abstract, paper.get("comment") or "")
-    exclude = {name, *(i.name for i in insts), *found_datasets}
+    # a metric the paper reports ('Video Views') is not one of its techniques
+    exclude = {name, *(i.name for i in insts), *found_datasets, *(c.metric for c in results)}
     return PaperFacts(
         scope=scope,
         scope_reason=reason,
