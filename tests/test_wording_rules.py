@@ -33,6 +33,12 @@ from ingest.report.verify import _labelled_not_online
             "Engagement in Daily Fantasy Sports",
         ),
         ("GenRec: Generative Retrieval at JD", "We present GenRec, a framework.", "GenRec"),
+        # ... unless what follows it is its object, the problem, which names no paper (2603.03309)
+        (
+            "Combating data scarcity in recommendation services: Integrating cognitive types of VARK",
+            "This research proposes an innovative hybrid framework.",
+            "Combating data scarcity",
+        ),
         # gerunds that are nouns stay ('Scaling Laws', 'Ranking Distillation')
         ("Scaling Laws for Generative Recommendation", "We study it.", "Scaling Laws"),
         ("Ranking Distillation for Top-N Recommendation", "We study it.", "Ranking Distillation"),

@@ -108,7 +108,12 @@ def short_name(title: str, abstract: str) -> str:
 
 
 def _head_phrase(part: str, limit: int = 4) -> str:
-    words = LEAD.sub("", part.strip()).split()
+    part = part.strip()
+    rest = LEAD.sub("", part)
+    lead = part[: len(part) - len(rest)].split()
+    words = rest.split()
+    if lead and lead[-1].lower().endswith("ing") and rest[:1].islower():
+        words = [lead[-1], *words]  # 'Combating data scarcity': the problem alone names no paper
     out: list[str] = []
     for word in words:
         bare = word.strip(",;")
