@@ -53,6 +53,8 @@ def _function_level_imports(path: Path) -> list[str]:
 # processes that never use it (file, imported module, why).
 DEFERRED_IMPORTS = {
     ("src/ingest/crawl/stage.py", "ingest.crawl.arxiv_api"): "arxiv and requests only for a live crawl",
+    ("src/ingest/llm/offline/backend.py", "ingest.llm.offline.extract"): "extraction rules: extract prompts",
+    ("src/ingest/llm/offline/backend.py", "ingest.llm.offline.report"): "report writers: report prompts",
 }
 
 
