@@ -52,6 +52,7 @@ def _function_level_imports(path: Path) -> list[str]:
 # Function-level imports of our own code outside the CLI: each one keeps a heavy module out of the
 # processes that never use it (file, imported module, why).
 DEFERRED_IMPORTS = {
+    ("src/ingest/pipeline.py", "ingest.publish"): "only a run with publishing configured publishes",
     ("src/ingest/crawl/stage.py", "ingest.crawl.arxiv_api"): "arxiv and requests only for a live crawl",
     ("src/ingest/llm/offline/backend.py", "ingest.llm.offline.extract"): "extraction rules: extract prompts",
     ("src/ingest/llm/offline/backend.py", "ingest.llm.offline.report"): "report writers: report prompts",
