@@ -49,14 +49,27 @@ def _function_level_imports(path: Path) -> list[str]:
     return found
 
 
+# Function-level imports of our own code outside the CLI: each one keeps a heavy module out of the
+# processes that never use it (file, imported module, why).
+DEFERRED_IMPORTS = {
+    ("src/ingest/pipeline.py", "ingest.publish"): "only a run with publishing configured publishes",
+    ("src/ingest/crawl/stage.py", "ingest.crawl.arxiv_api"): "arxiv and requests only for a live crawl",
+    ("src/ingest/llm/offline/backend.py", "ingest.llm.offline.extract"): "extraction rules: extract prompts",
+    ("src/ingest/llm/offline/backend.py", "ingest.llm.offline.report"): "report writers: report prompts",
+}
+
+
 def test_no_function_level_imports_of_our_own_code_outside_cli_commands() -> None:
-    """CLI commands import their stage lazily (a fast --help); nothing else needs to."""
+    """CLI commands import their stage lazily (a fast --help); elsewhere only DEFERRED_IMPORTS."""
     found = []
     for path in SRC.rglob("*.py"):
         if path.parent.name == "cli":
             continue
         found += _function_level_imports(path)
-    assert found == []
+    unlisted = [f for f in found if (f.split(":")[0], f.split(" from ")[-1]) not in DEFERRED_IMPORTS]
+    assert unlisted == []
+    listed = {(f.split(":")[0], f.split(" from ")[-1]) for f in found}
+    assert listed == set(DEFERRED_IMPORTS)  # no stale entry
 
 
 def test_topic_literal_lists_exactly_the_taxonomy_file_slugs() -> None:

@@ -54,7 +54,6 @@ from ingest.errors import (
 )
 from ingest.extract import extract_week
 from ingest.progress import StageEvents
-from ingest.publish import build_site, publish_notion
 from ingest.report import build_report, current_report, ensure_file
 from ingest.weeks import last_complete_week, normalize_week
 
@@ -209,9 +208,12 @@ def _report(settings: Settings, week: str, lang: str, engine: Engine, summary: R
 
 
 def _publish(settings: Settings, engine: Engine, summary: RunSummary):
-    """Site and/or Notion, as configured. A failure here leaves the run partial (the report exists)."""
+    """Site and/or Notion, as configured. A failure here leaves the run partial (the report exists).
+    The publish package is imported here, when publishing is configured, not with the pipeline."""
 
     def stage() -> dict[str, Any]:
+        from ingest.publish import build_site, publish_notion
+
         counts: dict[str, Any] = {}
         if settings.publish_site_dir is not None:
             try:

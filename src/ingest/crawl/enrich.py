@@ -12,6 +12,8 @@ the richer text). Idempotency key: the (arxiv_id, version) page in the cache; a 
 request and leaves unchanged rows untouched. Failures: a 404 is recorded as `missing` (cached for
 that version, never fatal); other HTTP or network errors, and a cache that cannot be written, are
 recorded per paper in `failed`, the batch goes on and the next run retries them.
+httpx and lxml.html are imported when a page is fetched or parsed, not with this module (the crawl
+package imports it, and most crawls never enrich).
 """
 
 from __future__ import annotations
@@ -21,10 +23,8 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
-import lxml.html
-from lxml.html import HtmlElement
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
@@ -33,6 +33,10 @@ from ingest.config import Settings
 from ingest.crawl import paper_rows
 from ingest.db import engine as db
 from ingest.db.models import Paper, utcnow
+
+if TYPE_CHECKING:
+    import httpx
+    from lxml.html import HtmlElement
 
 FULLTEXT_CHARS = 12_000
 SECTION_WORDS = re.compile(r"intro|experiment|evaluat|online|deploy|a/b|result|conclu|application", re.I)
@@ -145,6 +149,8 @@ def _section_text(doc: HtmlElement) -> list[str]:
 
 def parse_page(html: str) -> Page:
     """A LaTeXML page -> Page (affiliations, abstract and the sections a recsys engineer reads)."""
+    import lxml.html
+
     doc = lxml.html.fromstring(html)
     authors, affiliations = parse_affiliations(doc)
     abstract = [_text(p) for p in doc.xpath(f"//*[{_has_class('ltx_abstract')}]//p")]
@@ -168,6 +174,8 @@ class Fetcher:
     """One polite httpx client: cache first, then at most one request per `delay` seconds."""
 
     def __init__(self, settings: Settings) -> None:
+        import httpx
+
         self.settings = settings
         self.folder = Path(settings.cache_dir) / "html"
         self.delay = settings.arxiv_delay_seconds
@@ -269,6 +277,8 @@ def enrich_papers(
 def _enrich_one(
     engine: Engine, fetcher: Fetcher, result: EnrichResult, paper_id: int, arxiv_id: str, version: int
 ) -> None:
+    import httpx  # loaded by the Fetcher already
+
     try:
         html = fetcher.page(arxiv_id, version, result)
     except httpx.HTTPError as exc:
@@ -287,6 +297,8 @@ def _enrich_one(
 
 
 def _describe(exc: httpx.HTTPError) -> str:
+    import httpx
+
     if isinstance(exc, httpx.HTTPStatusError):
         return f"HTTP {exc.response.status_code} for {exc.request.url}"
     return f"{type(exc).__name__}: {exc}"

@@ -3,7 +3,8 @@
 `open_engine(settings)` creates the SQLite folder if needed, sets WAL, busy_timeout, foreign keys,
 synchronous=NORMAL, a 64 MiB page cache and memory-mapped reads on every SQLite connection, and
 upgrades the schema to Alembic head on first use (idempotent: a database already at head is left
-alone). PostgreSQL URLs work the same way.
+alone, and recognised without importing Alembic: its alembic_version row equals the head the
+migration files name, see db.revisions). PostgreSQL URLs work the same way.
 Migrations are found in the checkout's migrations/ or, in an installed wheel, in ingest/_migrations.
 
 Failure: a database that cannot be used as is raises DatabaseError with the fix, never a driver
@@ -15,40 +16,30 @@ driver errors, also used by the CLI for errors raised later (a write to a read-o
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from ingest.config import Settings
+from ingest.db.revisions import migrations_dir, plain_head
 from ingest.errors import ConfigError, DatabaseError, InputError
 from ingest.secrets import mask_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 _ENGINES: dict[str, Engine] = {}
 
 
-def migrations_dir() -> Path:
-    """The folder holding alembic's env.py and versions/."""
-    checkout = Path(__file__).resolve().parents[3] / "migrations"
-    if (checkout / "env.py").is_file():
-        return checkout
-    packaged = Path(str(resources.files("ingest") / "_migrations"))
-    if (packaged / "env.py").is_file():
-        return packaged
-    raise ConfigError("migrations folder not found (neither ./migrations nor ingest/_migrations)")
-
-
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir()))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -121,7 +112,7 @@ def explain(error: BaseException, url: str | None = None) -> DatabaseError | Non
     """A driver or migration error that is the environment's (see module doc) as a DatabaseError with
     the fix; None for anything else (a bug)."""
     where = f"database {mask_url(url)}" if url else "the database"
-    if isinstance(error, CommandError):
+    if _is_migration_error(error):
         return DatabaseError(f"{where}: schema migration failed: {error}")
     if not isinstance(error, exc.DBAPIError | sqlite3.Error):
         return None
@@ -133,6 +124,12 @@ def explain(error: BaseException, url: str | None = None) -> DatabaseError | Non
         first = str(getattr(error, "orig", error)).strip().splitlines()[0][:200]
         return DatabaseError(f"cannot use {where}: {first}")
     return None
+
+
+def _is_migration_error(error: BaseException) -> bool:
+    """An Alembic CommandError (only possible once Alembic was imported: not imported here for that)."""
+    alembic_exc = sys.modules.get("alembic.util.exc")
+    return alembic_exc is not None and isinstance(error, alembic_exc.CommandError)
 
 
 def check_schema(engine: Engine, url: str) -> str | None:
@@ -149,6 +146,8 @@ def check_schema(engine: Engine, url: str) -> str | None:
 
 
 def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return {r.revision for r in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()}
 
 
@@ -160,21 +159,44 @@ def check_revision(revision: str) -> None:
 
 
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Run migrations on `url` up to `revision` (idempotent)."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision)
+
+
+def at_plain_head(engine: Engine) -> bool:
+    """True when the database's one alembic_version row is the head the migration files name plainly
+    (revisions.plain_head): then it needs no upgrade and Alembic is not imported. False for anything
+    else, a database error included: Alembic then checks, upgrades, or reports the problem."""
+    head = plain_head()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+    except (exc.DBAPIError, sqlite3.Error):
+        return False
+    return [tuple(row) for row in rows] == [(head,)]
 
 
 def open_engine(settings: Settings | str) -> Engine:
@@ -184,10 +206,13 @@ def open_engine(settings: Settings | str) -> Engine:
         return _ENGINES[url]
     engine = make_engine(url)
     try:
-        current = check_schema(engine, url)
-        if current != head_revision():
-            upgrade(url)
-    except (exc.DBAPIError, sqlite3.Error, CommandError) as error:
+        if not at_plain_head(engine):
+            current = check_schema(engine, url)
+            if current != head_revision():
+                upgrade(url)
+    except Exception as error:
+        if not isinstance(error, exc.DBAPIError | sqlite3.Error) and not _is_migration_error(error):
+            raise
         explained = explain(error, url)
         if explained is None:
             raise

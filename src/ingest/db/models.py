@@ -6,13 +6,20 @@ Identity keys: `paper.arxiv_id` (base id, no version); `paper_version(paper_id, 
 JSON columns are reassigned, never mutated in place (in-place changes are not tracked).
 """
 
-from __future__ import annotations
-
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Column, Index, Table, Text, UniqueConstraint, inspect
 from sqlmodel import Field, SQLModel
+
+if TYPE_CHECKING:
+    from sqlmodel.main import SQLModelConfig
+
+# Each table's pydantic validator and serializer are built on first use (model_dump, model_validate),
+# not at import: table models are constructed without validation, and most commands never dump one.
+# No `from __future__ import annotations` in this module: with it pydantic and SQLAlchemy evaluate every
+# field's annotation from its text (a compile per field) when the tables are declared.
+DEFERRED: "SQLModelConfig" = {"defer_build": True}
 
 
 def utcnow() -> datetime:
@@ -30,6 +37,8 @@ def table_of(model: type[SQLModel]) -> Table:
 
 class Paper(SQLModel, table=True):
     """One arXiv paper (all versions, all cross-lists): the newest text wins."""
+
+    model_config = DEFERRED
 
     id: int | None = Field(default=None, primary_key=True)
     arxiv_id: str = Field(index=True, unique=True, max_length=32)
@@ -65,6 +74,8 @@ class Paper(SQLModel, table=True):
 class PaperVersion(SQLModel, table=True):
     """Every version of a paper we have seen, with the hash of its text."""
 
+    model_config = DEFERRED
+
     __tablename__ = "paper_version"
     __table_args__ = (UniqueConstraint("paper_id", "version", name="uq_paper_version"),)
 
@@ -79,6 +90,8 @@ class PaperVersion(SQLModel, table=True):
 
 class Run(SQLModel, table=True):
     """One invocation of a stage or of the whole pipeline, with its counts and outcome."""
+
+    model_config = DEFERRED
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(index=True, max_length=32)  # crawl | extract | report | run
@@ -98,6 +111,8 @@ class Run(SQLModel, table=True):
 
 class Extraction(SQLModel, table=True):
     """One LLM extraction of one paper (full JSON + queryable columns). Failed attempts are rows too."""
+
+    model_config = DEFERRED
 
     __table_args__ = (
         UniqueConstraint("paper_id", "prompt_hash", "model", "input_hash", name="uq_extraction_cache"),
@@ -143,6 +158,8 @@ class Claim(SQLModel, table=True):
     evidence:    the shortest verbatim sentence or clause of the paper's source that holds the claim
     """
 
+    model_config = DEFERRED
+
     __table_args__ = (Index("ix_claim_metric", "metric"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -160,6 +177,8 @@ class Claim(SQLModel, table=True):
 
 class LLMCall(SQLModel, table=True):
     """Every LLM call (also offline ones): provenance, cost and raw output."""
+
+    model_config = DEFERRED
 
     __tablename__ = "llm_call"
 
@@ -194,6 +213,8 @@ class LLMBatch(SQLModel, table=True):
     killed mid-submission finds its batch again by the `ingest_batch` metadata). `collected_at` is set
     once every answer of an ended batch is stored. owner/lease_until: who is collecting it.
     """
+
+    model_config = DEFERRED
 
     __tablename__ = "llm_batch"
 
@@ -232,6 +253,8 @@ class ExtractTask(SQLModel, table=True):
     worker or batch at a time and a killed worker's tasks are free again when their lease ends.
     """
 
+    model_config = DEFERRED
+
     __tablename__ = "extract_task"
     __table_args__ = (
         UniqueConstraint("paper_id", "prompt_hash", "model", "input_hash", name="uq_extract_task_key"),
@@ -250,6 +273,8 @@ class ExtractTask(SQLModel, table=True):
 
 class Report(SQLModel, table=True):
     """One generated version of a week's report in one language."""
+
+    model_config = DEFERRED
 
     __table_args__ = (UniqueConstraint("week", "lang", "version", name="uq_report_version"),)
 
@@ -271,6 +296,8 @@ class Report(SQLModel, table=True):
 class ReportPaper(SQLModel, table=True):
     """Which papers a report selected, where they went, and whether they got a deep dive."""
 
+    model_config = DEFERRED
+
     __tablename__ = "report_paper"
     __table_args__ = (UniqueConstraint("report_id", "paper_id", name="uq_report_paper"),)
 
@@ -289,6 +316,8 @@ class Publication(SQLModel, table=True):
     rerun skips unchanged reports. status 'failed' (with the scrubbed error) is retried by the next run.
     """
 
+    model_config = DEFERRED
+
     __table_args__ = (UniqueConstraint("target", "destination", "slug", name="uq_publication"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -306,6 +335,8 @@ class Publication(SQLModel, table=True):
 
 class Lock(SQLModel, table=True):
     """A named advisory lock held by one process (pipeline runs), with a heartbeat for staleness."""
+
+    model_config = DEFERRED
 
     name: str = Field(primary_key=True, max_length=64)
     owner: str = Field(max_length=255)  # host:pid:token

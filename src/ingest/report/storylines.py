@@ -19,9 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy and scikit-learn are imported where a week is clustered, not with the module
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ingest.facts import topics
@@ -104,6 +103,7 @@ def novelty(items: list[Item], history: list[tuple[str, PaperFacts]]) -> dict[st
 
 def _best_labels(distance: np.ndarray, n: int) -> np.ndarray:
     """Cluster labels for n papers: the number of clusters (3..n-1, at most 8) with the best silhouette."""
+    import numpy as np
     from sklearn.cluster import AgglomerativeClustering
     from sklearn.metrics import silhouette_score
 
@@ -232,6 +232,7 @@ def discover(items: list[Item], history: list[tuple[str, PaperFacts]]) -> list[S
     """The week's storylines over its in-scope items (see module doc), strongest first."""
     if len(items) < 4:
         return by_topic(items)
+    import numpy as np
     from sklearn.metrics.pairwise import cosine_similarity
 
     surface: dict[str, Counter[str]] = {}

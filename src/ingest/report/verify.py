@@ -19,8 +19,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from markdown_it import MarkdownIt
-
 from ingest.facts.claims import ONLINE_CUE
 from ingest.facts.counts import WeekCounts
 from ingest.facts.numbers import NUMBER, normalise, numbers_in
@@ -65,7 +63,10 @@ class Expected:
 
 def parse(markdown: str) -> tuple[list[Block], list[str]]:
     """The body's `##` blocks (paragraphs, `###` digest groups with their bullets) and markup problems
-    (raw HTML, links other than arXiv/DOI, images)."""
+    (raw HTML, links other than arXiv/DOI, images). markdown-it is imported here: a process that only
+    reuses or shows a stored report never parses one."""
+    from markdown_it import MarkdownIt
+
     body = re.sub(r"\A---\n.*?\n---\n", "", markdown, count=1, flags=re.S)
     tokens = MarkdownIt("commonmark").parse(body)
     blocks: list[Block] = []

@@ -19,8 +19,6 @@ from pydantic import BaseModel, ValidationError
 from ingest.config import REPORT_PROMPT_NAMES
 from ingest.errors import LLMOutputError
 from ingest.facts.sheet import PaperFacts
-from ingest.llm.offline.extract import extract, facts
-from ingest.llm.offline.report import answer
 from ingest.llm.prompts import RenderedPrompt
 from ingest.llm.seam import LLMResult
 
@@ -28,9 +26,15 @@ T = TypeVar("T", bound=BaseModel)
 
 
 def _answer(name: str, variables: dict[str, Any], schema: type[T]) -> T:
+    # each rule set is imported on its first prompt: a report-only process never compiles the
+    # extraction rules' patterns, an extract-only one never loads the report writers
     if name == "extract_paper":
+        from ingest.llm.offline.extract import extract, facts
+
         result: Any = facts(variables) if schema is PaperFacts else extract(variables)
     elif name in REPORT_PROMPT_NAMES:
+        from ingest.llm.offline.report import answer
+
         result = answer(name, variables, schema)
     else:
         raise LLMOutputError(f"offline backend has no rules for prompt {name!r}")
