@@ -61,14 +61,23 @@ DATA = re.compile(  # what a release must hold to count: data others can build o
     r"evaluation (?:framework|harness|suite|library|toolkit))\b",
     re.IGNORECASE,
 )
+NOT_RELEASED = re.compile(  # data it lacks or only uses, or 'a new benchmark' as a figure of speech
+    r"\b(?:lack|absence|scarcity|shortage) of\b|\bestablish\w* a new benchmark\b|"
+    r"\b(?:on|using|across|with) (?:\w+ ){0,3}publicly available\b",
+    re.IGNORECASE,
+)
 URL = re.compile(r"\s*(?:\(|:)?\s*https?://\S+")
 RELEASE_WORDS = 40
 
 
 def releases(text: str) -> bool:
     """A sentence of `text` says the paper releases a dataset or benchmark ('we release the logs',
-    'a new benchmark'); 'our code is publicly available' or 'open-source LLMs' does not."""
-    return any(RELEASE.search(s) and DATA.search(s) for s in prose.SENTENCE.split(prose.clean(text)))
+    'a new benchmark'); 'our code is publicly available', 'open-source LLMs', 'the lack of publicly
+    available datasets' or 'evaluated on two publicly available benchmarks' does not."""
+    return any(
+        RELEASE.search(s) and DATA.search(s) and not NOT_RELEASED.search(s)
+        for s in prose.SENTENCE.split(prose.clean(text))
+    )
 
 
 def release_sentence(abstract: str) -> str:
