@@ -174,11 +174,8 @@ def _name(
     shared = sorted(
         (p for p, n in df.items() if n >= 2 and not p.startswith("topic:")), key=lambda p: (value(p), p)
     )
-    held = Counter(s for m in members for s in set(docs[m]) if s.startswith("topic:"))
+    topic = _leading_topics(members, docs, primary, taken)[:1]
     firsts = Counter(f"topic:{primary[m]}" for m in members if primary and primary[m] != "other")
-    # the topic most members hold first, then held at all; ties on the key (never on set order)
-    ranked = sorted(held, key=lambda t: (-firsts[t], -held[t], t))
-    topic = [(t, held[t]) for t in ranked if t not in taken][:1]
     half = (len(members) + 1) // 2
     first = sorted(firsts.items(), key=lambda tn: (-tn[1], tn[0]))[:1]
     broad = first[0][0] if first and 2 * first[0][1] > len(members) and first[0][0] not in taken else ""
@@ -219,13 +216,21 @@ def _threaded(key: str, members: list[int], docs: list[list[str]]) -> bool:
     return held >= max(2, round(0.3 * len(members))) and not _unnamed(key)
 
 
-def _core(members: list[int], docs: list[list[str]], primary: Sequence[str], taken: set[str]) -> list[int]:
-    """The members of a cluster without a thread that hold the topic most of them hold first (then
-    held at all; ties on the key), a topic no other storyline is named after; [] when none."""
+def _leading_topics(
+    members: list[int], docs: list[list[str]], primary: Sequence[str] | None, taken: set[str]
+) -> list[tuple[str, int]]:
+    """(topic key, members holding it) for the topics no other storyline is named after, the one most
+    members hold first leading, then the one most hold at all; ties on the key (never on set order)."""
     held = Counter(s for m in members for s in set(docs[m]) if s.startswith("topic:"))
-    firsts = Counter(f"topic:{primary[m]}" for m in members if primary[m] != "other")
-    ranked = [t for t in sorted(held, key=lambda t: (-firsts[t], -held[t], t)) if t not in taken]
-    return [m for m in members if ranked and ranked[0] in docs[m]]
+    firsts = Counter(f"topic:{primary[m]}" for m in members if primary and primary[m] != "other")
+    return [(t, held[t]) for t in sorted(held, key=lambda t: (-firsts[t], -held[t], t)) if t not in taken]
+
+
+def _core(members: list[int], docs: list[list[str]], primary: Sequence[str], taken: set[str]) -> list[int]:
+    """The members of a cluster without a thread that hold its leading topic (_leading_topics); []
+    when every topic of theirs already names a storyline."""
+    leading = _leading_topics(members, docs, primary, taken)[:1]
+    return [m for m in members if leading and leading[0][0] in docs[m]]
 
 
 def discover(items: list[Item], history: list[tuple[str, PaperFacts]]) -> list[Storyline]:
