@@ -74,10 +74,11 @@ def releases(text: str) -> bool:
     """A sentence of `text` says the paper releases a dataset or benchmark ('we release the logs',
     'a new benchmark'); 'our code is publicly available', 'open-source LLMs', 'the lack of publicly
     available datasets' or 'evaluated on two publicly available benchmarks' does not."""
-    return any(
-        RELEASE.search(s) and DATA.search(s) and not NOT_RELEASED.search(s)
-        for s in prose.SENTENCE.split(prose.clean(text))
-    )
+    return any(_says_release(s) for s in prose.SENTENCE.split(prose.clean(text)))
+
+
+def _says_release(sentence: str) -> bool:
+    return bool(RELEASE.search(sentence) and DATA.search(sentence) and not NOT_RELEASED.search(sentence))
 
 
 def release_sentence(abstract: str) -> str:
@@ -86,7 +87,7 @@ def release_sentence(abstract: str) -> str:
     runs long."""
     for sentence in prose.SENTENCE.split(prose.clean(abstract)):
         text = URL.sub("", sentence).strip().rstrip(".:;, ")
-        if releases(text) and not numbers_in(text) and len(text.split()) <= RELEASE_WORDS:
+        if _says_release(text) and not numbers_in(text) and len(text.split()) <= RELEASE_WORDS:
             return text
     return ""
 
